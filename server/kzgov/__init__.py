@@ -1,0 +1,3 @@
+"""kzgov: the knowledge graph of Kazakhstan's public administration."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,67 @@
+"""The errors kzgov reports to its users, each saying what is wrong and where."""
+
+from __future__ import annotations
+
+
+class KzgovError(Exception):
+    """A problem the user can fix; its message says what is wrong and where."""
+
+    exit_code = 1
+
+
+class InputSyntaxError(KzgovError):
+    """A Turtle or SPARQL file that does not parse."""
+
+    def __init__(self, path: str, line: int | None, column: int | None, reason: str) -> None:
+        """Record where the syntax error is.
+
+        Args:
+            path: the file, relative to the project where possible.
+            line: the 1-based line number, if known.
+            column: the 1-based column, if known.
+            reason: what the parser objected to.
+        """
+        self.path = path
+        self.line = line
+        self.column = column
+        self.reason = reason
+        where = path
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        super().__init__(f"{where}: syntax error: {reason}")
+
+
+class ValidationFailed(KzgovError):
+    """The asserted data breaks one or more SHACL shapes."""
+
+    exit_code = 2
+
+
+class InconsistentClosure(KzgovError):
+    """OWL 2 RL materialization found the ontology and data inconsistent."""
+
+    exit_code = 3
+
+
+class CheckFailed(KzgovError):
+    """A quality-rule query in queries/checks returned rows."""
+
+    exit_code = 4
+
+
+class MissingBuild(KzgovError):
+    """There is no build to query or serve yet."""
+
+    def __init__(self, build_dir: str) -> None:
+        """Say where the build was looked for and how to make one.
+
+        Args:
+            build_dir: the folder that holds no build.
+        """
+        super().__init__(f"no build found in {build_dir}: run `kzgov build` first")
+
+
+class UnknownQuery(KzgovError):
+    """A named query that does not exist, or a bad query parameter."""

@@ -1,0 +1,123 @@
+"""SHACL validation of the asserted data, with reports that say what is wrong and where."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyshacl import validate as shacl_validate
+from rdflib import Graph, Node, URIRef
+from rdflib.namespace import RDF, SH
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One SHACL result, in the words a data editor needs.
+
+    Attributes:
+        focus: the node that breaks the rule.
+        path: the property the rule is about, or None for a node-level rule.
+        shape: the shape (named property shape or node shape) that failed.
+        message: the shape's message, saying what is wrong and how to fix it.
+        severity: sh:Violation, sh:Warning or sh:Info.
+        value: the offending value, if the result names one.
+        files: the data files where the focus node is described.
+    """
+
+    focus: Node
+    path: Node | None
+    shape: Node | None
+    message: str
+    severity: Node
+    value: Node | None = None
+    files: tuple[str, ...] = ()
+
+    @property
+    def is_violation(self) -> bool:
+        """Whether this result is of severity sh:Violation (the build fails on these)."""
+        return self.severity == SH.Violation
+
+    def describe(self, graph: Graph | None = None) -> str:
+        """A one-paragraph, human-readable account of the result.
+
+        Args:
+            graph: a graph whose prefixes shorten the IRIs, if given.
+
+        Returns:
+            Lines naming the focus node, path, shape, value, message and files.
+        """
+
+        def show(node: Node | None) -> str:
+            if node is None:
+                return "-"
+            if graph is not None and isinstance(node, URIRef):
+                try:
+                    return graph.namespace_manager.normalizeUri(node)
+                except Exception:  # noqa: BLE001 - fall back to the full IRI
+                    return f"<{node}>"
+            return node.n3()
+
+        severity = str(self.severity).rsplit("#", 1)[-1]
+        lines = [
+            f"{severity}: {self.message}",
+            f"  focus node: {show(self.focus)}",
+            f"  path:       {show(self.path)}",
+            f"  shape:      {show(self.shape)}",
+        ]
+        if self.value is not None:
+            lines.append(f"  value:      {show(self.value)}")
+        lines.append(f"  in file:    {', '.join(self.files) if self.files else '(not in data/)'}")
+        return "\n".join(lines)
+
+
+def load_shapes(shape_files: Iterable[Path]) -> Graph:
+    """Parse the shape files into one shapes graph.
+
+    Args:
+        shape_files: Turtle files of SHACL shapes.
+
+    Returns:
+        The union of the shapes.
+    """
+    shapes = Graph()
+    for path in shape_files:
+        shapes.parse(path, format="turtle")
+    return shapes
+
+
+def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None) -> list[Violation]:
+    """Validate data against shapes, with the ontology mixed in for class hierarchy.
+
+    Args:
+        data: the asserted data (union of data/ graphs and the build manifest).
+        shapes: the SHACL shapes.
+        ontology: the ontology, whose rdfs:subClassOf axioms let shapes target subclasses.
+
+    Returns:
+        Every result of the validation, violations and warnings alike, sorted by focus node.
+    """
+    _conforms, report, _text = shacl_validate(
+        data,
+        shacl_graph=shapes,
+        ont_graph=ontology,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+    )
+    assert isinstance(report, Graph)
+    results: list[Violation] = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        message = report.value(result, SH.resultMessage)
+        results.append(
+            Violation(
+                focus=report.value(result, SH.focusNode),
+                path=report.value(result, SH.resultPath),
+                shape=report.value(result, SH.sourceShape),
+                message=str(message) if message is not None else "(no message)",
+                severity=report.value(result, SH.resultSeverity) or SH.Violation,
+                value=report.value(result, SH.value),
+            )
+        )
+    results.sort(key=lambda v: (str(v.focus), str(v.path), str(v.shape)))
+    return results
