@@ -47,3 +47,18 @@ def scratch_project(tmp_path: Path) -> Iterator[Layout]:
     layout = copy_project(tmp_path / "project")
     build(layout)
     yield layout
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add --regenerate-expected, the only way to rewrite the named queries' expected answers."""
+    parser.addoption(
+        "--regenerate-expected",
+        action="store_true",
+        help="rewrite queries/*.srj from the current build (review the diff before committing)",
+    )
+
+
+@pytest.fixture(scope="session")
+def regenerate_expected(request: pytest.FixtureRequest) -> bool:
+    """Whether this run rewrites the expected answers of the named queries."""
+    return bool(request.config.getoption("--regenerate-expected"))
