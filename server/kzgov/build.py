@@ -312,7 +312,7 @@ def build(layout: Layout, progress: Progress = quiet) -> BuildResult:
             f"SHACL validation failed; the last good build is unchanged.\n\n{report}"
         )
     with timed(timings, "materialize", progress):
-        inferred = materialize(dataset.quads((None, None, None, None)))  # type: ignore[arg-type]
+        inferred = materialize((s, p, o) for s, p, o, _g in dataset.quads((None, None, None, None)))
         inferred_graph = dataset.graph(INFERRED_GRAPH)
         for triple in inferred:
             inferred_graph.add(triple)

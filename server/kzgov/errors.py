@@ -65,3 +65,35 @@ class MissingBuild(KzgovError):
 
 class UnknownQuery(KzgovError):
     """A named query that does not exist, or a bad query parameter."""
+
+
+class QueryRejected(KzgovError):
+    """The query is malformed or not allowed here (HTTP 400)."""
+
+
+class UpdateRefused(KzgovError):
+    """A SPARQL Update was sent to this read-only service (HTTP 403)."""
+
+
+class QueryTimedOut(KzgovError):
+    """The query passed its deadline, or waited too long for a worker (HTTP 503)."""
+
+
+class QueueFull(KzgovError):
+    """Too many queries are waiting for a worker (HTTP 429)."""
+
+
+class ResultTooLarge(KzgovError):
+    """The result passed the row or byte cap (HTTP 400: narrow the query or add LIMIT)."""
+
+
+class QueryFailed(KzgovError):
+    """The query parsed but its evaluation failed, or its worker stopped (HTTP 500)."""
+
+
+class NotAcceptable(KzgovError):
+    """No media type the client accepts fits the result (HTTP 406)."""
+
+
+class QueryTooLong(KzgovError):
+    """The query text is longer than the server accepts (HTTP 413)."""

@@ -18,6 +18,7 @@ TIME = Namespace("http://www.w3.org/2006/time#")
 SCHEMA = Namespace("https://schema.org/")
 VOID = Namespace("http://rdfs.org/ns/void#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
 # owlrl writes inconsistencies as err:ErrorMessage nodes in this namespace.
 OWLRL_ERR = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
 
@@ -27,6 +28,8 @@ CATALOG_GRAPH = URIRef(KZG["catalog"])
 LINKS_GRAPH = URIRef(KZG["links"])
 INFERRED_GRAPH = URIRef(KZG["inferred"])
 MANIFEST_GRAPH = URIRef(KZG["manifest"])
+# Not stored: a name the SPARQL endpoint accepts for the union of every graph but kzg:inferred.
+ASSERTED_GRAPH = URIRef(KZG["asserted"])
 
 PREFIXES = {
     "kz": KZ,

@@ -1,0 +1,122 @@
+"""Write data/links.ttl from ../shared/links/wikidata-and-geo-ids.csv for the entities kzgov has.
+
+Usage: .venv/bin/python tools/write_links.py
+
+Only entities present in data/registry.ttl are linked. A Wikidata QID seen in one file
+only ("single source" in the evidence) is linked with skos:closeMatch, otherwise
+skos:exactMatch; never owl:sameAs. GeoNames ids of Almaty and Shymkent name the populated
+places, not the administrative units, so they are closeMatch too. Current ISO 3166-2 codes
+become wdt:P300, the former letter codes kz:formerIso3166Code.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+
+ROOT = Path(__file__).resolve().parents[1]
+LINKS_CSV = ROOT.parent / "shared" / "links" / "wikidata-and-geo-ids.csv"
+REGISTRY = ROOT / "data" / "registry.ttl"
+OUTPUT = ROOT / "data" / "links.ttl"
+ID = "https://w3id.org/kzgov/id/"
+
+# The links file's entity names, and the kzgov IRI each one is.
+ENTITY_TO_IRI = {
+    "Kazakhstan": "territory/kazakhstan",
+    "Turkey": "territory/turkey",
+    "President of Kazakhstan (office)": "post/president",
+    "Prime Minister of Kazakhstan (office)": "post/prime-minister",
+    "Government of Kazakhstan": "body/government",
+    "Parliament of Kazakhstan": "body/parliament",
+    "Member of the Mazhilis (position)": "post/mazhilis-deputy",
+    "Member of the Senate of Kazakhstan (position)": "post/senator",
+    "National Bank of Kazakhstan": "body/national-bank",
+    "Nursultan Nazarbayev": "person/nursultan-nazarbayev",
+    "Kassym-Jomart Tokayev": "person/kassym-jomart-tokayev",
+    "Ak Zhol Democratic Party": "body/ak-zhol",
+    "Nur Otan (renamed Amanat; see links.md)": "body/nur-otan",
+    "Soviet Union": "territory/soviet-union",
+    "Kazakh SSR": "territory/kazakh-ssr",
+    "Grand National Assembly of Turkey": "body/grand-national-assembly-of-turkey",
+    "Member of the Grand National Assembly of Turkey (position)": "post/turkey-member-of-parliament",
+    "European Union": "body/european-union",
+    "United Nations Development Programme (UNDP)": "body/undp",
+    "Almaty (city)": "territory/almaty",
+    "Astana (also 'Nur-Sultan')": "territory/astana",
+    "Shymkent": "territory/shymkent",
+    "Abai Region": "territory/abai-region",
+    "Akmola Region": "territory/akmola-region",
+    "Aktobe Region": "territory/aktobe-region",
+    "Almaty Region": "territory/almaty-region",
+    "Atyrau Region": "territory/atyrau-region",
+    "West Kazakhstan Region": "territory/west-kazakhstan-region",
+    "Jambyl Region": "territory/jambyl-region",
+    "Jetisu Region": "territory/jetisu-region",
+    "Karaganda Region": "territory/karaganda-region",
+    "Kostanay Region": "territory/kostanay-region",
+    "Kyzylorda Region": "territory/kyzylorda-region",
+    "Mangystau Region": "territory/mangystau-region",
+    "Pavlodar Region": "territory/pavlodar-region",
+    "North Kazakhstan Region": "territory/north-kazakhstan-region",
+    "Turkistan Region (formerly South Kazakhstan)": "territory/turkistan-region",
+    "Ulytau Region": "territory/ulytau-region",
+    "East Kazakhstan Region": "territory/east-kazakhstan-region",
+}
+POPULATED_PLACE_GEONAMES = {"Almaty (city)", "Shymkent"}
+
+HEADER = """\
+# kzgov links: identifiers of kzgov entities in Wikidata, ISO 3166-2 and GeoNames.
+# Written by tools/write_links.py from ../shared/links/wikidata-and-geo-ids.csv, which
+# names for each identifier the public file it was seen in. Do not edit by hand.
+# skos:closeMatch where the identifier was seen in one file only, or (GeoNames of
+# Almaty and Shymkent) names the populated place rather than the administrative unit.
+# Loaded into graph <https://w3id.org/kzgov/graph/links>.
+
+@prefix kz: <https://w3id.org/kzgov/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix wd: <http://www.wikidata.org/entity/> .
+@prefix wdt: <http://www.wikidata.org/prop/direct/> .
+"""
+
+
+def main() -> int:
+    registry = Graph().parse(REGISTRY, format="turtle")
+    known = set(registry.subjects())
+    blocks: dict[str, list[str]] = {}
+    with LINKS_CSV.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            path = ENTITY_TO_IRI.get(row["entity_en"])
+            if path is None or URIRef(ID + path) not in known:
+                continue
+            single = "single source" in row["evidence"]
+            lines = blocks.setdefault(path, [])
+            scheme, value = row["other_scheme"], row["other_id"]
+            if not scheme:
+                match = "skos:closeMatch" if single else "skos:exactMatch"
+                lines.append(f"    {match} wd:{row['qid']}")
+            elif scheme == "geonames":
+                close = single or row["entity_en"] in POPULATED_PLACE_GEONAMES
+                match = "skos:closeMatch" if close else "skos:exactMatch"
+                lines.append(f"    {match} <https://sws.geonames.org/{value}/>")
+                lines.append(f'    wdt:P1566 "{value}"')
+            elif scheme == "iso3166-2":
+                lines.append(f'    wdt:P300 "{value}"')
+            elif scheme == "iso3166-2-former":
+                lines.append(f'    kz:formerIso3166Code "{value}"')
+            elif scheme == "iso3166-1-alpha2":
+                lines.append(f'    wdt:P297 "{value}"')
+    out = [HEADER]
+    for path in sorted(blocks):
+        lines = blocks[path]
+        out.append(f"<{ID}{path}>\n" + " ;\n".join(lines) + " .\n")
+    OUTPUT.write_text("\n".join(out), encoding="utf-8")
+    Graph().parse(OUTPUT, format="turtle")
+    print(f"wrote {OUTPUT.relative_to(ROOT)}: {len(blocks)} entities linked", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
