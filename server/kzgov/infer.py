@@ -36,7 +36,7 @@ def is_noise(triple: Triple) -> bool:
 
     Noise is: a literal or blank-node-predicate triple (not RDF), a reflexive
     sameAs/equivalence/subclass statement, a trivial type (owl:Thing, rdfs:Resource),
-    and any axiomatic triple about the RDF, RDFS, OWL or XSD vocabularies themselves.
+    a triple about an anonymous class expression of the ontology, and any axiomatic triple about the RDF, RDFS, OWL or XSD vocabularies themselves.
 
     Args:
         triple: an inferred triple.
@@ -52,6 +52,11 @@ def is_noise(triple: Triple) -> bool:
     if p == RDF.type and o in TRIVIAL_TYPES:
         return True
     if is_builtin(s):
+        return True
+    # Anonymous class expressions of the ontology (unions, restrictions, property chains) are
+    # owlrl's working material: "x rdf:type _:union" or "_:r rdfs:subClassOf kz:C" answers no
+    # user question, and the blank node means nothing outside the ontology graph.
+    if isinstance(s, BNode) or isinstance(o, BNode):
         return True
     # Datatype and class bookkeeping: (x rdf:type rdfs:Datatype), (kz:C subClassOf owl:Thing).
     return p in (RDFS.subClassOf, RDFS.subPropertyOf) and is_builtin(o) and o in TRIVIAL_TYPES
@@ -89,15 +94,7 @@ def materialize(asserted: Iterable[Triple]) -> Graph:
         raise InconsistentClosure(f"OWL 2 RL found the graph inconsistent:\n{listed}")
     inferred = Graph()
     for triple in working:
-        if triple in before or is_noise(triple):
-            continue
-        if any(isinstance(term, BNode) for term in triple) and _is_owlrl_bookkeeping(triple):
-            continue
-        inferred.add(triple)
+        if triple not in before and not is_noise(triple):
+            inferred.add(triple)
     return inferred
 
-
-def _is_owlrl_bookkeeping(triple: Triple) -> bool:
-    """Whether a blank-node triple is owlrl's own restriction or list machinery."""
-    s, p, _o = triple
-    return isinstance(s, BNode) and (p == RDF.type or is_builtin(p))
