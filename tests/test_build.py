@@ -8,21 +8,28 @@ import sys
 from pathlib import Path
 
 import pytest
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import OWL
-
 from kzgov.build import CURRENT_LINK, DATASET_NQUADS, BuildResult, build, current_release
 from kzgov.errors import InputSyntaxError, MissingBuild, ValidationFailed
 from kzgov.layout import Layout
 from kzgov.namespaces import INFERRED_GRAPH, KZG, ONTOLOGY_GRAPH
 from kzgov.store import open_dataset
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import OWL
 
 
 def run_cli(layout: Layout, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the kzgov command on a project, as a user would."""
     return subprocess.run(
-        [sys.executable, "-m", "kzgov", "--root", str(layout.root), "--build-dir",
-         str(layout.build_dir), *args],
+        [
+            sys.executable,
+            "-m",
+            "kzgov",
+            "--root",
+            str(layout.root),
+            "--build-dir",
+            str(layout.build_dir),
+            *args,
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -64,7 +71,9 @@ def test_inferred_graph_holds_no_asserted_triple(built_dataset) -> None:
         assert not overlap[:5], f"asserted in {graph.identifier} and also in the inferred graph"
 
 
-def test_turtle_syntax_error_names_file_and_line_and_keeps_last_build(scratch_project: Layout) -> None:
+def test_turtle_syntax_error_names_file_and_line_and_keeps_last_build(
+    scratch_project: Layout,
+) -> None:
     before = release_fingerprint(scratch_project)
     broken = scratch_project.data_dir / "country-report-2023.ttl"
     lines = broken.read_text(encoding="utf-8").splitlines()
@@ -85,7 +94,7 @@ def test_turtle_syntax_error_names_file_and_line_and_keeps_last_build(scratch_pr
 def test_unknown_prefix_is_named_with_its_file_and_line(scratch_project: Layout) -> None:
     broken = scratch_project.data_dir / "astana-times-corps-a.ttl"
     text = broken.read_text(encoding="utf-8")
-    broken.write_text(text + "\nnosuchprefix:thing rdfs:label \"x\"@en .\n", encoding="utf-8")
+    broken.write_text(text + '\nnosuchprefix:thing rdfs:label "x"@en .\n', encoding="utf-8")
     with pytest.raises(InputSyntaxError) as caught:
         build(scratch_project)
     assert 'Prefix "nosuchprefix:" not bound' in str(caught.value)

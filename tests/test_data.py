@@ -5,9 +5,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
-from rdflib.namespace import PROV, RDF, SKOS
-
 from kzgov.build import BuildResult
 from kzgov.layout import PROJECT_ROOT
 from kzgov.namespaces import (
@@ -20,9 +17,18 @@ from kzgov.namespaces import (
     REGISTRY_GRAPH,
     WD,
 )
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import PROV, RDF, SKOS
 
 LINKS_CSV = PROJECT_ROOT.parent / "shared" / "links" / "wikidata-and-geo-ids.csv"
-BUILD_GRAPHS = {ONTOLOGY_GRAPH, REGISTRY_GRAPH, CATALOG_GRAPH, LINKS_GRAPH, MANIFEST_GRAPH, INFERRED_GRAPH}
+BUILD_GRAPHS = {
+    ONTOLOGY_GRAPH,
+    REGISTRY_GRAPH,
+    CATALOG_GRAPH,
+    LINKS_GRAPH,
+    MANIFEST_GRAPH,
+    INFERRED_GRAPH,
+}
 
 
 def source_graphs(dataset: Dataset) -> set[URIRef]:
@@ -52,9 +58,7 @@ def test_every_asserted_triple_outside_registry_and_catalog_is_in_a_source_graph
     built_dataset: Dataset,
 ) -> None:
     allowed = BUILD_GRAPHS | source_graphs(built_dataset)
-    stray = {
-        g.identifier for g in built_dataset.graphs() if len(g) and g.identifier not in allowed
-    }
+    stray = {g.identifier for g in built_dataset.graphs() if len(g) and g.identifier not in allowed}
     assert not stray, f"triples outside any source graph: {stray}"
     registry_subjects = set(built_dataset.graph(REGISTRY_GRAPH).subjects())
     for graph in source_graphs(built_dataset):
@@ -108,7 +112,9 @@ def test_every_outside_link_is_one_of_the_verified_identifiers(built_dataset: Da
 def test_labels_carry_the_source_languages(built_dataset: Dataset) -> None:
     languages = {
         o.language
-        for _s, o in built_dataset.subject_objects(URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
+        for _s, o in built_dataset.subject_objects(
+            URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+        )
         if getattr(o, "language", None)
     }
     assert {"en", "ru", "kk", "tr"} <= languages

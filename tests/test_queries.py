@@ -10,13 +10,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph, URIRef
-from rdflib.compare import isomorphic
-from rdflib.query import Result
-
 from kzgov.layout import PROJECT_ROOT
 from kzgov.queries import NamedQuery, list_named_queries
 from kzgov.sparql import evaluate, parse_query
+from rdflib import Dataset, Graph, URIRef
+from rdflib.compare import isomorphic
+from rdflib.query import Result
 
 NAMED_QUERIES = list_named_queries(PROJECT_ROOT / "queries")
 KZID = "https://w3id.org/kzgov/id/"
@@ -53,7 +52,8 @@ def test_named_query_returns_expected_answer(
     if regenerate_expected:
         expected_path.write_bytes(result.serialize(format="json") or b"")
         _pretty_print_json(expected_path)
-    expected = Result.parse(expected_path.open("rb"), format="json")
+    with expected_path.open("rb") as answer:
+        expected = Result.parse(answer, format="json")
     if query.form == "ASK":
         assert result.askAnswer == expected.askAnswer
         return
@@ -77,8 +77,11 @@ def test_named_query_returns_expected_answer(
 def _pretty_print_json(path: Path) -> None:
     import json
 
-    path.write_text(json.dumps(json.loads(path.read_text(encoding="utf-8")), indent=2,
-                               ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(json.loads(path.read_text(encoding="utf-8")), indent=2, ensure_ascii=False)
+        + "\n",
+        encoding="utf-8",
+    )
 
 
 def test_wikidata_style_p748_query_finds_the_president_as_appointer(built_dataset: Dataset) -> None:
@@ -93,7 +96,8 @@ def test_wikidata_style_p748_query_finds_the_president_as_appointer(built_datase
 def test_named_query_parameters_change_the_answer(built_dataset: Dataset) -> None:
     query = next(q for q in NAMED_QUERIES if q.name == "who-appoints-post")
     default = rows_of(evaluate(built_dataset, parse_query(query.bind({}))))
-    other = rows_of(evaluate(built_dataset, parse_query(
-        query.bind({"post": f"<{KZID}post/oblast-akim>"}))))
+    other = rows_of(
+        evaluate(built_dataset, parse_query(query.bind({"post": f"<{KZID}post/oblast-akim>"})))
+    )
     assert default and other and default != other
     assert URIRef(KZID + "post/president") in {row[0] for row in other}

@@ -125,14 +125,17 @@ def test_every_shape_has_a_case(shapes: Graph) -> None:
     assert not uncovered, f"shapes with no case in tests/shapes/: {uncovered}"
 
 
-
 def test_shapes_are_named_nodes_with_a_name(shapes: Graph) -> None:
     referenced = set(shapes.objects(None, SH.property)) | set(shapes.objects(None, SH.node))
     blank = [node for node in referenced if not isinstance(node, URIRef)]
     assert not blank, "property and node shapes must be named nodes, not blank nodes"
     undeclared = sorted(node for node in referenced if node not in named_shapes(shapes))
-    assert not undeclared, f"shapes used but not declared sh:NodeShape/sh:PropertyShape: {undeclared}"
-    unnamed = sorted(shape for shape in named_shapes(shapes) if shapes.value(shape, SH.name) is None)
+    assert not undeclared, (
+        f"shapes used but not declared sh:NodeShape/sh:PropertyShape: {undeclared}"
+    )
+    unnamed = sorted(
+        shape for shape in named_shapes(shapes) if shapes.value(shape, SH.name) is None
+    )
     assert not unnamed, f"shapes without sh:name: {unnamed}"
 
 

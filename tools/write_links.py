@@ -83,6 +83,7 @@ HEADER = """\
 
 
 def main() -> int:
+    """Write data/links.ttl for the registry's entities; return the exit code."""
     registry = Graph().parse(REGISTRY, format="turtle")
     known = set(registry.subjects())
     blocks: dict[str, list[str]] = {}

@@ -41,7 +41,9 @@ def render_table(result: Result) -> str:
         widths = [max(w, len(c)) for w, c in zip(widths, cells, strict=True)]
     line = "  ".join(v.ljust(w) for v, w in zip(variables, widths, strict=True))
     out = [line.rstrip(), "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip() for cells in rows]
+    out += [
+        "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip() for cells in rows
+    ]
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(out) + "\n"
 
@@ -67,7 +69,8 @@ def render(result: Result, fmt: str) -> str:
                 f"format {fmt!r} is for rows; a graph result can be: {', '.join(GRAPH_FORMATS)}"
             )
         graph = result.graph
-        assert graph is not None
+        if graph is None:
+            raise TypeError(f"a {result.type} result carries no graph")
         for prefix, namespace in PREFIXES.items():
             graph.bind(prefix, namespace, override=True)
         return graph.serialize(format=FORMAT_TO_RDFLIB[fmt])
@@ -78,5 +81,6 @@ def render(result: Result, fmt: str) -> str:
             f"format {fmt!r} is for graphs; a {result.type} result can be: {', '.join(TABULAR_FORMATS)}"
         )
     data = result.serialize(format=FORMAT_TO_RDFLIB[fmt])
-    assert data is not None
+    if data is None:
+        raise TypeError(f"rdflib wrote no {fmt} text for a {result.type} result")
     return data.decode("utf-8") if isinstance(data, bytes) else str(data)

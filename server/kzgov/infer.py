@@ -97,4 +97,3 @@ def materialize(asserted: Iterable[Triple]) -> Graph:
         if triple not in before and not is_noise(triple):
             inferred.add(triple)
     return inferred
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,8 +98,19 @@ class NamedQuery:
                     " a prefixed name, a number or a quoted string"
                 )
             clause = re.compile(r"VALUES\s+\?" + re.escape(name) + r"\s*\{[^}]*\}")
-            text = clause.sub(lambda _m, n=name, t=term: f"VALUES ?{n} {{ {t} }}", text, count=1)
+            replacement = f"VALUES ?{name} {{ {term} }}"
+            # A function, so that backslashes in the term are not read as group references.
+            text = clause.sub(constant(replacement), text, count=1)
         return text
+
+
+def constant(text: str) -> Callable[[re.Match[str]], str]:
+    """A re.sub replacement function that always returns the given text, as it is."""
+
+    def replace(_match: re.Match[str]) -> str:
+        return text
+
+    return replace
 
 
 def is_single_term(term: str) -> bool:
@@ -139,11 +151,17 @@ def parse_named_query(path: Path) -> NamedQuery:
     for spec in fields["parameter"]:
         match = PARAMETER_SPEC.match(spec)
         if not match:
-            raise UnknownQuery(f"{path}: bad parameter header {spec!r}: use 'name = default — meaning'")
+            raise UnknownQuery(
+                f"{path}: bad parameter header {spec!r}: use 'name = default — meaning'"
+            )
         name = match.group("name")
         if not re.search(r"VALUES\s+\?" + re.escape(name) + r"\s*\{", text):
-            raise UnknownQuery(f"{path}: parameter {name!r} has no 'VALUES ?{name} {{ ... }}' clause")
-        parameters.append(Parameter(name, match.group("default"), (match.group("about") or "").strip()))
+            raise UnknownQuery(
+                f"{path}: parameter {name!r} has no 'VALUES ?{name} {{ ... }}' clause"
+            )
+        parameters.append(
+            Parameter(name, match.group("default"), (match.group("about") or "").strip())
+        )
     return NamedQuery(
         name=path.stem,
         title=fields["title"][0],

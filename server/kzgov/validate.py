@@ -54,7 +54,7 @@ class Violation:
             if graph is not None and isinstance(node, URIRef):
                 try:
                     return graph.namespace_manager.normalizeUri(node)
-                except Exception:  # noqa: BLE001 - fall back to the full IRI
+                except Exception:
                     return f"<{node}>"
             return node.n3()
 
@@ -144,9 +144,12 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None) ->
     results: list[Violation] = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
         message = report.value(result, SH.resultMessage)
+        focus = report.value(result, SH.focusNode)
+        if focus is None:
+            raise TypeError(f"pySHACL reported a result without a focus node: {result}")
         results.append(
             Violation(
-                focus=report.value(result, SH.focusNode),
+                focus=focus,
                 path=report.value(result, SH.resultPath),
                 shape=report.value(result, SH.sourceShape),
                 message=str(message) if message is not None else "(no message)",
