@@ -34,8 +34,9 @@ test: $(STAMP) ## install what the tests need, then lint and run every test
 	$(MAKE) lint
 	$(BIN)/pytest
 
-bench: $(STAMP) ## time each build stage on the real data
-	$(BIN)/python bench/build_stages.py
+bench: $(STAMP) ## time the build at each scale and the named queries over HTTP
+	$(BIN)/python bench/build_scale.py
+	$(BIN)/python bench/http_latency.py
 
 clean: ## remove the build and the virtual environment
 	rm -rf build $(VENV)

@@ -14,8 +14,10 @@ maslikhat for each territory; appointment, election, accountability and subordin
 rule nodes on the posts and maslikhats, valid over gYear spans and established by laws
 and presidential decrees; persons with kz:Tenure nodes; population figures, some stated
 by two sources with different values; English labels in the registry and some Kazakh and
-Russian labels in the sources. Every IRI is under https://w3id.org/kzgov/ and every slug
-starts with `syn-`.
+Russian labels in the sources; every rule, figure and tenure quotes its source with a
+kz:sourcePassage in the source's language. Without --violations the graph conforms to
+the shapes: validation reports nothing, not even a warning. Every IRI is under
+https://w3id.org/kzgov/ and every slug starts with `syn-`.
 
 The same arguments always give the same bytes. Files are written as text, one subject
 block at a time (no rdflib Graph), so a million triples take seconds. With --violations K,
@@ -62,6 +64,7 @@ SOURCES = (
 TERRITORY_SOURCE, LAW_SOURCE, YEARBOOK_SOURCE, SERVICE_SOURCE, CENSUS_SOURCE = (
     s[0] for s in SOURCES
 )
+SOURCE_LANGUAGES = {slug: language for slug, language, _covers in SOURCES}
 
 # level index -> (kz class, level slug, English name, Kazakh suffix, Russian suffix)
 LEVELS = (
@@ -129,12 +132,33 @@ class GenerationReport:
     violations: list[Violation] = field(default_factory=list)
 
 
-class TurtleWriter:
-    """Writes subject blocks of Turtle to one file and counts the triples."""
+# Classes whose nodes quote their source with kz:sourcePassage (kzsh:SourcePassageShape).
+QUOTING_CLASSES = frozenset(
+    {
+        "kz:AppointmentRule",
+        "kz:ElectionRule",
+        "kz:AccountabilityRule",
+        "kz:SubordinationRule",
+        "kz:Figure",
+        "kz:Tenure",
+    }
+)
 
-    def __init__(self, stream: TextIO, header: str, prefixes: dict[str, str]) -> None:
+
+class TurtleWriter:
+    """Writes subject blocks of Turtle to one file and counts the triples.
+
+    A source's writer knows the source's language: a block that starts by typing its
+    subject with one of QUOTING_CLASSES and quotes nothing gets a kz:sourcePassage in
+    that language, as the shapes ask of rules, figures and tenures.
+    """
+
+    def __init__(
+        self, stream: TextIO, header: str, prefixes: dict[str, str], language: str | None = None
+    ) -> None:
         self.stream = stream
         self.triples = 0
+        self.language = language
         stream.write(header)
         stream.write("\n")
         for prefix, iri in prefixes.items():
@@ -146,6 +170,18 @@ class TurtleWriter:
 
     def block(self, subject: str, pairs: Sequence[tuple[str, str]]) -> None:
         """Write one subject with one predicate-object pair per line."""
+        if (
+            self.language
+            and pairs
+            and pairs[0][0] == "a"
+            and pairs[0][1] in QUOTING_CLASSES
+            and all(p != "kz:sourcePassage" for p, _o in pairs)
+        ):
+            kind = pairs[0][1].removeprefix("kz:")
+            quote = text(
+                f"{kind} {subject.rsplit('-', 1)[-1]}, as the source states it", self.language
+            )
+            pairs = [*pairs, ("kz:sourcePassage", quote)]
         lines = " ;\n".join(f"    {p} {o}" for p, o in pairs)
         self.stream.write(f"{subject}\n{lines} .\n\n")
         self.triples += len(pairs)
@@ -277,7 +313,9 @@ class Generator:
                 stream = stack.enter_context(
                     (data_dir / f"{name}.ttl").open("w", encoding="utf-8", newline="\n")
                 )
-                self.writers[name] = TurtleWriter(stream, header, self.prefixes_for(name))
+                self.writers[name] = TurtleWriter(
+                    stream, header, self.prefixes_for(name), SOURCE_LANGUAGES.get(name)
+                )
             self.write_catalog()
             self.write_centre()
             self.write_territories()
@@ -678,7 +716,11 @@ class Generator:
         )
         law.block(
             subordination,
-            [("a", "kz:SubordinationRule"), ("kz:superior", parent.akim), ("kz:validFrom", year(1995))],
+            [
+                ("a", "kz:SubordinationRule"),
+                ("kz:superior", parent.akim),
+                ("kz:validFrom", year(1995)),
+            ],
         )
         if election:
             law.block(

@@ -8,13 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import OWL
+
 from kzgov.build import CURRENT_LINK, DATASET_NQUADS, BuildResult, build, current_release
 from kzgov.errors import InputSyntaxError, MissingBuild, ValidationFailed
 from kzgov.layout import Layout
 from kzgov.namespaces import INFERRED_GRAPH, KZG, ONTOLOGY_GRAPH
 from kzgov.store import open_dataset
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import OWL
 
 
 def run_cli(layout: Layout, *args: str) -> subprocess.CompletedProcess[str]:

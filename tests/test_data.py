@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import PROV, RDF, SKOS
+
 from kzgov.build import BuildResult
 from kzgov.layout import PROJECT_ROOT
 from kzgov.namespaces import (
@@ -17,8 +20,6 @@ from kzgov.namespaces import (
     REGISTRY_GRAPH,
     WD,
 )
-from rdflib import Dataset, Graph, URIRef
-from rdflib.namespace import PROV, RDF, SKOS
 
 LINKS_CSV = PROJECT_ROOT.parent / "shared" / "links" / "wikidata-and-geo-ids.csv"
 BUILD_GRAPHS = {

@@ -10,12 +10,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from kzgov.layout import PROJECT_ROOT
-from kzgov.queries import NamedQuery, list_named_queries
-from kzgov.sparql import evaluate, parse_query
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.query import Result
+
+from kzgov.layout import PROJECT_ROOT
+from kzgov.queries import NamedQuery, list_named_queries
+from kzgov.sparql import evaluate, parse_query
 
 NAMED_QUERIES = list_named_queries(PROJECT_ROOT / "queries")
 KZID = "https://w3id.org/kzgov/id/"

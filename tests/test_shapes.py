@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from kzgov.layout import PROJECT_ROOT
-from kzgov.validate import Violation, load_shapes, validate_graph
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
+
+from kzgov.layout import PROJECT_ROOT
+from kzgov.validate import Violation, load_shapes, validate_graph
 
 ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
 SHAPES_DIR = ONTOLOGY_DIR / "shapes"

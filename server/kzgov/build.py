@@ -1,51 +1,103 @@
-"""The build: parse, validate, materialize, check, and write the last good build atomically."""
+"""The build: parse, validate, materialize, check, and write the last good build atomically.
+
+Each stage's result is kept in the stage cache (`kzgov.stage_cache`, formats in
+`kzgov.stage_entries`), under a key that hashes everything it depends on, and reused
+while that key stays the same:
+
+- parse, one entry per input file, keyed by the file's bytes, name and graph: an edited
+  file is the only one parsed again;
+- validate (the SHACL results and report), keyed by the parsed files, the shapes and the
+  validator;
+- materialize (the inferred triples), keyed by the parsed files and the reasoner;
+- check (the failing rows of the quality rules), keyed by the closure and the rules;
+- write (the dumps and the counts of the summary), keyed by the closure.
+
+Every key also holds the code's fingerprint. The graph is held in an Oxigraph store
+(`kzgov.build_store`) and loaded only if a stage must run: when every stage is reused,
+the build reads no triple. summary.json says, for each stage, whether it was reused.
+Whatever the cache holds, a release is written to a new folder and swapped in only when
+every stage has passed, so a failed build leaves the last good one in place.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
+import resource
 import shutil
-import sys
 import tempfile
-import time
-from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import RDF
 
 from kzgov import __version__
-from kzgov.errors import CheckFailed, ValidationFailed
-from kzgov.infer import materialize
+from kzgov.build_store import BuildStore
+from kzgov.collector import garbage_collection_paused
+from kzgov.errors import CheckFailed, KzgovError, ValidationFailed
+from kzgov.infer import Triple, materialize
+from kzgov.infer_fast import materialize_fast
 from kzgov.layout import Layout, graph_for_data_file, is_source_file
-from kzgov.load import display_path, load_inputs, parse_turtle
+from kzgov.load import display_path, parse_turtle
+from kzgov.load_fast import parse_turtle_fast, write_ntriples
 from kzgov.namespaces import INFERRED_GRAPH, KZ, MANIFEST_GRAPH, ONTOLOGY_GRAPH, PREFIXES
-from kzgov.validate import Violation, load_shapes, validate_graph
+from kzgov.oxigraph_terms import TermConverter
+from kzgov.progress import Reporter, StageProgress, quiet, stage_progress, to_stderr
+from kzgov.stage_cache import StageCache, cache_key, code_fingerprint, file_digest, link_or_copy
+from kzgov.stage_entries import (
+    CHECK_FAILURES,
+    INFERRED_TRIPLES,
+    PARSED_PREFIXES,
+    PARSED_TRIPLES,
+    SUMMARY_COUNTS,
+    VALIDATION_REPORT,
+    read_json,
+    read_validation,
+    write_json,
+    write_validation,
+)
+from kzgov.validate import Violation, class_hierarchy, load_shapes, validate_graph
+from kzgov.validate_fast import validate_fast
 
 CURRENT_LINK = "current"
 RELEASES_DIR = "releases"
 RELEASES_KEPT = 3
+CACHE_DIR = "cache"
 DATASET_TRIG = "kzgov.trig"
 DATASET_NQUADS = "kzgov.nq"
 UNION_TURTLE = "kzgov.ttl"
 SUMMARY_JSON = "summary.json"
-VALIDATION_REPORT = "validation-report.txt"
+DUMPS = (DATASET_TRIG, DATASET_NQUADS, UNION_TURTLE)
 
-Progress = Callable[[str], None]
+STAGES = ("parse", "validate", "materialize", "check", "write")
 
+# The reasoners: owlrl is the reference; fast gives the same cleaned closure
+# (tests/test_infer_fast.py) in a fraction of the time.
+REASONERS: dict[str, Callable[[Iterable[Triple]], Graph]] = {
+    "owlrl": materialize,
+    "fast": materialize_fast,
+}
+DEFAULT_REASONER = "owlrl"
+# The validators: pyshacl runs pySHACL alone; fast runs the SPARQL-based constraints on
+# Oxigraph, with the same results (tests/test_validate_fast.py).
+VALIDATORS = ("fast", "pyshacl")
+DEFAULT_VALIDATOR = "fast"
 
-def quiet(_message: str) -> None:
-    """A progress reporter that says nothing."""
+Progress = Reporter
 
-
-def to_stderr(message: str) -> None:
-    """A progress reporter that writes each step to standard error."""
-    print(message, file=sys.stderr, flush=True)
+__all__ = [
+    "BuildResult",
+    "build",
+    "current_release",
+    "parse_turtle",
+    "quiet",
+    "to_stderr",
+    "validate_only",
+]
 
 
 @dataclass
@@ -54,7 +106,8 @@ class BuildResult:
 
     Attributes:
         release_dir: the folder the build was written to (now the current build).
-        summary: counts per graph, class and source, and the timings of each stage.
+        summary: counts per graph, class and source, the timings of each stage, and
+            whether each stage was reused from the cache.
         warnings: SHACL results of severity below violation.
     """
 
@@ -63,28 +116,73 @@ class BuildResult:
     warnings: list[Violation] = field(default_factory=list)
 
 
-@contextmanager
-def timed(timings: dict[str, float], stage: str, progress: Progress) -> Iterator[None]:
-    """Time a stage, record its seconds, and report its start and end."""
-    progress(f"{stage}...")
-    start = time.perf_counter()
-    yield
-    seconds = time.perf_counter() - start
-    timings[stage] = round(seconds, 3)
-    progress(f"{stage}: done in {seconds:.2f} s")
+@dataclass(frozen=True)
+class InputFile:
+    """One ontology or data file, the graph it is parsed into, and its parse key.
+
+    Attributes:
+        path: the file.
+        shown: its path as the user sees it.
+        graph: the named graph it is loaded into.
+        key: the key of its parse stage.
+    """
+
+    path: Path
+    shown: str
+    graph: URIRef
+    key: str
+
+    @property
+    def is_source(self) -> bool:
+        """Whether the file holds a source's facts (so the manifest lists its graph)."""
+        return self.graph != ONTOLOGY_GRAPH and is_source_file(self.path)
 
 
-def input_digest(layout: Layout) -> str:
-    """A hash of every input file's name and bytes: the build's version."""
-    digest = hashlib.sha256()
-    files = (
-        layout.ontology_files() + layout.shape_files() + layout.data_files() + check_files(layout)
-    )
-    for path in files:
-        digest.update(display_path(path, layout.root).encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+@dataclass(frozen=True)
+class StageKeys:
+    """The cache key of every stage of one build, computed from the inputs alone.
+
+    Attributes:
+        files: the ontology then data files, each with its parse key.
+        validate: the validation stage's key.
+        materialize: the materialization stage's key.
+        check: the quality checks' key.
+        write: the dumps' key.
+    """
+
+    files: tuple[InputFile, ...]
+    validate: str
+    materialize: str
+    check: str
+    write: str
+
+
+@dataclass
+class StageLog:
+    """For the summary: each stage's seconds, whether it was reused, and the memory peak.
+
+    The peak is the largest resident set of the build's process up to the end of the
+    stage (getrusage's ru_maxrss), so the stage where it grows is the one that needed it.
+    """
+
+    timings: dict[str, float] = field(default_factory=dict)
+    stages: dict[str, dict[str, object]] = field(default_factory=dict)
+
+    def record(self, stage: str, progress: StageProgress, reused: bool, **details: object) -> None:
+        """Note a finished stage's time, how its result was obtained, and the peak so far."""
+        self.timings[stage] = round(progress.elapsed, 3)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        self.stages[stage] = {"reused": reused, "peak_memory_mb": peak_mb, **details}
+
+
+def choose(value: str, choices: Iterable[str], what: str) -> None:
+    """Refuse an option value that is not one of the choices.
+
+    Raises:
+        KzgovError: the value is unknown; the message lists the choices.
+    """
+    if value not in choices:
+        raise KzgovError(f"unknown {what} {value!r}: choose one of {', '.join(choices)}")
 
 
 def check_files(layout: Layout) -> list[Path]:
@@ -92,81 +190,237 @@ def check_files(layout: Layout) -> list[Path]:
     return sorted(layout.checks_dir.glob("*.rq"))
 
 
-def load_dataset(layout: Layout) -> Dataset:
-    """Parse the ontology and every data file into their named graphs, plus the manifest.
+def input_digest(layout: Layout) -> str:
+    """A hash of every input file's name and bytes: the build's version."""
+    files = (
+        layout.ontology_files() + layout.shape_files() + layout.data_files() + check_files(layout)
+    )
+    parts = [f"{display_path(p, layout.root)} {file_digest(p)}" for p in files]
+    return cache_key(*parts)[:16]
 
-    The manifest graph types each source file's graph as a kz:SourceGraph, so that a
-    shape can require every loaded source graph to be described in the catalogue.
+
+def input_files(layout: Layout, code: str) -> tuple[InputFile, ...]:
+    """The ontology modules (all in the ontology graph), then the data files, with their keys."""
+    placed = [(p, ONTOLOGY_GRAPH) for p in layout.ontology_files()]
+    placed += [(p, graph_for_data_file(p)) for p in layout.data_files()]
+    files = []
+    for path, graph in placed:
+        shown = display_path(path, layout.root)
+        base = path.resolve().as_uri()  # relative IRIs resolve against it
+        key = cache_key("parse", code, shown, str(graph), base, file_digest(path))
+        files.append(InputFile(path=path, shown=shown, graph=graph, key=key))
+    return tuple(files)
+
+
+def stage_keys(layout: Layout, reasoner: str, validator: str) -> StageKeys:
+    """Compute every stage's key from the input files, the options and the code.
+
+    Args:
+        layout: the project.
+        reasoner: the reasoner's name.
+        validator: the validator's name.
+
+    Returns:
+        The keys.
+    """
+    code = code_fingerprint()
+    files = input_files(layout, code)
+    parsed = cache_key("dataset", code, *(f.key for f in files))
+
+    def digests(paths: list[Path]) -> list[str]:
+        return [f"{display_path(p, layout.root)} {file_digest(p)}" for p in paths]
+
+    shapes = digests(layout.shape_files())
+    materialize_key = cache_key("materialize", code, reasoner, parsed)
+    return StageKeys(
+        files=files,
+        validate=cache_key("validate", code, validator, parsed, *shapes),
+        materialize=materialize_key,
+        check=cache_key("check", code, materialize_key, *digests(check_files(layout))),
+        write=cache_key("write", code, materialize_key),
+    )
+
+
+# -- Parsing ---------------------------------------------------------------------------
+
+
+def declared_prefixes(path: Path) -> dict[str, str]:
+    """The prefixes a Turtle file declares, for readable reports (none if it does not parse)."""
+    try:
+        parser = ox.parse(path=path, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
+        for _quad in parser:
+            pass
+        return dict(parser.prefixes)
+    except (SyntaxError, OSError, UnicodeDecodeError):
+        return {}
+
+
+def parse_stage(
+    files: Iterable[InputFile], cache: StageCache, root: Path, progress: StageProgress
+) -> tuple[dict[InputFile, Path], dict[str, str]]:
+    """Parse each input file whose parse entry is missing or unsound, and store its entry.
+
+    Args:
+        files: the input files.
+        cache: the stage cache.
+        root: the project root, for error messages.
+        progress: counts the triples parsed.
+
+    Returns:
+        The parse entry of each file, and for each file (as shown) "reused" or "parsed".
+
+    Raises:
+        InputSyntaxError: a file does not parse.
+    """
+    entries: dict[InputFile, Path] = {}
+    statuses: dict[str, str] = {}
+    for file in files:
+        entry = cache.lookup("parse", file.key)
+        statuses[file.shown] = "reused"
+        if entry is None:
+            triples = parse_turtle_fast(file.path, root)
+            prefixes = declared_prefixes(file.path)
+
+            def write(
+                folder: Path,
+                triples: list[ox.Triple] = triples,
+                prefixes: dict[str, str] = prefixes,
+            ) -> None:
+                write_ntriples(triples, folder / PARSED_TRIPLES)
+                write_json(folder / PARSED_PREFIXES, prefixes)
+
+            entry = cache.store("parse", file.key, write)
+            statuses[file.shown] = "parsed"
+            progress.advance(len(triples))
+        entries[file] = entry
+    return entries, statuses
+
+
+class WorkingGraph:
+    """The build's dataset, loaded from the parse entries only when a stage needs it."""
+
+    def __init__(self, entries: dict[InputFile, Path]) -> None:
+        """Remember where the parsed files are, without loading them.
+
+        Args:
+            entries: the parse entry of each input file.
+        """
+        self.entries = entries
+        self.loaded: BuildStore | None = None
+
+    @property
+    def store(self) -> BuildStore:
+        """The asserted graphs and the manifest, loaded on first use."""
+        if self.loaded is None:
+            store = BuildStore()
+            for file, entry in self.entries.items():
+                store.load_ntriples(entry / PARSED_TRIPLES, file.graph)
+            store.add_manifest((f.graph, f.shown) for f in self.entries if f.is_source)
+            self.loaded = store
+        return self.loaded
+
+    def report_prefixes(self) -> Graph:
+        """A graph whose prefixes (the files' own, then kzgov's) shorten IRIs in reports."""
+        return prefix_graph(read_json(e / PARSED_PREFIXES) for e in self.entries.values())
+
+
+def load_dataset(layout: Layout) -> Dataset:
+    """Parse the ontology and every data file into an rdflib dataset, plus the manifest.
+
+    The build itself works on an Oxigraph store; this is the same asserted dataset in
+    rdflib, for tests and benchmarks that hand it to rdflib-based code.
 
     Args:
         layout: the project.
 
     Returns:
-        The asserted dataset.
+        The asserted dataset, one named graph per data file plus the ontology and
+        manifest graphs.
 
     Raises:
         InputSyntaxError: a file does not parse.
     """
-    data_files = layout.data_files()
-    graph_of = {path: graph_for_data_file(path) for path in data_files}
-    dataset = load_inputs(layout.ontology_files(), data_files, graph_of, layout.root)
+    dataset = Dataset(default_union=True)
+    files = input_files(layout, code_fingerprint())
+    for file in files:
+        converter = TermConverter()  # each file's blank nodes are its own
+        graph = dataset.graph(file.graph)
+        triples = converter.rdflib_triples(parse_turtle_fast(file.path, layout.root))
+        graph.addN((s, p, o, graph) for s, p, o in triples)
     manifest = dataset.graph(MANIFEST_GRAPH)
-    for path in data_files:
-        if is_source_file(path):
-            graph = graph_of[path]
-            manifest.add((graph, RDF.type, KZ.SourceGraph))
-            manifest.add((graph, KZ.fileName, Literal(display_path(path, layout.root))))
+    for file in files:
+        if file.is_source:
+            manifest.add((file.graph, RDF.type, KZ.SourceGraph))
+            manifest.add((file.graph, KZ.fileName, Literal(file.shown)))
     return dataset
 
 
 def data_union(dataset: Dataset) -> Graph:
-    """The asserted data of every graph except the ontology, as one graph."""
+    """The asserted data of every graph except the ontology, as one rdflib graph."""
     union = Graph()
     for graph in dataset.graphs():
-        if graph.identifier in (ONTOLOGY_GRAPH, INFERRED_GRAPH):
+        name = graph.identifier
+        if name in (ONTOLOGY_GRAPH, INFERRED_GRAPH, DATASET_DEFAULT_GRAPH_ID):
             continue
-        for triple in graph:
-            union.add(triple)
+        union.addN((s, p, o, union) for s, p, o in graph)
     return union
 
 
-def files_describing(dataset: Dataset, layout: Layout) -> dict[object, tuple[str, ...]]:
-    """For each subject, the data files that hold triples about it."""
-    file_of_graph = {graph_for_data_file(p): display_path(p, layout.root) for p in layout.data_files()}
-    where: dict[object, set[str]] = {}
-    for s, _p, _o, g in dataset.quads((None, None, None, None)):
-        name = file_of_graph.get(g.identifier if isinstance(g, Graph) else g)  # type: ignore[arg-type]
-        if name is not None:
-            where.setdefault(s, set()).add(name)
-    return {s: tuple(sorted(files)) for s, files in where.items()}
+# -- Validation and checks -------------------------------------------------------------
 
 
-def validate_dataset(dataset: Dataset, layout: Layout) -> list[Violation]:
-    """Validate the asserted data against the shapes, with the ontology mixed in.
+def validate_store(store: BuildStore, layout: Layout, validator: str) -> list[Violation]:
+    """Validate the asserted data against the shapes, with the ontology's hierarchy mixed in.
 
     Args:
-        dataset: the asserted dataset.
+        store: the asserted graphs and the manifest.
         layout: the project (for shapes and file names).
+        validator: "fast" (Oxigraph for the SPARQL constraints) or "pyshacl".
 
     Returns:
         Every SHACL result, each with the data files that describe its focus node.
     """
     shapes = load_shapes(layout.shape_files())
-    ontology = dataset.graph(ONTOLOGY_GRAPH)
-    results = validate_graph(data_union(dataset), shapes, ontology)
-    where = files_describing(dataset, layout)
-    return [
-        Violation(
-            focus=r.focus,
-            path=r.path,
-            shape=r.shape,
-            message=r.message,
-            severity=r.severity,
-            value=r.value,
-            files=where.get(r.focus, ()),
+    converter = TermConverter()
+    data = store.rdflib_graph(store.data_graphs(), converter)
+    ontology = store.rdflib_graph([ONTOLOGY_GRAPH], TermConverter())
+    if validator == "fast":
+        # The union is a private copy: mix the hierarchy into it rather than copy it again.
+        data.addN((s, p, o, data) for s, p, o in class_hierarchy(ontology))
+        results = validate_fast(data, shapes)
+    else:
+        results = validate_graph(data, shapes, ontology)
+    file_of_graph = {
+        graph_for_data_file(p): display_path(p, layout.root) for p in layout.data_files()
+    }
+    described: list[Violation] = []
+    for r in results:
+        graphs = store.graphs_describing(r.focus, converter)
+        files = tuple(sorted(file_of_graph[g] for g in graphs if g in file_of_graph))
+        described.append(
+            Violation(
+                focus=r.focus,
+                path=r.path,
+                shape=r.shape,
+                message=r.message,
+                severity=r.severity,
+                value=r.value,
+                files=files,
+            )
         )
-        for r in results
-    ]
+    return described
+
+
+def prefix_graph(declared: Iterable[dict[str, str]]) -> Graph:
+    """A graph that shortens IRIs in reports with the files' own prefixes and kzgov's."""
+    graph = Graph()
+    for prefixes in declared:
+        for prefix, namespace in prefixes.items():
+            if prefix:
+                graph.bind(prefix, namespace, override=False)
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True)
+    return graph
 
 
 def report_text(results: list[Violation], graph: Graph) -> str:
@@ -178,75 +432,34 @@ def report_text(results: list[Violation], graph: Graph) -> str:
     return head + "\n\n".join(r.describe(graph) for r in results) + "\n"
 
 
-def run_checks(layout: Layout, closure: Graph) -> list[str]:
-    """Run each quality-rule query on the closure; every row is a failure.
+def run_checks(layout: Layout, store: BuildStore) -> list[str]:
+    """Run each quality-rule query on the closure (the union of all graphs); a row fails.
 
     Args:
         layout: the project.
-        closure: asserted plus inferred triples.
+        store: the asserted and inferred graphs.
 
     Returns:
-        One line per failing row, naming the check and the row.
+        One line per failing row, naming the check and the row; a row repeated because
+        its triples sit in several graphs is listed once.
+
+    Raises:
+        KzgovError: a check is not a SELECT query.
     """
-    failures = []
+    failures: dict[str, None] = {}
     for path in check_files(layout):
-        result = closure.query(path.read_text(encoding="utf-8"))
-        for row in result:
-            cells = ", ".join(f"{v}={row[v].n3()}" for v in result.vars or [] if row[v] is not None)  # type: ignore[index]
-            failures.append(f"{display_path(path, layout.root)}: {cells}")
-    return failures
+        shown = display_path(path, layout.root)
+        try:
+            names, rows = store.select(path.read_text(encoding="utf-8"))
+        except (SyntaxError, ValueError) as error:
+            raise KzgovError(f"{shown}: a check must be a SELECT query: {error}") from error
+        for row in rows:
+            cells = ", ".join(f"{name}={row[name]}" for name in names if name in row)
+            failures[f"{shown}: {cells}"] = None
+    return list(failures)
 
 
-def bind_prefixes(graph: Graph) -> None:
-    """Bind kzgov's prefixes so dumps and reports are readable."""
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace, override=True)
-
-
-def summarize(dataset: Dataset, digest: str, timings: dict[str, float]) -> dict[str, object]:
-    """Counts per graph, per class and per source, with the build's timings and version."""
-    per_graph = {
-        str(g.identifier): len(g) for g in dataset.graphs() if len(g) > 0
-    }
-    classes: Counter[str] = Counter()
-    typed = set()
-    for s, _p, o, _g in dataset.quads((None, RDF.type, None, None)):
-        if isinstance(o, URIRef) and str(o).startswith(str(KZ)) and (s, o) not in typed:
-            typed.add((s, o))
-            classes[str(o)] += 1
-    sources = {}
-    for graph, _p, source in dataset.graph(MANIFEST_GRAPH).triples((None, KZ.fileName, None)):
-        sources[str(graph)] = {"file": str(source), "triples": per_graph.get(str(graph), 0)}
-    for s, _p, o, _g in dataset.quads((None, PROV.wasDerivedFrom, None, None)):
-        if str(s) in sources:
-            sources[str(s)]["source"] = str(o)
-    return {
-        "kzgov_version": __version__,
-        "build_version": digest,
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "triples": {
-            "total": sum(per_graph.values()),
-            "inferred": per_graph.get(str(INFERRED_GRAPH), 0),
-        },
-        "graphs": dict(sorted(per_graph.items())),
-        "classes": dict(sorted(classes.items())),
-        "sources": dict(sorted(sources.items())),
-        "timings_seconds": timings,
-    }
-
-
-def write_release(dataset: Dataset, summary: dict[str, object], report: str, into: Path) -> None:
-    """Write the dataset dumps, the summary and the validation report into a folder."""
-    bind_prefixes(dataset)
-    dataset.serialize(into / DATASET_TRIG, format="trig")
-    dataset.serialize(into / DATASET_NQUADS, format="nquads")
-    union = Graph()
-    bind_prefixes(union)
-    for s, p, o, _g in dataset.quads((None, None, None, None)):
-        union.add((s, p, o))
-    union.serialize(into / UNION_TURTLE, format="turtle")
-    (into / SUMMARY_JSON).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    (into / VALIDATION_REPORT).write_text(report, encoding="utf-8")
+# -- Writing ---------------------------------------------------------------------------
 
 
 def publish_release(build_dir: Path, staging: Path) -> Path:
@@ -283,82 +496,216 @@ def current_release(build_dir: Path) -> Path | None:
     return link.resolve()
 
 
-def build(layout: Layout, progress: Progress = quiet) -> BuildResult:
+def stage_release(layout: Layout, digest: str, dumps: Path, report: str) -> Path:
+    """Stage a release folder: the dumps (linked from the cache) and the validation report.
+
+    The summary is added by the caller; the folder is not yet the current build.
+
+    Args:
+        layout: the project and its build folder.
+        digest: the build version, part of the folder's name.
+        dumps: the write stage's cache entry.
+        report: the validation report.
+
+    Returns:
+        The new release folder.
+    """
+    releases = layout.build_dir / RELEASES_DIR
+    releases.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    staging = Path(tempfile.mkdtemp(prefix=f"{stamp}-{digest}-", dir=releases))
+    try:
+        link_or_copy((dumps / name for name in DUMPS), staging)
+        (staging / VALIDATION_REPORT).write_text(report, encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+# -- The build -------------------------------------------------------------------------
+
+
+def build(
+    layout: Layout,
+    progress: Reporter = quiet,
+    *,
+    reasoner: str = DEFAULT_REASONER,
+    validator: str = DEFAULT_VALIDATOR,
+) -> BuildResult:
     """Parse, validate, materialize, check and write the graph; publish only on success.
 
     Args:
         layout: the project and its build folder.
-        progress: where to report each stage.
+        progress: where to report the stages that take over a second (`to_stderr`).
+        reasoner: "owlrl" (the reference) or "fast".
+        validator: "fast" (Oxigraph for the SPARQL constraints) or "pyshacl".
 
     Returns:
         The published release and its summary.
 
     Raises:
+        KzgovError: an unknown reasoner or validator.
         InputSyntaxError: an input file does not parse.
         ValidationFailed: the asserted data breaks a shape.
         InconsistentClosure: the closure is inconsistent.
         CheckFailed: a quality-rule query found rows.
     """
-    timings: dict[str, float] = {}
+    choose(reasoner, REASONERS, "reasoner")
+    choose(validator, VALIDATORS, "validator")
+    with garbage_collection_paused():
+        return run_stages(layout, progress, reasoner, validator)
+
+
+def run_stages(layout: Layout, progress: Reporter, reasoner: str, validator: str) -> BuildResult:
+    """The stages of `build`, in order, each reused from the cache when its key matches.
+
+    Args:
+        layout: the project and its build folder.
+        progress: where to report the stages that take over a second.
+        reasoner: a key of REASONERS.
+        validator: one of VALIDATORS.
+
+    Returns:
+        The published release and its summary.
+    """
+    cache = StageCache(layout.build_dir / CACHE_DIR)
+    keys = stage_keys(layout, reasoner, validator)
     digest = input_digest(layout)
-    with timed(timings, "parse", progress):
-        dataset = load_dataset(layout)
-    with timed(timings, "validate", progress):
-        results = validate_dataset(dataset, layout)
-    report = report_text(results, dataset)
-    violations = [r for r in results if r.is_violation]
-    if violations:
+    log = StageLog()
+    cached = {
+        "validate": cache.lookup("validate", keys.validate),
+        "materialize": cache.lookup("materialize", keys.materialize),
+        "check": cache.lookup("check", keys.check),
+        "write": cache.lookup("write", keys.write),
+    }
+
+    with stage_progress("parse", progress) as step:
+        entries, parsed = parse_stage(keys.files, cache, layout.root, step)
+        step.note = f"{sum(v == 'parsed' for v in parsed.values())} of {len(parsed)} files parsed"
+        graph = WorkingGraph(entries)
+        if any(entry is None for entry in cached.values()):
+            step.note += f", {len(graph.store):,} triples loaded"
+    log.record("parse", step, reused=all(v == "reused" for v in parsed.values()), files=parsed)
+
+    with stage_progress("validate", progress) as step:
+        entry = cached["validate"]
+        if entry is None:
+            step.size = len(graph.store)
+            results = validate_store(graph.store, layout, validator)
+            report = report_text(results, graph.report_prefixes())
+            cache.store(
+                "validate", keys.validate, lambda folder: write_validation(folder, results, report)
+            )
+        else:
+            results, report = read_validation(entry)
+    log.record("validate", step, reused=entry is not None, validator=validator)
+    if any(r.is_violation for r in results):
         raise ValidationFailed(
             f"SHACL validation failed; the last good build is unchanged.\n\n{report}"
         )
-    with timed(timings, "materialize", progress):
-        inferred = materialize((s, p, o) for s, p, o, _g in dataset.quads((None, None, None, None)))
-        inferred_graph = dataset.graph(INFERRED_GRAPH)
-        for triple in inferred:
-            inferred_graph.add(triple)
-    with timed(timings, "check", progress):
-        closure = Graph()
-        for s, p, o, _g in dataset.quads((None, None, None, None)):
-            closure.add((s, p, o))
-        failures = run_checks(layout, closure)
+
+    with stage_progress("materialize", progress) as step:
+        entry = cached["materialize"]
+        if entry is None:
+            store = graph.store
+            step.size = len(store)
+            inferred = REASONERS[reasoner](store.rdflib_triples(store.asserted_graphs()))
+            step.note = f"{store.add_inferred(inferred):,} inferred"
+            del inferred  # the store holds the triples now
+            cache.store(
+                "materialize",
+                keys.materialize,
+                lambda folder: write_ntriples(store.inferred_triples(), folder / INFERRED_TRIPLES),
+            )
+        elif graph.loaded is not None:
+            graph.loaded.load_ntriples(entry / INFERRED_TRIPLES, INFERRED_GRAPH)
+            step.note = "reused"
+    log.record("materialize", step, reused=entry is not None, reasoner=reasoner)
+
+    with stage_progress("check", progress) as step:
+        entry = cached["check"]
+        if entry is None:
+            failures = run_checks(layout, graph.store)
+            cache.store(
+                "check", keys.check, lambda folder: write_json(folder / CHECK_FAILURES, failures)
+            )
+        else:
+            failures = read_json(entry / CHECK_FAILURES)
+    log.record("check", step, reused=entry is not None)
     if failures:
         listed = "\n".join(f"  - {line}" for line in failures)
         raise CheckFailed(f"quality checks failed on the closure:\n{listed}")
-    with timed(timings, "write", progress):
-        releases = layout.build_dir / RELEASES_DIR
-        releases.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        staging = Path(tempfile.mkdtemp(prefix=f"{stamp}-{digest}-", dir=releases))
-        try:
-            summary = summarize(dataset, digest, timings)
-            write_release(dataset, summary, report, staging)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        release = publish_release(layout.build_dir, staging)
-    summary["timings_seconds"] = timings
-    (release / SUMMARY_JSON).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+
+    with stage_progress("write", progress, unit="quads") as step:
+        entry = cached["write"]
+        reused = entry is not None
+        if entry is None:
+            store = graph.store
+            step.size = len(store)
+            counts = store.counts()
+            prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+
+            def write_outputs(folder: Path) -> None:
+                store.write_dumps(
+                    folder / DATASET_TRIG, folder / DATASET_NQUADS, folder / UNION_TURTLE, prefixes
+                )
+                write_json(folder / SUMMARY_COUNTS, counts)
+
+            entry = cache.store("write", keys.write, write_outputs)
+        else:
+            counts = read_json(entry / SUMMARY_COUNTS)
+        release = stage_release(layout, digest, entry, report)
+    log.record("write", step, reused=reused)
+
+    summary: dict[str, object] = {
+        "kzgov_version": __version__,
+        "build_version": digest,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **counts,
+        "timings_seconds": log.timings,
+        "stages": log.stages,
+        "options": {"reasoner": reasoner, "validator": validator},
+    }
+    try:
+        write_json(release / SUMMARY_JSON, summary)
+        publish_release(layout.build_dir, release)
+    except BaseException:
+        if current_release(layout.build_dir) != release.resolve():
+            shutil.rmtree(release, ignore_errors=True)
+        raise
+    cache.prune()
+    progress(
+        "stages: "
+        + ", ".join(
+            f"{stage} {'reused' if log.stages[stage]['reused'] else 'ran'}" for stage in STAGES
+        )
+    )
     return BuildResult(release_dir=release, summary=summary, warnings=results)
 
 
-def validate_only(layout: Layout) -> tuple[list[Violation], str]:
-    """Parse and validate without building.
+def validate_only(
+    layout: Layout, validator: str = DEFAULT_VALIDATOR
+) -> tuple[list[Violation], str]:
+    """Parse and validate without building (nor reading or writing the cache).
 
     Args:
         layout: the project.
+        validator: "fast" or "pyshacl".
 
     Returns:
         The SHACL results and the human-readable report.
+
+    Raises:
+        KzgovError: an unknown validator.
+        InputSyntaxError: an input file does not parse.
     """
-    dataset = load_dataset(layout)
-    results = validate_dataset(dataset, layout)
-    return results, report_text(results, dataset)
-
-
-__all__ = [
-    "BuildResult",
-    "build",
-    "current_release",
-    "parse_turtle",
-    "validate_only",
-]
+    choose(validator, VALIDATORS, "validator")
+    store = BuildStore()
+    files = input_files(layout, code_fingerprint())
+    for file in files:
+        store.add_triples(file.graph, parse_turtle_fast(file.path, layout.root))
+    store.add_manifest((f.graph, f.shown) for f in files if f.is_source)
+    results = validate_store(store, layout, validator)
+    declared = (declared_prefixes(file.path) for file in files)
+    return results, report_text(results, prefix_graph(declared))

@@ -1,4 +1,4 @@
-"""The `kzgov` command line: build, validate, query and list the named queries."""
+"""The `kzgov` command line: build, validate, query, list the named queries, and serve."""
 
 from __future__ import annotations
 
@@ -9,21 +9,34 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kzgov import __version__
-from kzgov.build import build, quiet, to_stderr, validate_only
+from kzgov.build import (
+    DEFAULT_REASONER,
+    DEFAULT_VALIDATOR,
+    REASONERS,
+    VALIDATORS,
+    build,
+    current_release,
+    quiet,
+    to_stderr,
+    validate_only,
+)
+from kzgov.config import ServerConfig
 from kzgov.errors import KzgovError
 from kzgov.formats import GRAPH_FORMATS, TABULAR_FORMATS, render
 from kzgov.layout import Layout
 from kzgov.queries import find_named_query, list_named_queries
 from kzgov.sparql import evaluate, parse_query
-from kzgov.store import open_dataset
+from kzgov.store import open_dataset, release_or_fail
 
 
 def layout_from(args: argparse.Namespace) -> Layout:
     """The project layout, with --root and --build-dir applied."""
     layout = Layout.default()
     root = Path(args.root) if args.root else layout.root
-    build_dir = Path(args.build_dir) if args.build_dir else (
-        layout.build_dir if not args.root else root / "build"
+    build_dir = (
+        Path(args.build_dir)
+        if args.build_dir
+        else (layout.build_dir if not args.root else root / "build")
     )
     return Layout(root=root, build_dir=build_dir)
 
@@ -31,11 +44,19 @@ def layout_from(args: argparse.Namespace) -> Layout:
 def command_build(args: argparse.Namespace) -> int:
     """Build the graph and print its summary."""
     layout = layout_from(args)
-    result = build(layout, progress=quiet if args.quiet else to_stderr)
+    result = build(
+        layout,
+        progress=quiet if args.quiet else to_stderr,
+        reasoner=args.reasoner,
+        validator=args.validator,
+    )
     summary = result.summary
     triples = summary["triples"]
-    assert isinstance(triples, dict)
-    print(f"Built {triples['total']} triples ({triples['inferred']} inferred) into {result.release_dir}")
+    if not isinstance(triples, dict):
+        raise TypeError(f"the build summary's triples are not counts: {triples!r}")
+    print(
+        f"Built {triples['total']} triples ({triples['inferred']} inferred) into {result.release_dir}"
+    )
     print(json.dumps({k: summary[k] for k in ("graphs", "sources", "classes")}, indent=2))
     warnings = [w for w in result.warnings if not w.is_violation]
     if warnings:
@@ -81,8 +102,162 @@ def command_queries(args: argparse.Namespace) -> int:
     """List the named queries with their titles and parameters."""
     for query in list_named_queries(layout_from(args).queries_dir):
         params = ", ".join(f"{p.name}={p.default}" for p in query.parameters)
-        print(f"{query.name}\n    {query.title}" + (f"\n    parameters: {params}" if params else ""))
+        print(
+            f"{query.name}\n    {query.title}" + (f"\n    parameters: {params}" if params else "")
+        )
     return 0
+
+
+def server_config_from(args: argparse.Namespace) -> ServerConfig:
+    """The server settings: defaults, then KZGOV_* variables, then command-line options."""
+    config = ServerConfig.from_environment()
+    config.layout = layout_from(args)
+    for name in (
+        "host",
+        "port",
+        "workers",
+        "threads",
+        "query_timeout_seconds",
+        "max_query_bytes",
+        "max_result_rows",
+        "max_result_bytes",
+        "max_pending_queries",
+        "store",
+        "cache",
+        "cache_max_entries",
+        "cache_max_bytes",
+        "cache_max_age_seconds",
+    ):
+        value = getattr(args, name)
+        if value is not None:
+            setattr(config, name, value)
+    return config
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    """Build the graph if there is no build yet, then serve it over HTTP until stopped."""
+    from kzgov.serve import serve  # the web stack loads only for this command
+
+    config = server_config_from(args)
+    if current_release(config.layout.build_dir) is None:
+        print(f"No build in {config.layout.build_dir}: building first.", file=sys.stderr)
+        build(config.layout, progress=to_stderr)
+    serve(config)
+    return 0
+
+
+def add_serve_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """The `kzgov serve` subcommand and its options (each also a KZGOV_* variable)."""
+    serve_parser = commands.add_parser(
+        "serve",
+        help="serve the graph over HTTP: SPARQL endpoint and pages (builds first if needed)",
+        description="Serve the last good build with waitress. Every option can also be set"
+        " by the environment variable named in its help (for example KZGOV_PORT=8080);"
+        " options win over variables.",
+    )
+    option = serve_parser.add_argument
+    option("--host", help="address to listen on (default 127.0.0.1; KZGOV_HOST)")
+    option("--port", type=int, help="port, 0 for any free one (default 8000; KZGOV_PORT)")
+    option("--workers", type=int, help="query processes (default: one per core; KZGOV_WORKERS)")
+    option(
+        "--threads",
+        type=int,
+        help="HTTP threads (default: workers + queue + 4; KZGOV_THREADS)",
+    )
+    option(
+        "--timeout",
+        dest="query_timeout_seconds",
+        type=float,
+        metavar="SECONDS",
+        help="deadline of one query (default 10; KZGOV_QUERY_TIMEOUT_SECONDS)",
+    )
+    option(
+        "--max-query-bytes",
+        type=int,
+        help="longest query accepted (default 102400; KZGOV_MAX_QUERY_BYTES)",
+    )
+    option(
+        "--max-result-rows",
+        type=int,
+        help="most rows or triples in a result (default 10000; KZGOV_MAX_RESULT_ROWS)",
+    )
+    option(
+        "--max-result-bytes",
+        type=int,
+        help="largest serialized result (default 50 MiB; KZGOV_MAX_RESULT_BYTES)",
+    )
+    option(
+        "--max-pending",
+        dest="max_pending_queries",
+        type=int,
+        help="queries waiting for a worker before 429 (default 32; KZGOV_MAX_PENDING_QUERIES)",
+    )
+    option(
+        "--store",
+        help="query backend: memory (rdflib in memory, the default), oxigraph (an Oxigraph"
+        " store beside the build, written on first use), oxigraph:PATH, or sparql:URL (a"
+        " SPARQL endpoint holding the build, see `kzgov publish`) (KZGOV_STORE)",
+    )
+    option(
+        "--no-cache",
+        dest="cache",
+        action="store_const",
+        const="off",
+        help="no result cache, no ETag: compute every answer afresh (KZGOV_CACHE=off)",
+    )
+    option(
+        "--cache-max-entries",
+        type=int,
+        help="most answers the result cache keeps (default 1024; KZGOV_CACHE_MAX_ENTRIES)",
+    )
+    option(
+        "--cache-max-bytes",
+        type=int,
+        help="most bytes the result cache keeps (default 64 MiB; KZGOV_CACHE_MAX_BYTES)",
+    )
+    option(
+        "--cache-max-age",
+        dest="cache_max_age_seconds",
+        type=int,
+        metavar="SECONDS",
+        help="how long clients may reuse an answer (default 60; KZGOV_CACHE_MAX_AGE_SECONDS)",
+    )
+    serve_parser.set_defaults(run=command_serve)
+
+
+def command_publish(args: argparse.Namespace) -> int:
+    """Push the current build to a SPARQL store with the Graph Store HTTP Protocol."""
+    from kzgov.publish import publish_build  # Oxigraph loads only for this command
+
+    release = release_or_fail(layout_from(args))
+
+    def report(line: str) -> None:
+        if not args.quiet:
+            print(line, flush=True)
+
+    published = publish_build(release, args.to, report)
+    triples = sum(graph.triples for graph in published)
+    print(f"Published {len(published)} graphs ({triples} triples) from {release} to {args.to}")
+    return 0
+
+
+def add_publish_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """The `kzgov publish` subcommand: the build into a SPARQL store, graph by graph."""
+    publish_parser = commands.add_parser(
+        "publish",
+        help="push the build to a SPARQL store (Graph Store HTTP Protocol)",
+        description="PUT each named graph of the current build, and the derived graphs"
+        " kzg:union and kzg:asserted, to URL?graph=IRI. Then serve it with"
+        " `kzgov serve --store sparql:QUERY-URL`.",
+    )
+    publish_parser.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="the store's Graph Store endpoint (Oxigraph server: http://HOST:PORT/store)",
+    )
+    publish_parser.add_argument("--quiet", action="store_true", help="no line per graph")
+    publish_parser.set_defaults(run=command_publish)
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -92,18 +267,41 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"kzgov {__version__}")
     parser.add_argument("--root", help="the project folder (default: this checkout)")
-    parser.add_argument("--build-dir", help="the build folder (default: ROOT/build, or $KZGOV_BUILD_DIR)")
+    parser.add_argument(
+        "--build-dir", help="the build folder (default: ROOT/build, or $KZGOV_BUILD_DIR)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    build_parser = commands.add_parser("build", help="parse, validate, materialize, check and write")
+    build_parser = commands.add_parser(
+        "build",
+        help="parse, validate, materialize, check and write",
+        description="Build the graph into ROOT/build. Stages whose inputs did not change"
+        " since an earlier build are reused from ROOT/build/cache; summary.json says which.",
+    )
     build_parser.add_argument("--quiet", action="store_true", help="no progress output")
+    build_parser.add_argument(
+        "--reasoner",
+        choices=sorted(REASONERS),
+        default=DEFAULT_REASONER,
+        help=f"OWL 2 RL reasoner: owlrl, the reference, or fast, which gives the same"
+        f" closure much faster (default {DEFAULT_REASONER})",
+    )
+    build_parser.add_argument(
+        "--validator",
+        choices=sorted(VALIDATORS),
+        default=DEFAULT_VALIDATOR,
+        help=f"SHACL validator: pyshacl alone, or fast, which gives the same results with"
+        f" the SPARQL constraints on Oxigraph (default {DEFAULT_VALIDATOR})",
+    )
     build_parser.set_defaults(run=command_build)
 
     validate_parser = commands.add_parser("validate", help="validate the data against the shapes")
     validate_parser.set_defaults(run=command_validate)
 
     query_parser = commands.add_parser("query", help="run a SPARQL query on the built graph")
-    query_parser.add_argument("query", help="a named query from queries/, a .rq file, or a query string")
+    query_parser.add_argument(
+        "query", help="a named query from queries/, a .rq file, or a query string"
+    )
     query_parser.add_argument(
         "--format",
         default="table",
@@ -111,12 +309,19 @@ def make_parser() -> argparse.ArgumentParser:
         help="output format (default: table; Turtle for graph results)",
     )
     query_parser.add_argument(
-        "--param", action="append", default=[], metavar="NAME=VALUE", help="set a named query's parameter"
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a named query's parameter",
     )
     query_parser.set_defaults(run=command_query)
 
     list_parser = commands.add_parser("queries", help="list the named queries")
     list_parser.set_defaults(run=command_queries)
+
+    add_serve_parser(commands)
+    add_publish_parser(commands)
     return parser
 
 

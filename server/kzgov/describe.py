@@ -12,22 +12,27 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from kzgov.linking import short_name
-from kzgov.lookup import Executor, iri_ref, select, values_clause
-from kzgov.namespaces import INFERRED_GRAPH, KZ, KZG, ONTOLOGY_GRAPH
+from kzgov.lookup import N_TRIPLES, Executor, iri_ref, read_graph, select, values_clause
+from kzgov.namespaces import INFERRED_GRAPH, KZ, KZG, KZID, ONTOLOGY_GRAPH
 
 # Properties whose values are an entity's names.
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, SKOS.altLabel)
+# Properties a link's label is taken from.
+NAME_PROPERTIES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
 
 # The most incoming statements a page lists (a class can have hundreds of instances).
 MAX_INCOMING_ROWS = 1000
 
-# How deep a page follows blank nodes (OWL class expressions, RDF lists).
-BLANK_NODE_DEPTH = 4
+# Kinds of instance that are n-ary nodes (a rule, a tenure, a figure...): a page shows
+# what such a node says right where it links to it.
+N_ARY_KINDS = ("rule", "tenure", "figure", "period", "proposal")
+# The most n-ary nodes a page expands.
+MAX_DETAILED_NODES = 200
 
 # The most subjects the page of a named graph lists.
 MAX_GRAPH_SUBJECTS = 2000
@@ -93,16 +98,19 @@ class Description:
         outgoing: statements with the resource as subject.
         incoming: statements with the resource as object (value = the subject).
         incoming_truncated: whether there were more incoming statements than shown.
-        nested: the statements of blank nodes reached from the resource.
+        blank_nodes: the resource's concise bounded description, which holds what its
+            blank nodes (OWL class expressions, RDF lists) say.
         labels: a display label for each IRI the page links to.
+        details: what each n-ary node the page links to states (stated, not inferred).
     """
 
     iri: URIRef
     outgoing: list[Statement]
     incoming: list[Statement]
     incoming_truncated: bool = False
-    nested: dict[BNode, list[Statement]] = field(default_factory=dict)
+    blank_nodes: Graph = field(default_factory=Graph)
     labels: dict[URIRef, str] = field(default_factory=dict)
+    details: dict[URIRef, list[tuple[URIRef, Node]]] = field(default_factory=dict)
 
     @property
     def names(self) -> list[Statement]:
@@ -114,13 +122,17 @@ class Description:
     def types(self) -> list[Statement]:
         """The resource's classes, asserted ones first."""
         found = [s for s in self.outgoing if s.predicate == RDF.type]
-        return sorted(found, key=lambda s: (s.inferred, isinstance(s.value, BNode), self.label(s.value)))
+        return sorted(
+            found, key=lambda s: (s.inferred, isinstance(s.value, BNode), self.label(s.value))
+        )
 
     @property
     def statements(self) -> list[Statement]:
         """The other outgoing statements, by property, asserted before inferred."""
         found = [
-            s for s in self.outgoing if s.predicate != RDF.type and s.predicate not in LABEL_PROPERTIES
+            s
+            for s in self.outgoing
+            if s.predicate != RDF.type and s.predicate not in LABEL_PROPERTIES
         ]
         return sorted(
             found, key=lambda s: (self.label(s.predicate).lower(), s.inferred, self.label(s.value))
@@ -145,43 +157,45 @@ class Description:
             return self.labels.get(term) or short_name(term)
         return str(term)
 
+    def members(self, node: Node) -> list[Node] | None:
+        """The items of an RDF list, or None if the node is not a (well-formed) list."""
+        items: list[Node] = []
+        seen: set[Node] = set()
+        while node != RDF.nil:
+            first = self.blank_nodes.value(node, RDF.first)
+            rest = self.blank_nodes.value(node, RDF.rest)
+            if first is None or rest is None or node in seen:
+                return None
+            seen.add(node)
+            items.append(first)
+            node = rest
+        return items
+
+    def about(self, node: Node) -> list[tuple[URIRef, Node]]:
+        """What a blank node says, as (property, value) pairs sorted by property."""
+        pairs = [
+            (p, o) for p, o in self.blank_nodes.predicate_objects(node) if isinstance(p, URIRef)
+        ]
+        return sorted(pairs, key=lambda pair: (pair[0] != RDF.type, str(pair[0]), str(pair[1])))
+
 
 def language_of(term: Node) -> str:
     """The language tag of a literal, or "" for anything else."""
     return term.language or "" if isinstance(term, Literal) else ""
 
 
-def blank_node_paths(start: str, depth: int) -> list[str]:
-    """Group patterns binding ?x to each blank node reachable from `start` in 1..depth steps.
-
-    Each step is filtered as soon as it is matched, so the search never wanders
-    through the IRIs a resource points to.
-
-    Args:
-        start: the resource, as a SPARQL term.
-        depth: the most steps.
-
-    Returns:
-        One pattern per depth.
-    """
-    patterns = []
-    previous = start
-    inner = ""
-    for level in range(depth):
-        node = f"?b{level}"
-        inner = f"{{ {inner} {previous} ?p_{level} {node} FILTER(isBlank({node})) }}"
-        patterns.append(f"{inner} BIND({node} AS ?x)")
-        previous = node
-    return patterns
-
-
 def outgoing_query(iri: str) -> str:
-    """The SELECT of a resource's statements, and of the blank nodes it reaches, per graph."""
-    term = iri_ref(iri)
-    blocks = [f"{{ GRAPH ?g {{ {term} ?p ?o }} BIND({term} AS ?x) }}"]
-    for path in blank_node_paths(term, BLANK_NODE_DEPTH):
-        blocks.append(f"{{ {path} GRAPH ?g {{ ?x ?p ?o }} }}")
-    return "SELECT DISTINCT ?x ?p ?o ?g WHERE {\n  " + "\n  UNION ".join(blocks) + "\n}"
+    """The SELECT of a resource's statements, with the graph each sits in."""
+    return f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ {iri_ref(iri)} ?p ?o }} }}"
+
+
+def blank_nodes_query(iri: str) -> str:
+    """The DESCRIBE of a resource: its concise bounded description, blank nodes included.
+
+    rdflib answers DESCRIBE with the CBD (https://www.w3.org/submission/CBD/), which
+    follows blank nodes to any depth, far faster than a SPARQL pattern can.
+    """
+    return f"DESCRIBE {iri_ref(iri)}"
 
 
 def incoming_query(iri: str) -> str:
@@ -196,27 +210,19 @@ def incoming_query(iri: str) -> str:
 
 
 def labels_query(iris: Iterable[str]) -> str:
-    """The SELECT of the labels of some IRIs."""
-    listed = sorted({i for i in iris})
-    label_properties = " ".join(f"<{p}>" for p in LABEL_PROPERTIES[:2])
-    return (
-        "SELECT DISTINCT ?x ?label WHERE {\n"
-        f"  {values_clause('x', listed)}\n"
-        f"  VALUES ?property {{ {label_properties} }}\n"
-        "  ?x ?property ?label .\n"
-        "}"
-    )
+    """The SELECT of the names of some IRIs (rdfs:label, skos:prefLabel, dcterms:title)."""
+    listed = sorted(set(iris))
+    path = "|".join(f"<{p}>" for p in NAME_PROPERTIES)
+    return f"SELECT DISTINCT ?x ?label WHERE {{ {values_clause('x', listed)} ?x {path} ?label }}"
 
 
-def entity_graph_query(iri: str) -> str:
-    """The CONSTRUCT of a resource's representation: its statements, the blank nodes they
-    reach, and the statements that point at it from named subjects."""
+def incoming_graph_query(iri: str) -> str:
+    """The CONSTRUCT of the statements pointing at a resource from named subjects."""
     term = iri_ref(iri)
-    blocks = [f"{{ {term} ?p ?o BIND({term} AS ?x) }}"]
-    for path in blank_node_paths(term, BLANK_NODE_DEPTH):
-        blocks.append(f"{{ {path} ?x ?p ?o }}")
-    blocks.append(f"{{ ?x ?p {term} FILTER(!isBlank(?x)) BIND({term} AS ?o) }}")
-    return "CONSTRUCT { ?x ?p ?o } WHERE {\n  " + "\n  UNION ".join(blocks) + "\n}"
+    return (
+        f"CONSTRUCT {{ ?s ?p {term} }} WHERE {{ ?s ?p {term} FILTER(!isBlank(?s)) }}"
+        f" LIMIT {MAX_INCOMING_ROWS}"
+    )
 
 
 def graph_contents_query(graph_iri: str) -> str:
@@ -281,17 +287,68 @@ def attribute(
         elif graph == INFERRED_GRAPH:
             inferred.append(Attribution("inferred", graph, "inferred"))
         else:
-            name = str(graph)[len(str(KZG)) :] if str(graph).startswith(str(KZG)) else short_name(graph)
+            name = (
+                str(graph)[len(str(KZG)) :]
+                if str(graph).startswith(str(KZG))
+                else short_name(graph)
+            )
             own.append(Attribution("graph", graph, name))
     return tuple(sources + own + inferred)
 
 
-def group_statements(pairs: Iterable[tuple[URIRef, Node, URIRef]]) -> dict[tuple[URIRef, Node], set[URIRef]]:
+def group_statements(
+    pairs: Iterable[tuple[URIRef, Node, URIRef]],
+) -> dict[tuple[URIRef, Node], set[URIRef]]:
     """The graphs of each (property, value), from (property, value, graph) rows."""
     grouped: dict[tuple[URIRef, Node], set[URIRef]] = defaultdict(set)
     for predicate, value, graph in pairs:
         grouped[(predicate, value)].add(graph)
     return grouped
+
+
+def is_n_ary(term: Node) -> bool:
+    """Whether a term is an n-ary node of kzgov: a rule, tenure, figure, period or proposal."""
+    return isinstance(term, URIRef) and str(term).startswith(
+        tuple(f"{KZID}{kind}/" for kind in N_ARY_KINDS)
+    )
+
+
+def details_query(iris: Iterable[str]) -> str:
+    """The SELECT of what some nodes state, their types and the inferred graph aside."""
+    return (
+        "SELECT DISTINCT ?x ?p ?o WHERE {\n"
+        f"  {values_clause('x', sorted(set(iris)))}\n"
+        "  GRAPH ?g { ?x ?p ?o }\n"
+        f"  FILTER(?g != <{INFERRED_GRAPH}> && ?p != <{RDF.type}>)\n"
+        "}"
+    )
+
+
+def fetch_details(
+    executor: Executor, nodes: Iterable[URIRef]
+) -> dict[URIRef, list[tuple[URIRef, Node]]]:
+    """What each of some n-ary nodes states, as (property, value) pairs sorted by property."""
+    wanted = sorted(set(nodes))[:MAX_DETAILED_NODES]
+    if not wanted:
+        return {}
+    found: dict[URIRef, list[tuple[URIRef, Node]]] = defaultdict(list)
+    for row in select(executor, details_query(str(n) for n in wanted)):
+        node, predicate, value = row.get("x"), row.get("p"), row.get("o")
+        if isinstance(node, URIRef) and isinstance(predicate, URIRef) and value is not None:
+            found[node].append((predicate, value))
+    return {
+        node: sorted(pairs, key=lambda pair: (str(pair[0]), str(pair[1])))
+        for node, pairs in found.items()
+    }
+
+
+def is_noise(statement: Statement) -> bool:
+    """Whether a statement is the reasoner's copy of an anonymous class expression.
+
+    OWL 2 RL types resources with blank-node classes (unions of domains and ranges)
+    and copies those expressions; they say nothing a reader wants.
+    """
+    return statement.inferred and isinstance(statement.value, BNode)
 
 
 def describe(
@@ -312,16 +369,11 @@ def describe(
         KzgovError: the executor refused or stopped a query.
     """
     subject = URIRef(iri)
-    own_rows: list[tuple[URIRef, Node, URIRef]] = []
-    nested_rows: dict[BNode, list[tuple[URIRef, Node, URIRef]]] = defaultdict(list)
+    outgoing_rows = []
     for row in select(executor, outgoing_query(iri)):
-        x, p, o, g = row.get("x"), row.get("p"), row.get("o"), row.get("g")
-        if not isinstance(p, URIRef) or not isinstance(g, URIRef) or o is None:
-            continue
-        if x == subject:
-            own_rows.append((p, o, g))
-        elif isinstance(x, BNode):
-            nested_rows[x].append((p, o, g))
+        p, o, g = row.get("p"), row.get("o"), row.get("g")
+        if isinstance(p, URIRef) and isinstance(g, URIRef) and o is not None:
+            outgoing_rows.append((p, o, g))
     incoming_rows = []
     for row in select(executor, incoming_query(iri)):
         s, p, g = row.get("s"), row.get("p"), row.get("g")
@@ -329,32 +381,47 @@ def describe(
             incoming_rows.append((p, s, g))
     truncated = len(incoming_rows) > MAX_INCOMING_ROWS
     incoming_rows = incoming_rows[:MAX_INCOMING_ROWS]
-    if not own_rows and not incoming_rows:
+    if not outgoing_rows and not incoming_rows:
         return None
-    outgoing = group_statements(own_rows)
+    outgoing = group_statements(outgoing_rows)
     incoming = group_statements(incoming_rows)
-    nested = {node: group_statements(rows) for node, rows in nested_rows.items()}
+    blank_nodes = Graph()
+    if any(isinstance(value, BNode) for _p, value in outgoing):
+        blank_nodes = read_graph(executor.run(blank_nodes_query(iri), N_TRIPLES).body)
     linked: set[URIRef] = {subject, *source_of_graph.values()}
-    for table in (outgoing, incoming, *nested.values()):
+    for table in (outgoing, incoming):
         for predicate, value in table:
+            linked.add(predicate)
+            if isinstance(value, URIRef):
+                linked.add(value)
+    for s, p, o in blank_nodes:
+        if isinstance(s, BNode):
+            linked.update(term for term in (p, o) if isinstance(term, URIRef))
+    details = fetch_details(
+        executor, (term for term in linked if is_n_ary(term) and term != subject)
+    )
+    for pairs in details.values():
+        for predicate, value in pairs:
             linked.add(predicate)
             if isinstance(value, URIRef):
                 linked.add(value)
     labels = fetch_labels(executor, linked)
 
     def statements(table: dict[tuple[URIRef, Node], set[URIRef]]) -> list[Statement]:
-        return [
+        found = [
             Statement(p, v, frozenset(gs), attribute(gs, source_of_graph, labels))
             for (p, v), gs in table.items()
         ]
+        return [s for s in found if not is_noise(s)]
 
     return Description(
         iri=subject,
         outgoing=statements(outgoing),
         incoming=statements(incoming),
         incoming_truncated=truncated,
-        nested={node: statements(table) for node, table in nested.items()},
+        blank_nodes=blank_nodes,
         labels=labels,
+        details=details,
     )
 
 
@@ -384,7 +451,7 @@ def ontology_index_query() -> str:
         f"    VALUES ?kind {{ {kinds} }}\n"
         "    ?term a ?kind .\n"
         f'    FILTER(STRSTARTS(STR(?term), "{KZ}"))\n'
-        f"    OPTIONAL {{ ?term <{RDFS.label}> ?label FILTER(LANGMATCHES(LANG(?label), \"en\")) }}\n"
+        f'    OPTIONAL {{ ?term <{RDFS.label}> ?label FILTER(LANGMATCHES(LANG(?label), "en")) }}\n'
         f"    OPTIONAL {{ ?term <{SKOS.definition}> ?definition"
         ' FILTER(LANGMATCHES(LANG(?definition), "en")) }\n'
         "  }\n"
@@ -447,5 +514,7 @@ def graph_subjects(executor: Executor, graph_iri: str) -> list[tuple[URIRef, str
         subject, count = row.get("s"), row.get("n")
         if isinstance(subject, URIRef):
             label = row.get("label")
-            found.append((subject, str(label) if label else short_name(subject), int(str(count or 0))))
+            found.append(
+                (subject, str(label) if label else short_name(subject), int(str(count or 0)))
+            )
     return found

@@ -97,3 +97,7 @@ class NotAcceptable(KzgovError):
 
 class QueryTooLong(KzgovError):
     """The query text is longer than the server accepts (HTTP 413)."""
+
+
+class StoreUnavailable(KzgovError):
+    """The store behind the server cannot be reached or answered badly (HTTP 502)."""

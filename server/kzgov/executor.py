@@ -6,8 +6,8 @@ The contract the HTTP layer relies on:
         -> QueryAnswer(form, media_type, body: bytes)
 
 raising QueryRejected (400), UpdateRefused (403), ResultTooLarge (400: the result
-cap), QueryTimedOut (503), QueueFull (429) and QueryFailed (500), with messages that
-say what is wrong.
+cap), QueryTimedOut (503), QueueFull (429), QueryFailed (500) and StoreUnavailable
+(502: a remote store is down), with messages that say what is wrong.
 
 How the workers run: once the store is loaded, the server forks a small "zygote"
 process, single-threaded, that holds the loaded store and forks the query workers on
@@ -46,6 +46,7 @@ from kzgov.errors import (
     QueryTooLong,
     QueueFull,
     ResultTooLarge,
+    StoreUnavailable,
     UpdateRefused,
 )
 from kzgov.guards import admit_query
@@ -82,7 +83,15 @@ PID_BYTES = 8
 # The errors a worker reports back by name; anything else becomes QueryFailed.
 ERROR_KINDS: dict[str, type[KzgovError]] = {
     kind.__name__: kind
-    for kind in (QueryRejected, UpdateRefused, ResultTooLarge, QueryTooLong, QueryFailed)
+    for kind in (
+        QueryRejected,
+        UpdateRefused,
+        ResultTooLarge,
+        QueryTooLong,
+        QueryFailed,
+        QueryTimedOut,
+        StoreUnavailable,
+    )
 }
 
 Job = tuple[str, str, tuple[str, ...], tuple[str, ...]]
@@ -174,7 +183,9 @@ def available_graphs(store: Store) -> frozenset[URIRef]:
     return frozenset(store.graph_sizes()) | {ASSERTED_GRAPH}
 
 
-def answer_job(store: Store, available: Collection[URIRef], job: Job, settings: ExecutorSettings) -> QueryAnswer:
+def answer_job(
+    store: Store, available: Collection[URIRef], job: Job, settings: ExecutorSettings
+) -> QueryAnswer:
     """Admit, evaluate and serialize one query (in whichever process runs it).
 
     Raises:
@@ -504,8 +515,7 @@ class WorkerPool:
             self.release(returned, pid)
         if reply[0] == "answer":
             _tag, form, answered_type, body = reply
-            assert isinstance(body, bytes)
-            return QueryAnswer(form=str(form), media_type=str(answered_type), body=body)
+            return QueryAnswer(form=str(form), media_type=str(answered_type), body=bytes(body))  # type: ignore[call-overload]
         _tag, kind, message = reply
         raise ERROR_KINDS.get(str(kind), QueryFailed)(str(message))
 
@@ -548,4 +558,3 @@ def start_executor(store: Store, settings: ExecutorSettings) -> Executor:
     if settings.workers <= 0:
         return InProcessExecutor(store, settings)
     return WorkerPool(store, settings)
-

@@ -16,9 +16,10 @@ from pyparsing import ParseResults
 from rdflib import URIRef
 from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import Node
 
 from kzgov.errors import KzgovError, QueryRejected, UpdateRefused
-from kzgov.sparql import ParsedQuery, parse_query
+from kzgov.sparql import PARSER_LOCK, ParsedQuery, parse_query
 from kzgov.store import QueryDataset
 
 PARSED_QUERIES_CACHED = 256
@@ -68,7 +69,8 @@ def graph_not_in_build(name: str, available: Collection[URIRef]) -> QueryRejecte
 def is_update(text: str) -> bool:
     """Whether a text is a SPARQL Update request with at least one operation."""
     try:
-        update = parseUpdate(text)
+        with PARSER_LOCK:
+            update = parseUpdate(text)
     except Exception:  # pyparsing and rdflib raise several kinds; any means "not an update"
         return False
     operations = dict.get(update, "request")
@@ -119,7 +121,7 @@ def refuse_service(parsed: ParsedQuery) -> None:
     for node in algebra_nodes(parsed.query.algebra):
         if node.name == "ServiceGraphPattern":
             term = dict.get(node, "term")
-            raise federated_query_refused(term.n3() if hasattr(term, "n3") else term)
+            raise federated_query_refused(term.n3() if isinstance(term, Node) else term)
 
 
 def dataset_clause(parsed: ParsedQuery) -> tuple[list[URIRef], list[URIRef]]:

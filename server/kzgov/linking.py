@@ -98,7 +98,7 @@ def short_name(term: Node) -> str:
         text = str(term)
         for prefix, namespace in NAMESPACES_BY_LENGTH:
             if text.startswith(namespace) and len(text) > len(namespace):
-                return f"{prefix}:{text[len(namespace):]}"
+                return f"{prefix}:{text[len(namespace) :]}"
         return text
     if isinstance(term, BNode):
         return f"_:{term}"

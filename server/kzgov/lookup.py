@@ -12,12 +12,13 @@ import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kzgov.errors import KzgovError
 
 SPARQL_RESULTS_JSON = "application/sparql-results+json"
+N_TRIPLES = "application/n-triples"
 
 # IRIREF of SPARQL 1.1, section 19.8: no spaces, controls, or <>"{}|^`\ inside.
 SAFE_IRI = re.compile(r"[^<>\"{}|^`\\\x00-\x20]+")
@@ -63,7 +64,7 @@ class UnsafeTerm(KzgovError):
 
 def not_an_iri(text: str) -> UnsafeTerm:
     """The error for text that cannot be written as a SPARQL IRI reference."""
-    return UnsafeTerm(f"{text!r} is not an IRI: it holds a space or one of <>\"{{}}|^`\\")
+    return UnsafeTerm(f'{text!r} is not an IRI: it holds a space or one of <>"{{}}|^`\\')
 
 
 def iri_ref(iri: str) -> str:
@@ -171,3 +172,23 @@ def values_clause(variable: str, iris: Sequence[str]) -> str:
         if SAFE_IRI.fullmatch(iri):
             terms.append(f"<{iri}>")
     return f"VALUES ?{variable} {{ {' '.join(terms)} }}"
+
+
+class KeepBlankNodeLabels(dict[str, str]):
+    """A blank-node context for rdflib's N-Triples parser that keeps each node's label.
+
+    rdflib renames the blank nodes of every document it parses; keeping the labels
+    lets a page match the blank nodes of a DESCRIBE answer with those of a SELECT
+    answer from the same store.
+    """
+
+    def get(self, key: str, default: object = None) -> str:
+        """The label itself, whatever was stored."""
+        return key
+
+
+def read_graph(body: bytes) -> Graph:
+    """A graph from an N-Triples answer of the executor, blank-node labels kept."""
+    graph = Graph()
+    graph.parse(data=body.decode("utf-8"), format="nt", bnode_context=KeepBlankNodeLabels())
+    return graph

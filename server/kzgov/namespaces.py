@@ -28,8 +28,12 @@ CATALOG_GRAPH = URIRef(KZG["catalog"])
 LINKS_GRAPH = URIRef(KZG["links"])
 INFERRED_GRAPH = URIRef(KZG["inferred"])
 MANIFEST_GRAPH = URIRef(KZG["manifest"])
-# Not stored: a name the SPARQL endpoint accepts for the union of every graph but kzg:inferred.
+# A name the SPARQL endpoint accepts for the union of every graph but kzg:inferred; not
+# in the dumps, stored only by the stores that need it (kzgov.stored_dataset).
 ASSERTED_GRAPH = URIRef(KZG["asserted"])
+# The union of every graph, asserted and inferred, each triple once: not in the dumps,
+# stored only by the Oxigraph and SPARQL stores as their whole-build default graph.
+UNION_GRAPH = URIRef(KZG["union"])
 
 PREFIXES = {
     "kz": KZ,
@@ -44,3 +48,9 @@ PREFIXES = {
     "time": TIME,
     "schema": SCHEMA,
 }
+
+# The dataset as a whole (described in VoID and DCAT at /.well-known/void), its SPARQL
+# endpoint and its dump files.
+DATASET = URIRef(BASE + "dataset")
+SPARQL_ENDPOINT = URIRef(BASE + "sparql")
+DUMPS = Namespace(BASE + "dumps/")

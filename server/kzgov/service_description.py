@@ -102,21 +102,23 @@ def describe_service(
     for format_iri in MEDIA_TYPE_TO_FORMAT.values():
         graph.add((service, SD.resultFormat, format_iri))
     graph.add((service, DCTERMS.title, Literal("kzgov SPARQL endpoint", lang="en")))
-    graph.add((
-        service,
-        RDFS.comment,
-        Literal(
-            "Read-only SPARQL 1.1 Query over the knowledge graph of Kazakhstan's public"
-            " administration. The default graph is the union of every graph, asserted and"
-            f" inferred; name <{ASSERTED_GRAPH}> as default-graph-uri or in FROM to query"
-            " asserted triples only. SPARQL Update and SERVICE are refused; FROM and FROM"
-            " NAMED may name only the graphs listed here. Each query must finish within"
-            f" {limits.query_timeout_seconds:g} s; queries are at most"
-            f" {limits.max_query_bytes} bytes; results at most {limits.max_result_rows}"
-            f" rows (or triples) and {limits.max_result_bytes} bytes.",
-            lang="en",
-        ),
-    ))
+    graph.add(
+        (
+            service,
+            RDFS.comment,
+            Literal(
+                "Read-only SPARQL 1.1 Query over the knowledge graph of Kazakhstan's public"
+                " administration. The default graph is the union of every graph, asserted and"
+                f" inferred; name <{ASSERTED_GRAPH}> as default-graph-uri or in FROM to query"
+                " asserted triples only. SPARQL Update and SERVICE are refused; FROM and FROM"
+                " NAMED may name only the graphs listed here. Each query must finish within"
+                f" {limits.query_timeout_seconds:g} s; queries are at most"
+                f" {limits.max_query_bytes} bytes; results at most {limits.max_result_rows}"
+                f" rows (or triples) and {limits.max_result_bytes} bytes.",
+                lang="en",
+            ),
+        )
+    )
 
     dataset = BNode()
     graph.add((service, SD.defaultDataset, dataset))
@@ -134,10 +136,12 @@ def describe_service(
     for name, size in graph_sizes.items():
         graph.add((available, SD.namedGraph, describe_named_graph(graph, name, size)))
     asserted = describe_named_graph(graph, ASSERTED_GRAPH, None)
-    graph.add((
-        asserted,
-        DCTERMS.description,
-        Literal("The union of every graph except the inferred one (not stored).", lang="en"),
-    ))
+    graph.add(
+        (
+            asserted,
+            DCTERMS.description,
+            Literal("The union of every graph except the inferred one (not stored).", lang="en"),
+        )
+    )
     graph.add((available, SD.namedGraph, asserted))
     return graph

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from pyparsing import ParseBaseException
@@ -51,6 +52,10 @@ class ParsedQuery:
     form: str
 
 
+# rdflib's SPARQL grammar (pyparsing) keeps state while parsing: two threads parsing at
+# once get spurious syntax errors. Every parse in a process takes this lock.
+PARSER_LOCK = threading.Lock()
+
 FORM_OF_ALGEBRA = {
     "SelectQuery": "SELECT",
     "AskQuery": "ASK",
@@ -72,7 +77,8 @@ def parse_query(text: str) -> ParsedQuery:
         QuerySyntaxError: the query does not parse; the message gives line and column.
     """
     try:
-        query = prepareQuery(text, initNs=dict(PREFIXES))
+        with PARSER_LOCK:
+            query = prepareQuery(text, initNs=dict(PREFIXES))
     except ParseBaseException as error:
         raise QuerySyntaxError(error.msg, error.lineno, error.col, error.line) from error
     except Exception as error:  # rdflib raises plain exceptions for unknown prefixes

@@ -1,8 +1,10 @@
 """The stores a query runs against: the interface a backend implements, and rdflib in memory.
 
 The HTTP layer and the query workers see only the `Store` interface, so a faster
-backend can be put behind it later without touching them. `MemoryStore`, the default,
-holds the last good build in an rdflib Dataset inside the server process.
+backend can be put behind it without touching them. `MemoryStore`, the default,
+holds the last good build in an rdflib Dataset inside the server process; the
+others are `kzgov.oxigraph_store` (Oxigraph on disk) and `kzgov.remote_store` (a
+SPARQL 1.1 endpoint over HTTP), chosen by `open_store`.
 
 The dataset a query sees (SPARQL 1.1 Query, section 13, "RDF Dataset"):
 
@@ -163,15 +165,20 @@ def read_summary(layout: Layout) -> dict[str, object]:
 
 def unknown_store(spec: str) -> KzgovError:
     """The error for a store specification this version does not know."""
-    return KzgovError(f"unknown store {spec!r}: this version serves only {MEMORY_STORE!r}")
+    return KzgovError(f"unknown store {spec!r}: use memory, oxigraph, oxigraph:PATH or sparql:URL")
 
 
-def open_store(spec: str, layout: Layout) -> Store:
+def open_store(spec: str, layout: Layout, query_timeout_seconds: float | None = None) -> Store:
     """The store a specification names, not yet loaded.
 
     Args:
-        spec: "memory" (rdflib in the server process).
+        spec: "memory" (rdflib in the server process, the default); "oxigraph" (an
+            on-disk Oxigraph store beside the current build) or "oxigraph:PATH" (one
+            at PATH), written from the build when first opened; "sparql:URL" (a
+            SPARQL 1.1 query endpoint holding the build as `kzgov publish` writes it).
         layout: the project and its build folder.
+        query_timeout_seconds: the query deadline; a "sparql:URL" store waits for its
+            endpoint a little longer, so that the worker's deadline stops a query first.
 
     Returns:
         The store.
@@ -179,14 +186,26 @@ def open_store(spec: str, layout: Layout) -> Store:
     Raises:
         KzgovError: the specification names no known backend.
     """
+    # The backends import this module (for QueryDataset and the build's folder), so
+    # they are imported here, when chosen.
+    kind, _, argument = spec.partition(":")
     if spec == MEMORY_STORE:
         return MemoryStore(layout)
+    if kind == "oxigraph":
+        from kzgov.oxigraph_store import OxigraphStore
+
+        return OxigraphStore(layout, Path(argument).resolve() if argument else None)
+    if kind == "sparql" and argument:
+        from kzgov.remote_store import RemoteStore, remote_timeout, store_url_of
+
+        return RemoteStore(layout, store_url_of(spec), remote_timeout(query_timeout_seconds))
     raise unknown_store(spec)
 
 
 def context_name(context: Any) -> Node:
     """The name of a graph as rdflib's memory store reports it (a Graph or its name)."""
-    return context.identifier if isinstance(context, Graph) else context  # type: ignore[no-any-return]
+    name: Node = context.identifier if isinstance(context, Graph) else context
+    return name
 
 
 class GraphUnion(Graph):
@@ -208,9 +227,7 @@ class GraphUnion(Graph):
         super().__init__(store=dataset.store, identifier=identifier)
         self.members = members
 
-    def triples(  # type: ignore[override]
-        self, triple: TriplePattern
-    ) -> Generator[TriplePattern, None, None]:
+    def triples(self, triple: TriplePattern) -> Generator[TriplePattern, None, None]:
         """The triples of the member graphs that match a pattern, without repeats."""
         subject, predicate, obj = triple
         if isinstance(predicate, PropertyPath):
@@ -259,7 +276,7 @@ class DatasetView(Dataset):
         """The triples of the default graph that match a pattern."""
         yield from self.default.triples(triple)
 
-    def contexts(self, triple: Any = None) -> Generator[Graph, None, None]:  # type: ignore[override]
+    def contexts(self, triple: Any = None) -> Generator[Graph, None, None]:
         """The named graphs."""
         yield from self.named.values()
 
@@ -297,8 +314,9 @@ class MemoryStore:
         dataset = open_dataset(self.layout)
         sizes = {}
         for graph in dataset.graphs():
-            if graph.identifier != DATASET_DEFAULT_GRAPH_ID and isinstance(graph.identifier, URIRef):
-                sizes[graph.identifier] = len(graph)
+            name = graph.identifier
+            if name != DATASET_DEFAULT_GRAPH_ID and isinstance(name, URIRef):
+                sizes[name] = len(graph)
         self._dataset = dataset
         self._sizes = dict(sorted(sizes.items()))
 

@@ -1,0 +1,217 @@
+"""Time each stage of `kzgov build`, and its peak memory, on the seed graph and synthetic scales.
+
+Usage: .venv/bin/python bench/build_scale.py [--sizes 10000 100000 [1000000]] [--seed 1]
+           [--owlrl-max-triples 20000] [--reasoner owlrl|fast] [--validator fast|pyshacl]
+           [--out bench/results/build-scale.json]
+
+For the real project (the seed graph) and for a synthetic project of each size
+(bench/generate.py, seeded, written to a temporary folder), runs `kzgov build` twice in a
+child process, each time into a fresh build folder: a cold build, then a second build
+with no input change, which reuses every stage from the cache. Per build it reads the
+stages' seconds and the memory peak after each stage from summary.json, and the child's
+wall-clock seconds and peak resident memory from os.wait4. owlrl, the reference
+reasoner, is used up to --owlrl-max-triples asserted triples and the fast reasoner above
+(owlrl needs minutes from 100k triples on); --reasoner forces one for every graph.
+
+Prints one table and writes the figures, with the machine's description, as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+RESULTS = PROJECT_ROOT / "bench" / "results" / "build-scale.json"
+STAGES = ("parse", "validate", "materialize", "check", "write")
+DEFAULT_SIZES = (10_000, 100_000)
+
+
+@dataclass
+class BuildRun:
+    """One `kzgov build` in a child process.
+
+    Attributes:
+        wall_seconds: the child's wall-clock time, Python's start-up included.
+        peak_memory_mb: the child's peak resident set size.
+        stage_seconds: each stage's seconds, from summary.json.
+        stage_peak_memory_mb: the process's peak resident set after each stage.
+        reused: whether each stage was reused from the cache.
+    """
+
+    wall_seconds: float
+    peak_memory_mb: int
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    stage_peak_memory_mb: dict[str, int] = field(default_factory=dict)
+    reused: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass
+class Row:
+    """The builds of one graph."""
+
+    graph: str
+    asserted_triples: int
+    total_triples: int
+    inferred_triples: int
+    reasoner: str
+    validator: str
+    cold: BuildRun
+    cached: BuildRun
+
+
+def load_generator() -> ModuleType:
+    path = Path(__file__).resolve().parent / "generate.py"
+    spec = importlib.util.spec_from_file_location("kzgov_bench_generate", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_build(
+    root: Path, build_dir: Path, reasoner: str, validator: str
+) -> tuple[BuildRun, dict[str, Any]]:
+    """Run `kzgov build --quiet` in a child process; its time, memory and summary."""
+    command = [
+        sys.executable, "-m", "kzgov", "--root", str(root), "--build-dir", str(build_dir),
+        "build", "--quiet", "--reasoner", reasoner, "--validator", validator,
+    ]  # fmt: skip
+    environment = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment
+    )
+    _pid, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    assert child.stderr is not None
+    errors = child.stderr.read().decode("utf-8", errors="replace")
+    child.stderr.close()
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"kzgov build failed on {root} (exit {child.returncode}):\n{errors}")
+    summary = json.loads((build_dir / "current" / "summary.json").read_text(encoding="utf-8"))
+    stages = summary["stages"]
+    return BuildRun(
+        wall_seconds=round(wall, 2),
+        peak_memory_mb=usage.ru_maxrss // 1024,
+        stage_seconds={s: summary["timings_seconds"][s] for s in STAGES},
+        stage_peak_memory_mb={s: stages[s]["peak_memory_mb"] for s in STAGES},
+        reused={s: stages[s]["reused"] for s in STAGES},
+    ), summary
+
+
+def measure(name: str, root: Path, scratch: Path, reasoner: str, validator: str) -> Row:
+    """A cold build and a cached rebuild of one project."""
+    build_dir = scratch / f"build-{name.replace(' ', '-')}"
+    cold, summary = run_build(root, build_dir, reasoner, validator)
+    cached, _ = run_build(root, build_dir, reasoner, validator)
+    triples = summary["triples"]
+    return Row(
+        graph=name,
+        asserted_triples=triples["total"] - triples["inferred"],
+        total_triples=triples["total"],
+        inferred_triples=triples["inferred"],
+        reasoner=reasoner,
+        validator=validator,
+        cold=cold,
+        cached=cached,
+    )
+
+
+def print_table(rows: list[Row]) -> None:
+    head = (
+        f"{'graph':<13} {'asserted':>9} {'inferred':>9} {'reasoner':>8} "
+        + " ".join(f"{stage:>11}" for stage in STAGES)
+        + f" {'total s':>8} {'peak MB':>8} {'cached s':>8}"
+    )
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        stage_cells = " ".join(f"{r.cold.stage_seconds[stage]:>11.2f}" for stage in STAGES)
+        print(
+            f"{r.graph:<13} {r.asserted_triples:>9} {r.inferred_triples:>9} {r.reasoner:>8} "
+            f"{stage_cells} {r.cold.wall_seconds:>8.1f} {r.cold.peak_memory_mb:>8} "
+            f"{r.cached.wall_seconds:>8.1f}"
+        )
+    print()
+    print("stage columns: seconds of each stage of a cold build (empty cache);")
+    print("total s: wall-clock seconds of the cold build's process, Python start-up included;")
+    print("peak MB: its peak resident memory; cached s: a second build with no input change,")
+    print("which reuses every stage. Peak memory (MB) after each stage of the cold build:")
+    for r in rows:
+        peaks = ", ".join(f"{s} {r.cold.stage_peak_memory_mb[s]}" for s in STAGES)
+        print(f"  {r.graph:<13} {peaks}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        default=list(DEFAULT_SIZES),
+        help="synthetic sizes in triples (default 10000 100000; add 1000000 for 1M)",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
+    parser.add_argument(
+        "--owlrl-max-triples",
+        type=int,
+        default=20_000,
+        help="use owlrl up to this many synthetic triples, the fast reasoner above (default 20000)",
+    )
+    parser.add_argument("--reasoner", choices=("owlrl", "fast"), help="one reasoner for all")
+    parser.add_argument("--validator", choices=("fast", "pyshacl"), default="fast")
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"JSON file (default {RESULTS})")
+    args = parser.parse_args()
+
+    def reasoner_for(size: int) -> str:
+        if args.reasoner:
+            return str(args.reasoner)
+        return "owlrl" if size <= args.owlrl_max_triples else "fast"
+
+    generator = load_generator()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="kzgov-bench-") as scratch_name:
+        scratch = Path(scratch_name)
+        rows.append(measure("seed", PROJECT_ROOT, scratch, reasoner_for(0), args.validator))
+        print(f"measured the seed graph in {rows[-1].cold.wall_seconds} s", file=sys.stderr)
+        for size in args.sizes:
+            root = scratch / f"synthetic-{size}"
+            generator.generate(root, triples=size, seed=args.seed)
+            name = f"synthetic {size // 1000}k" if size < 10**6 else f"synthetic {size // 10**6}M"
+            rows.append(measure(name, root, scratch, reasoner_for(size), args.validator))
+            print(f"measured {name} in {rows[-1].cold.wall_seconds} s", file=sys.stderr)
+    print_table(rows)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    report = {
+        "benchmark": "build-scale",
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "seed": args.seed,
+        "rows": [asdict(row) for row in rows],
+    }
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,290 @@
+"""Measure the latency and throughput of each named query over HTTP, on the real server.
+
+Usage: .venv/bin/python bench/http_latency.py [--runs N] [--clients C] [--workers W]
+                                              [--seconds-per-query S]
+
+Starts `kzgov serve` (waitress and its query workers, as in production) on a free port
+of 127.0.0.1, on the last good build (`kzgov serve` builds first if there is none).
+Each named query in queries/ is sent once to warm up, then N times (default 100) by C
+concurrent clients (default 4), each request on a new connection, as a SPARQL 1.1
+Protocol POST of the query (application/sparql-query; results as SPARQL JSON, graphs
+as Turtle); no new request of a query starts after S seconds (default 5), so a slow
+query gets fewer runs and the whole run stays under two minutes. Prints, per query,
+the runs, the median and 99th-percentile latency (nearest rank: with fewer than 100
+runs, the slowest run) and the throughput (requests per second of wall time while that
+query ran), and writes them as JSON to bench/results/http-latency.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import os
+import platform
+import select
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from kzgov.layout import Layout
+from kzgov.queries import NamedQuery, list_named_queries
+
+RESULTS_PATH = Path(__file__).resolve().parent / "results" / "http-latency.json"
+DEFAULT_RUNS = 100
+DEFAULT_CLIENTS = 4
+# Keeps the whole run under two minutes on a slow machine: a slow query gets fewer runs.
+DEFAULT_SECONDS_PER_QUERY = 5.0
+SERVER_START_SECONDS = 300.0
+SERVER_STOP_SECONDS = 30.0
+REQUEST_TIMEOUT_SECONDS = 60.0
+FORM_TO_ACCEPT = {
+    "SELECT": "application/sparql-results+json",
+    "ASK": "application/sparql-results+json",
+    "CONSTRUCT": "text/turtle",
+    "DESCRIBE": "text/turtle",
+}
+
+
+@dataclass(frozen=True)
+class QueryTiming:
+    """The measurements of one named query.
+
+    Attributes:
+        name: the named query.
+        form: SELECT, ASK, CONSTRUCT or DESCRIBE.
+        runs: the timed requests.
+        response_bytes: the size of one answer.
+        median_ms: the median latency.
+        p99_ms: the 99th-percentile latency (nearest rank).
+        max_ms: the slowest request.
+        throughput_per_second: requests answered per second of wall time.
+    """
+
+    name: str
+    form: str
+    runs: int
+    response_bytes: int
+    median_ms: float
+    p99_ms: float
+    max_ms: float
+    throughput_per_second: float
+
+
+@dataclass
+class Server:
+    """A running `kzgov serve` process and where it listens."""
+
+    process: subprocess.Popen[str]
+    endpoint: str
+    announcement: str
+
+
+def start_server(layout: Layout, workers: int, log_path: Path) -> Server:
+    """Start `kzgov serve` on 127.0.0.1 and a free port; return once it listens.
+
+    Raises:
+        SystemExit: the server did not start; its log is printed.
+    """
+    command = [
+        sys.executable, "-m", "kzgov", "--root", str(layout.root),
+        "--build-dir", str(layout.build_dir), "serve",
+        "--host", "127.0.0.1", "--port", "0", "--workers", str(workers),
+    ]  # fmt: skip
+    with log_path.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
+    assert process.stdout is not None
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline and process.poll() is None:
+        ready, _, _ = select.select([process.stdout], [], [], 1.0)
+        if not ready:
+            continue
+        line = process.stdout.readline()
+        if " on http://" in line:
+            endpoint = line.rsplit(" on ", 1)[1].split()[0]
+            return Server(process, endpoint, line.strip())
+    stop_server(process)
+    sys.exit(f"kzgov serve did not start:\n{log_path.read_text(encoding='utf-8')}")
+
+
+def stop_server(process: subprocess.Popen[str]) -> None:
+    """Stop the server (and with it its query workers)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=SERVER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def post_query(endpoint: str, query: NamedQuery) -> tuple[float, int]:
+    """Send one query on a new connection; its latency in seconds and answer size.
+
+    Raises:
+        RuntimeError: the server did not answer 200.
+    """
+    parts = urllib.parse.urlsplit(endpoint)
+    headers = {"Content-Type": "application/sparql-query", "Accept": FORM_TO_ACCEPT[query.form]}
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection(parts.netloc, timeout=REQUEST_TIMEOUT_SECONDS)
+    try:
+        connection.request("POST", parts.path, body=query.text.encode("utf-8"), headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    elapsed = time.perf_counter() - started
+    if response.status != 200:
+        raise RuntimeError(f"{query.name}: HTTP {response.status}: {body[:300]!r}")
+    return elapsed, len(body)
+
+
+def nearest_rank(sorted_values: list[float], percentile: float) -> float:
+    """The nearest-rank percentile of values sorted in increasing order."""
+    rank = max(1, math.ceil(percentile / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def time_query(
+    endpoint: str, query: NamedQuery, runs: int, clients: int, budget_seconds: float
+) -> QueryTiming:
+    """Warm up, then send a query `runs` times from `clients` concurrent clients.
+
+    No request starts after `budget_seconds` (a slow query gets fewer runs).
+    """
+    _, size = post_query(endpoint, query)
+    tickets = iter(range(runs))
+    lock = threading.Lock()
+    started = time.perf_counter()
+    stop_at = started + budget_seconds
+
+    def client() -> list[float]:
+        latencies: list[float] = []
+        while time.perf_counter() < stop_at:
+            with lock:
+                if next(tickets, None) is None:
+                    break
+            latencies.append(post_query(endpoint, query)[0])
+        return latencies
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        per_client = list(pool.map(lambda _: client(), range(clients)))
+    wall = time.perf_counter() - started
+    latencies = sorted(seconds * 1000 for done in per_client for seconds in done)
+    return QueryTiming(
+        name=query.name,
+        form=query.form,
+        runs=len(latencies),
+        response_bytes=size,
+        median_ms=statistics.median(latencies),
+        p99_ms=nearest_rank(latencies, 99),
+        max_ms=latencies[-1],
+        throughput_per_second=len(latencies) / wall,
+    )
+
+
+def print_table(timings: list[QueryTiming], header: str) -> None:
+    """Print the timings as a fixed-width table."""
+    width = max(len(t.name) for t in timings)
+    print(header)
+    print(
+        f"{'query':<{width}}  {'form':<9}  {'runs':>4}  {'median ms':>9}  {'p99 ms':>8}"
+        f"  {'req/s':>7}"
+    )
+    for t in timings:
+        print(
+            f"{t.name:<{width}}  {t.form:<9}  {t.runs:>4}  {t.median_ms:>9.1f}  {t.p99_ms:>8.1f}"
+            f"  {t.throughput_per_second:>7.1f}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--runs", type=int, default=DEFAULT_RUNS, help=f"timed requests per query ({DEFAULT_RUNS})"
+    )
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=DEFAULT_CLIENTS,
+        help=f"concurrent clients ({DEFAULT_CLIENTS})",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="the server's query worker processes (default: one per core)",
+    )
+    parser.add_argument(
+        "--seconds-per-query",
+        type=float,
+        default=DEFAULT_SECONDS_PER_QUERY,
+        help=f"no new request for a query after this long ({DEFAULT_SECONDS_PER_QUERY:g})",
+    )
+    parser.add_argument("--build-dir", help="the build to serve (default: the project's build/)")
+    parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="the JSON to write")
+    args = parser.parse_args()
+    if args.runs < 1 or args.clients < 1 or args.workers < 1:
+        parser.error("--runs, --clients and --workers must be at least 1")
+
+    layout = Layout.default()
+    if args.build_dir:
+        layout = Layout(root=layout.root, build_dir=Path(args.build_dir))
+    queries = list_named_queries(layout.queries_dir)
+    with tempfile.TemporaryDirectory(prefix="kzgov-bench-") as scratch:
+        server = start_server(layout, args.workers, Path(scratch) / "server.log")
+        try:
+            started = time.perf_counter()
+            timings = [
+                time_query(server.endpoint, q, args.runs, args.clients, args.seconds_per_query)
+                for q in queries
+            ]
+            elapsed = time.perf_counter() - started
+        finally:
+            stop_server(server.process)
+
+    header = (
+        f"kzgov HTTP latency: {len(queries)} named queries, up to {args.runs} runs"
+        f" or {args.seconds_per_query:g} s each,"
+        f" {args.clients} concurrent clients, {args.workers} query workers,"
+        f" {os.cpu_count()} cores ({platform.machine()}, Python {platform.python_version()})"
+    )
+    print_table(timings, header)
+    all_medians = [t.median_ms for t in timings]
+    print(
+        f"median of the medians {statistics.median(all_medians):.1f} ms;"
+        f" slowest p99 {max(t.p99_ms for t in timings):.1f} ms; {elapsed:.0f} s in all"
+    )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    report = {
+        "command": " ".join(["python bench/http_latency.py", *sys.argv[1:]]),
+        "server": server.announcement,
+        "runs": args.runs,
+        "seconds_per_query": args.seconds_per_query,
+        "clients": args.clients,
+        "workers": args.workers,
+        "cores": os.cpu_count(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "seconds": round(elapsed, 1),
+        "queries": [asdict(t) for t in timings],
+    }
+    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""The result cache: ETag and If-None-Match (304), Cache-Control, bounds, and the switch.
+
+The HTTP tests run on each store backend (the `live_server` fixture). A cache that
+works is seen without timing: a query answered from the cache is answered even after
+the store behind the server changed, and with the cache off it is not.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import HttpResponse, LiveServer, oxigraph_server, query_url, running_server, send
+from kzgov.build import build
+from kzgov.config import BadSetting, ServerConfig
+from kzgov.layout import Layout
+from kzgov.namespaces import REGISTRY_GRAPH, UNION_GRAPH
+from kzgov.publish import publish_build
+from kzgov.result_cache import CacheSettings, ResultCache, cache_key
+from kzgov.serialize import QueryAnswer
+from kzgov.store import release_or_fail
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+JSON_RESULTS = {"Accept": "application/sparql-results+json"}
+DIRECT = {"Content-Type": "application/sparql-query", **JSON_RESULTS}
+PRIME_MINISTER = "https://w3id.org/kzgov/id/post/prime-minister"
+
+
+def count_of(response: HttpResponse) -> int:
+    """The single count a COUNT query answered."""
+    assert response.status == 200, response.text
+    return int(json.loads(response.body)["results"]["bindings"][0]["n"]["value"])
+
+
+def get(server: LiveServer, query: str, **headers: str) -> HttpResponse:
+    """GET a query from a server's endpoint, as SPARQL JSON."""
+    header_names = {name.replace("_", "-"): value for name, value in headers.items()}
+    return send(
+        "GET", query_url(server.endpoint, query=query), headers={**JSON_RESULTS, **header_names}
+    )
+
+
+# -- ETag, If-None-Match, Cache-Control ------------------------------------------------------
+
+
+def test_answer_to_get_has_a_weak_etag_and_public_cache_control(live_server: LiveServer) -> None:
+    response = get(live_server, COUNT)
+    assert response.status == 200
+    etag = response.header("ETag")
+    assert etag is not None and etag.startswith('W/"')
+    assert response.header("Cache-Control") == "public, max-age=60"
+    assert get(live_server, COUNT).header("ETag") == etag
+
+
+def test_get_with_matching_if_none_match_is_304_without_a_body(live_server: LiveServer) -> None:
+    etag = get(live_server, COUNT).header("ETag")
+    assert etag is not None
+    response = get(live_server, COUNT, if_none_match=etag)
+    assert response.status == 304
+    assert response.body == b""
+    assert response.header("ETag") == etag
+    assert response.header("Cache-Control") == "public, max-age=60"
+
+
+def test_get_with_another_etag_in_if_none_match_is_answered_in_full(
+    live_server: LiveServer,
+) -> None:
+    response = get(live_server, COUNT, if_none_match='W/"not-this-one", "nor-this"')
+    assert response.status == 200
+    assert count_of(response) > 0
+
+
+def test_post_with_matching_if_none_match_is_answered_in_full(live_server: LiveServer) -> None:
+    """RFC 9110 13.1.2: 304 is for GET and HEAD only."""
+    etag = get(live_server, COUNT).header("ETag")
+    assert etag is not None
+    response = send("POST", live_server.endpoint, COUNT, {**DIRECT, "If-None-Match": etag})
+    assert count_of(response) > 0
+
+
+def test_etag_differs_with_the_format_and_with_the_dataset(live_server: LiveServer) -> None:
+    as_json = get(live_server, COUNT).header("ETag")
+    as_csv = send(
+        "GET", query_url(live_server.endpoint, query=COUNT), headers={"Accept": "text/csv"}
+    )
+    in_registry = send(
+        "GET",
+        query_url(live_server.endpoint, query=COUNT, default_graph_uri=str(REGISTRY_GRAPH)),
+        headers=JSON_RESULTS,
+    )
+    assert len({as_json, as_csv.header("ETag"), in_registry.header("ETag")}) == 3
+
+
+def test_refused_query_has_no_etag(live_server: LiveServer) -> None:
+    response = get(live_server, "SELECT * WHERE {")
+    assert response.status == 400
+    assert response.header("ETag") is None
+
+
+# -- A new build, a new ETag -----------------------------------------------------------------
+
+
+def test_a_new_build_changes_the_etag_and_the_answer(
+    scratch_project: Layout, tmp_path: Path
+) -> None:
+    with running_server(scratch_project, tmp_path / "before.log", "--workers", "1") as server:
+        before = get(server, COUNT)
+    registry = scratch_project.data_dir / "registry.ttl"
+    registry.write_text(
+        registry.read_text(encoding="utf-8")
+        + f'\n<{PRIME_MINISTER}> <http://www.w3.org/2004/02/skos/core#altLabel> "ETag test"@en .\n',
+        encoding="utf-8",
+    )
+    build(scratch_project)
+    with running_server(scratch_project, tmp_path / "after.log", "--workers", "1") as server:
+        after = get(server, COUNT)
+        revalidated = get(server, COUNT, if_none_match=before.header("ETag") or "")
+    assert after.header("ETag") != before.header("ETag")
+    assert count_of(after) == count_of(before) + 1
+    assert revalidated.status == 200
+    assert count_of(revalidated) == count_of(after)
+
+
+# -- The cache on and off ---------------------------------------------------------------------
+
+
+def test_cache_on_answers_a_repeated_query_from_the_cache_and_off_from_the_store(
+    served_layout: Layout, tmp_path: Path
+) -> None:
+    """The store changes behind two servers: the one with the cache keeps its answer."""
+    with oxigraph_server(tmp_path / "store", tmp_path / "oxigraph.log") as remote:
+        publish_build(release_or_fail(served_layout), remote.store_url, lambda _line: None)
+        store = ("--workers", "1", "--store", f"sparql:{remote.query_url}")
+        with (
+            running_server(served_layout, tmp_path / "on.log", *store) as cached,
+            running_server(
+                served_layout, tmp_path / "off.log", *store, environ={"KZGOV_CACHE": "off"}
+            ) as uncached,
+        ):
+            first_cached, first_uncached = (
+                count_of(get(cached, COUNT)),
+                count_of(get(uncached, COUNT)),
+            )
+            update = f"INSERT DATA {{ GRAPH <{UNION_GRAPH}> {{ <{PRIME_MINISTER}> <urn:x> 1 }} }}"
+            inserted = send(
+                "POST",
+                f"{remote.base_url}/update",
+                update,
+                {"Content-Type": "application/sparql-update"},
+            )
+            assert inserted.status in (200, 204)
+            again_cached, again_uncached = get(cached, COUNT), get(uncached, COUNT)
+    assert first_cached == first_uncached
+    assert count_of(again_cached) == first_cached
+    assert count_of(again_uncached) == first_uncached + 1
+    assert again_uncached.header("ETag") is None
+    assert again_uncached.header("Cache-Control") == "no-cache"
+
+
+def test_no_cache_option_sends_no_etag(served_layout: Layout, tmp_path: Path) -> None:
+    with running_server(
+        served_layout, tmp_path / "server.log", "--workers", "1", "--no-cache"
+    ) as server:
+        response = get(server, COUNT)
+        conditional = get(server, COUNT, if_none_match="*")
+    assert response.header("ETag") is None
+    assert response.header("Cache-Control") == "no-cache"
+    assert conditional.status == 200
+
+
+def test_cache_setting_other_than_on_or_off_is_refused_naming_it() -> None:
+    config = ServerConfig.from_environment({"KZGOV_CACHE": "sometimes"})
+    with pytest.raises(BadSetting) as caught:
+        config.check()
+    assert str(caught.value) == "cache='sometimes': expected on or off"
+
+
+# -- Bounds -------------------------------------------------------------------------------------
+
+
+def answer(size: int) -> QueryAnswer:
+    """An answer of a given size in bytes."""
+    return QueryAnswer(form="SELECT", media_type="text/csv", body=b"x" * size)
+
+
+def test_cache_drops_the_least_recently_used_answer_past_its_entry_bound() -> None:
+    cache = ResultCache("build", CacheSettings(max_entries=2, max_bytes=1000, max_age_seconds=60))
+    first, second, third = (cache_key(f"ASK {{ <urn:{n}> ?p ?o }}", "text/csv") for n in range(3))
+    cache.put(first, answer(10))
+    cache.put(second, answer(10))
+    assert cache.get(first) is not None  # now the second is the least recently used
+    cache.put(third, answer(10))
+    assert cache.get(second) is None
+    assert cache.get(first) is not None and cache.get(third) is not None
+
+
+def test_cache_drops_answers_past_its_byte_bound_and_keeps_none_larger_than_it() -> None:
+    cache = ResultCache("build", CacheSettings(max_entries=10, max_bytes=100, max_age_seconds=60))
+    small, medium, huge = (cache_key(f"ASK {{ <urn:{n}> ?p ?o }}", "text/csv") for n in range(3))
+    cache.put(small, answer(40))
+    cache.put(medium, answer(70))
+    assert cache.get(small) is None
+    assert cache.get(medium) is not None
+    cache.put(huge, answer(101))
+    assert cache.get(huge) is None
+    assert cache.status()["bytes"] == 70
+
+
+def test_etag_depends_on_the_build() -> None:
+    key = cache_key(COUNT, "text/csv", (str(REGISTRY_GRAPH),))
+    settings = CacheSettings(max_entries=10, max_bytes=100, max_age_seconds=60)
+    assert ResultCache("one", settings).etag(key) == ResultCache("one", settings).etag(key)
+    assert ResultCache("one", settings).etag(key) != ResultCache("two", settings).etag(key)
