@@ -34,9 +34,10 @@ test: $(STAMP) ## install what the tests need, then lint and run every test
 	$(MAKE) lint
 	$(BIN)/pytest
 
-bench: $(STAMP) ## time the build at each scale and the named queries over HTTP
+bench: $(STAMP) ## time the build at each scale, the queries over HTTP, and kzgov against its peers
 	$(BIN)/python bench/build_scale.py
 	$(BIN)/python bench/http_latency.py
+	$(BIN)/python bench/http_peers.py
 
 clean: ## remove the build and the virtual environment
 	rm -rf build $(VENV)

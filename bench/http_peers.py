@@ -1,0 +1,591 @@
+"""Compare kzgov over HTTP with its peers, Oxigraph server and rdflib-endpoint, on the same data.
+
+Usage: .venv/bin/python bench/http_peers.py [--sizes seed,100000] [--clients C]
+                                            [--seconds S] [--named-seconds N] [--workers W]
+
+For each graph of --sizes (`seed`: the project's own data; a number: a synthetic project
+of about that many triples from bench/generate.py), builds it (`kzgov build --reasoner
+fast`) into a temporary folder, then, in the same run and on that build, serves it from
+each target in turn, one at a time, on a free port of 127.0.0.1:
+
+- kzgov-memory: `kzgov serve --store memory --no-cache`;
+- kzgov-cached: `kzgov serve --store memory` (the result cache on);
+- kzgov-oxigraph: `kzgov serve --store oxigraph --no-cache` (which writes the build's
+  Oxigraph store, build/current/oxigraph/, on first use);
+- oxigraph-server: `oxigraph serve-read-only` on that same store, every query given the
+  union graph <https://w3id.org/kzgov/graph/union> as `default-graph-uri` (and, for the
+  named queries, the build's graphs as `named-graph-uri`), so that it answers as kzgov;
+- rdflib-endpoint: `rdflib-endpoint serve` of the build's kzgov.nq (a Dataset whose
+  default graph is the union of its graphs). Installed into this interpreter with pip
+  when missing; if that fails its column is left empty and the reason printed.
+
+Each target is sent two synthetic queries, a single-pattern lookup (rotating over four
+posts) and a 3-way join (posts, their appointment rule, its appointer's label), and,
+for the seed graph only, every named query of queries/. Each query is sent once to
+warm up (the answer's rows are compared with kzgov-memory's), then by C concurrent
+clients (default 8) for a fixed S seconds (default 5; named queries N seconds, default
+1), each request a SPARQL 1.1 Protocol POST on a new connection. Prints one table of
+p50 and p99 latency (nearest rank) and throughput per target, and the throughput ratios
+kzgov-oxigraph / oxigraph-server, kzgov-memory / rdflib-endpoint and kzgov-cached /
+oxigraph-server; writes everything as JSON to bench/results/http-peers.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import select
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rdflib import Graph
+
+from http_latency import (
+    FORM_TO_ACCEPT,
+    REQUEST_TIMEOUT_SECONDS,
+    SERVER_START_SECONDS,
+    nearest_rank,
+    stop_server,
+)
+from kzgov.layout import Layout
+from kzgov.namespaces import ASSERTED_GRAPH, UNION_GRAPH
+from kzgov.queries import list_named_queries
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = BENCH_DIR.parent
+RESULTS_PATH = BENCH_DIR / "results" / "http-peers.json"
+DEFAULT_SIZES = "seed,100000"
+DEFAULT_CLIENTS = 8
+DEFAULT_SECONDS = 5.0
+# Twenty named queries, five targets: a second each keeps the seed graph near two minutes.
+DEFAULT_NAMED_SECONDS = 1.0
+GENERATOR_SEED = 1
+READY_POLL_SECONDS = 0.2
+TARGETS = ("kzgov-memory", "kzgov-cached", "kzgov-oxigraph", "oxigraph-server", "rdflib-endpoint")
+# (label, numerator, denominator) of each throughput ratio in the table.
+RATIOS = (
+    ("kzgov-ox/ox-server", "kzgov-oxigraph", "oxigraph-server"),
+    ("kzgov-mem/rdflib-ep", "kzgov-memory", "rdflib-endpoint"),
+    ("kzgov-cached/ox-server", "kzgov-cached", "oxigraph-server"),
+)
+RDFLIB_ENDPOINT_REQUIREMENT = "rdflib-endpoint[cli]==0.6.3"
+
+PREFIXES = (
+    "PREFIX kz: <https://w3id.org/kzgov/ontology#>\n"
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+)
+POSTS_QUERY = (
+    PREFIXES + "SELECT DISTINCT ?post WHERE { ?post kz:appointmentRule ?rule ."
+    " ?rule kz:appointer ?appointer . ?appointer rdfs:label ?label } ORDER BY ?post LIMIT 4"
+)
+LOOKUP_QUERY = "SELECT ?p ?o WHERE {{ <{post}> ?p ?o }}"
+JOIN_QUERY = (
+    PREFIXES + "SELECT ?post ?rule ?appointer ?label WHERE {\n"
+    "  ?post kz:appointmentRule ?rule .\n"
+    "  ?rule kz:appointer ?appointer .\n"
+    "  ?appointer rdfs:label ?label .\n"
+    "}"
+)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One query as sent: its text, the Accept header and the protocol's graph parameters."""
+
+    text: str
+    accept: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A query of the table: its name, its form, and the texts it rotates over."""
+
+    name: str
+    form: str
+    texts: tuple[str, ...]
+    seconds: float
+    uses_named_graphs: bool = False
+
+
+@dataclass
+class Measurement:
+    """One query on one target."""
+
+    target: str
+    query: str
+    rows: int | None = None
+    runs: int = 0
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    throughput_per_second: float | None = None
+    error: str | None = None
+
+
+@dataclass
+class Target:
+    """A running server: its process, its endpoint and how it is asked."""
+
+    name: str
+    process: subprocess.Popen[str]
+    endpoint: str
+    announcement: str
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+    def request(self, workload: Workload, text: str) -> Request:
+        """The request that asks this target the query as kzgov answers it."""
+        params = [("default-graph-uri", g) for g in self.default_graphs]
+        if workload.uses_named_graphs:
+            params += [("named-graph-uri", g) for g in self.named_graphs]
+        return Request(text, FORM_TO_ACCEPT[workload.form], tuple(params))
+
+
+@dataclass
+class GraphReport:
+    """The measurements of one graph."""
+
+    graph: str
+    triples: int
+    build_seconds: float
+    servers: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    measurements: list[Measurement] = field(default_factory=list)
+
+
+def post(endpoint: str, request: Request) -> tuple[float, bytes]:
+    """Send one query on a new connection; its latency in seconds and the answer.
+
+    Raises:
+        RuntimeError: the server did not answer 200.
+    """
+    parts = urllib.parse.urlsplit(endpoint)
+    path = parts.path or "/"
+    if request.params:
+        path += "?" + urllib.parse.urlencode(request.params)
+    headers = {"Content-Type": "application/sparql-query", "Accept": request.accept}
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection(parts.netloc, timeout=REQUEST_TIMEOUT_SECONDS)
+    try:
+        connection.request("POST", path, body=request.text.encode("utf-8"), headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    elapsed = time.perf_counter() - started
+    if response.status != 200:
+        raise RuntimeError(f"HTTP {response.status}: {body[:200]!r}")
+    return elapsed, body
+
+
+def count_rows(form: str, body: bytes) -> int:
+    """The rows of a SELECT, 0 or 1 for an ASK, the triples of a graph."""
+    if form in ("SELECT", "ASK"):
+        answer = json.loads(body)
+        if "boolean" in answer:
+            return int(bool(answer["boolean"]))
+        return len(answer["results"]["bindings"])
+    return len(Graph().parse(data=body.decode("utf-8"), format="turtle"))
+
+
+def load(send: Callable[[int], float], clients: int, seconds: float) -> list[float]:
+    """Send requests from `clients` threads until `seconds` have passed; the latencies.
+
+    `send(i)` sends the i-th request and returns its latency in seconds; no request
+    starts after the deadline, those in flight finish.
+    """
+    counter = iter(range(sys.maxsize))
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+
+    def client() -> list[float]:
+        latencies: list[float] = []
+        while time.perf_counter() < stop_at:
+            with lock:
+                index = next(counter)
+            latencies.append(send(index))
+        return latencies
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        per_client = list(pool.map(lambda _: client(), range(clients)))
+    return [latency for done in per_client for latency in done]
+
+
+def measure(target: Target, workload: Workload, clients: int) -> Measurement:
+    """Warm up, then load one target with one query for the workload's seconds."""
+    result = Measurement(target=target.name, query=workload.name)
+    requests = [target.request(workload, text) for text in workload.texts]
+    try:
+        rows = 0
+        for request in requests:
+            rows += count_rows(workload.form, post(target.endpoint, request)[1])
+        result.rows = rows
+        started = time.perf_counter()
+        latencies = load(
+            lambda i: post(target.endpoint, requests[i % len(requests)])[0],
+            clients,
+            workload.seconds,
+        )
+        wall = time.perf_counter() - started
+    except (RuntimeError, OSError, ValueError, KeyError) as error:
+        result.error = str(error)[:300]
+        return result
+    millis = sorted(seconds * 1000 for seconds in latencies)
+    result.runs = len(millis)
+    result.p50_ms = statistics.median(millis)
+    result.p99_ms = nearest_rank(millis, 99)
+    result.throughput_per_second = len(millis) / wall
+    return result
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 free now (the server binds it a moment later)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_kzgov(name: str, layout: Layout, log_path: Path, options: Sequence[str]) -> Target:
+    """Start `kzgov serve` with options on a free port; return once it listens.
+
+    Raises:
+        RuntimeError: it did not start; its log is in the message.
+    """
+    command = [
+        sys.executable, "-m", "kzgov", "--root", str(layout.root),
+        "--build-dir", str(layout.build_dir), "serve",
+        "--host", "127.0.0.1", "--port", "0", *options,
+    ]  # fmt: skip
+    with log_path.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
+    assert process.stdout is not None
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline and process.poll() is None:
+        ready, _, _ = select.select([process.stdout], [], [], 1.0)
+        if ready:
+            line = process.stdout.readline()
+            if " on http://" in line:
+                endpoint = line.rsplit(" on ", 1)[1].split()[0]
+                return Target(name, process, endpoint, line.strip())
+    stop_server(process)
+    raise RuntimeError(f"{name} did not start:\n{log_path.read_text(encoding='utf-8')[-2000:]}")
+
+
+def start_peer(
+    name: str, command: Sequence[str], endpoint: str, log_path: Path, **settings: tuple[str, ...]
+) -> Target:
+    """Start a peer server; return once it answers an ASK at its endpoint.
+
+    Raises:
+        RuntimeError: it did not start; its log is in the message.
+    """
+    with log_path.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            list(command), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True
+        )
+    probe = Request("ASK { ?s ?p ?o }", "application/sparql-results+json")
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            post(endpoint, probe)
+        except (OSError, RuntimeError):
+            time.sleep(READY_POLL_SECONDS)
+            continue
+        return Target(name, process, endpoint, " ".join(command), **settings)
+    stop_server(process)
+    raise RuntimeError(f"{name} did not start:\n{log_path.read_text(encoding='utf-8')[-2000:]}")
+
+
+def ensure_rdflib_endpoint() -> str | None:
+    """Install rdflib-endpoint into this interpreter if missing; None, or why it is not there."""
+    try:
+        import rdflib_endpoint  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        install = [sys.executable, "-m", "pip", "install", "--quiet", RDFLIB_ENDPOINT_REQUIREMENT]
+        done = subprocess.run(install, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            return f"`pip install {RDFLIB_ENDPOINT_REQUIREMENT}` failed: {done.stderr[-300:]}"
+    return None
+
+
+def build_graph(size: str, scratch: Path) -> tuple[Layout, float]:
+    """Generate (for a synthetic size) and build a graph; its layout and build seconds."""
+    if size == "seed":
+        layout = Layout(root=PROJECT_ROOT, build_dir=scratch / "seed-build")
+    else:
+        root = scratch / f"synthetic-{size}"
+        generate = [
+            sys.executable, str(BENCH_DIR / "generate.py"), "--triples", size,
+            "--seed", str(GENERATOR_SEED), "--out", str(root),
+        ]  # fmt: skip
+        subprocess.run(generate, check=True, stdout=subprocess.DEVNULL)
+        layout = Layout(root=root, build_dir=root / "build")
+    build = [
+        sys.executable, "-m", "kzgov", "--root", str(layout.root),
+        "--build-dir", str(layout.build_dir), "build", "--reasoner", "fast", "--quiet",
+    ]  # fmt: skip
+    started = time.perf_counter()
+    subprocess.run(build, check=True, stdout=subprocess.DEVNULL)
+    return layout, time.perf_counter() - started
+
+
+def workloads(
+    layout: Layout, size: str, posts: Sequence[str], args: argparse.Namespace
+) -> list[Workload]:
+    """The synthetic queries and, for the seed graph, the named queries."""
+    found = [
+        Workload(
+            "lookup", "SELECT", tuple(LOOKUP_QUERY.format(post=p) for p in posts), args.seconds
+        ),
+        Workload("3-way join", "SELECT", (JOIN_QUERY,), args.seconds),
+    ]
+    if size == "seed":
+        found += [
+            Workload(q.name, q.form, (q.text,), args.named_seconds, uses_named_graphs=True)
+            for q in list_named_queries(layout.queries_dir)
+        ]
+    return found
+
+
+def store_graphs(store: Path) -> tuple[str, ...]:
+    """The build's own named graphs in a kzgov Oxigraph store (not the derived ones)."""
+    metadata = json.loads((store / "kzgov-store.json").read_text(encoding="utf-8"))
+    derived = {str(UNION_GRAPH), str(ASSERTED_GRAPH)}
+    return tuple(g for g in metadata["graphs"] if g not in derived and g != "")
+
+
+def bench_graph(
+    size: str, scratch: Path, args: argparse.Namespace, peer_note: str | None
+) -> GraphReport:
+    """Build one graph and measure every target on it."""
+    layout, build_seconds = build_graph(size, scratch)
+    current = (layout.build_dir / "current").resolve()
+    nquads = current / "kzgov.nq"
+    with nquads.open("rb") as dump:
+        triples = sum(1 for _ in dump)
+    report = GraphReport(graph=size, triples=triples, build_seconds=round(build_seconds, 1))
+    print(f"{size}: {triples} quads built in {build_seconds:.1f} s", file=sys.stderr)
+    workers = ["--workers", str(args.workers)]
+    kzgov_options = {
+        "kzgov-memory": ["--store", "memory", "--no-cache", *workers],
+        "kzgov-cached": ["--store", "memory", *workers],
+        "kzgov-oxigraph": ["--store", "oxigraph", "--no-cache", *workers],
+    }
+    plan: list[Workload] = []
+    for name in TARGETS:
+        log_path = scratch / f"{size}-{name}.log"
+        if name == "rdflib-endpoint" and peer_note:
+            report.skipped[name] = peer_note
+            continue
+        try:
+            if name in kzgov_options:
+                target = start_kzgov(name, layout, log_path, kzgov_options[name])
+            elif name == "oxigraph-server":
+                store = current / "oxigraph"
+                port = free_port()
+                command = [
+                    str(Path(sys.executable).with_name("oxigraph")), "serve-read-only",
+                    "--location", str(store), "--bind", f"127.0.0.1:{port}",
+                ]  # fmt: skip
+                target = start_peer(
+                    name, command, f"http://127.0.0.1:{port}/query", log_path,
+                    default_graphs=(str(UNION_GRAPH),), named_graphs=store_graphs(store),
+                )  # fmt: skip
+            else:
+                port = free_port()
+                command = [
+                    sys.executable, "-m", "rdflib_endpoint", "serve", str(nquads),
+                    "--host", "127.0.0.1", "--port", str(port),
+                ]  # fmt: skip
+                target = start_peer(name, command, f"http://127.0.0.1:{port}/", log_path)
+        except (RuntimeError, OSError, KeyError) as error:
+            report.skipped[name] = str(error)[:500]
+            print(f"  {name}: skipped: {error}", file=sys.stderr)
+            continue
+        report.servers[name] = target.announcement
+        try:
+            if not plan:
+                posts = json.loads(
+                    post(target.endpoint, Request(POSTS_QUERY, FORM_TO_ACCEPT["SELECT"]))[1]
+                )
+                chosen = [b["post"]["value"] for b in posts["results"]["bindings"]]
+                plan = workloads(layout, size, chosen, args)
+            started = time.perf_counter()
+            for workload in plan:
+                report.measurements.append(measure(target, workload, args.clients))
+            print(f"  {name}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        finally:
+            stop_server(target.process)
+    return report
+
+
+def ratio(report: GraphReport, query: str, numerator: str, denominator: str) -> float | None:
+    """The throughput of one target over another's for a query, if both were measured."""
+    by_target = {m.target: m for m in report.measurements if m.query == query}
+    top = by_target.get(numerator)
+    bottom = by_target.get(denominator)
+    if (
+        top is None
+        or bottom is None
+        or not top.throughput_per_second
+        or not bottom.throughput_per_second
+    ):
+        return None
+    return top.throughput_per_second / bottom.throughput_per_second
+
+
+def cell(value: float | None, width: int, digits: int = 1) -> str:
+    """A number right-aligned in a column, or `-`."""
+    return f"{'-' if value is None else f'{value:.{digits}f}':>{width}}"
+
+
+def print_table(reports: list[GraphReport], header: str) -> list[str]:
+    """Print the one table; return the notes under it."""
+    queries = [(r, q) for r in reports for q in dict.fromkeys(m.query for m in r.measurements)]
+    name_width = max([len("graph  query")] + [len(r.graph) + 2 + len(q) for r, q in queries])
+    group = 20  # "  p50   p99  req/s" per target
+    print(header)
+    line = " " * name_width
+    for name in TARGETS:
+        line += f" |{name:^{group}}"
+    line += " | " + "  ".join(label for label, _, _ in RATIOS)
+    print(line)
+    line = f"{'graph  query':<{name_width}}"
+    for _ in TARGETS:
+        line += f" |{'p50':>6}{'p99':>7}{'req/s':>7}"
+    line += " | " + "  ".join(f"{'req/s ratio':>{len(label)}}" for label, _, _ in RATIOS)
+    print(line)
+    notes: list[str] = []
+    for report, query in queries:
+        by_target = {m.target: m for m in report.measurements if m.query == query}
+        reference = by_target.get("kzgov-memory")
+        line = f"{report.graph + '  ' + query:<{name_width}}"
+        for name in TARGETS:
+            m = by_target.get(name)
+            if m is None:
+                line += f" |{'n/a':>20}"
+            elif m.error:
+                line += f" |{'error':>20}"
+                notes.append(f"{report.graph} {query} {name}: {m.error}")
+            else:
+                line += (
+                    f" |{cell(m.p50_ms, 6)}{cell(m.p99_ms, 7)}{cell(m.throughput_per_second, 7, 0)}"
+                )
+                if (
+                    reference is not None
+                    and reference.rows is not None
+                    and m.rows != reference.rows
+                ):
+                    notes.append(
+                        f"{report.graph} {query} {name}: {m.rows} rows, kzgov-memory {reference.rows}"
+                    )
+        parts = []
+        for label, a, b in RATIOS:
+            parts.append(cell(ratio(report, query, a, b), len(label), 2))
+        print(line + " | " + "  ".join(parts))
+    for report in reports:
+        for name, why in report.skipped.items():
+            notes.append(f"{report.graph}: {name} not measured: {why.splitlines()[0]}")
+    for note in notes:
+        print("note: " + note)
+    return notes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes",
+        default=DEFAULT_SIZES,
+        help=f"graphs: seed and/or triple counts ({DEFAULT_SIZES})",
+    )
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=DEFAULT_CLIENTS,
+        help=f"concurrent clients ({DEFAULT_CLIENTS})",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=DEFAULT_SECONDS,
+        help=f"load per synthetic query and target, seconds ({DEFAULT_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--named-seconds",
+        type=float,
+        default=DEFAULT_NAMED_SECONDS,
+        help=f"load per named query and target, seconds ({DEFAULT_NAMED_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="kzgov's query worker processes (default: one per core)",
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="the JSON to write")
+    args = parser.parse_args()
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    if not sizes or any(s != "seed" and not s.isdigit() for s in sizes):
+        parser.error("--sizes takes `seed` and triple counts, comma-separated")
+    if args.clients < 1 or args.workers < 1 or args.seconds <= 0 or args.named_seconds <= 0:
+        parser.error("--clients, --workers, --seconds and --named-seconds must be positive")
+
+    peer_note = ensure_rdflib_endpoint()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="kzgov-peers-") as scratch:
+        reports = [bench_graph(size, Path(scratch), args, peer_note) for size in sizes]
+    elapsed = time.perf_counter() - started
+
+    header = (
+        f"kzgov and peers over HTTP: p50 and p99 latency (ms), throughput (req/s);"
+        f" {args.clients} concurrent clients for {args.seconds:g} s per synthetic query"
+        f" and {args.named_seconds:g} s per named query; kzgov with {args.workers} query"
+        f" workers; the ratios are of throughput (req/s);"
+        f" {os.cpu_count()} cores ({platform.machine()}, Python {platform.python_version()})"
+    )
+    notes = print_table(reports, header)
+    print(f"{elapsed:.0f} s in all")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    result = {
+        "command": " ".join(["python bench/http_peers.py", *sys.argv[1:]]),
+        "clients": args.clients,
+        "seconds": args.seconds,
+        "named_seconds": args.named_seconds,
+        "workers": args.workers,
+        "cores": os.cpu_count(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "elapsed_seconds": round(elapsed, 1),
+        "graphs": [
+            {
+                **asdict(r),
+                "ratios": {
+                    q: {f"{a}/{b}": ratio(r, q, a, b) for _, a, b in RATIOS}
+                    for q in dict.fromkeys(m.query for m in r.measurements)
+                },
+            }
+            for r in reports
+        ],
+        "notes": notes,
+    }
+    args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
