@@ -139,6 +139,23 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None) ->
         advanced=True,
         allow_warnings=True,
     )
+    results = violations_in(report)
+    results.sort(key=lambda v: (str(v.focus), str(v.path), str(v.shape)))
+    return results
+
+
+def violations_in(report: object) -> list[Violation]:
+    """The results of a pySHACL report graph, as Violations (files not yet known).
+
+    Args:
+        report: the report graph pySHACL returned.
+
+    Returns:
+        One Violation per sh:ValidationResult, in the report's order.
+
+    Raises:
+        TypeError: the report is not a graph, or a result has no focus node.
+    """
     if not isinstance(report, Graph):
         raise TypeError("pySHACL returned a report that is not a graph")
     results: list[Violation] = []
@@ -157,5 +174,4 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None) ->
                 value=report.value(result, SH.value),
             )
         )
-    results.sort(key=lambda v: (str(v.focus), str(v.path), str(v.shape)))
     return results

@@ -39,7 +39,7 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from kzgov.oxigraph_terms import OxAny, OxTerm, TermConverter
-from kzgov.validate import Violation, class_hierarchy, validate_graph
+from kzgov.validate import Violation, class_hierarchy, validate_graph, violations_in
 
 # SHACL-AF features that make pySHACL change the data or find targets its own way: with
 # any of them in the shapes, pySHACL runs the whole validation.
@@ -157,25 +157,7 @@ def validate_core(data: Graph, shapes: Graph) -> list[Violation]:
         allow_warnings=True,
         inplace=True,
     )
-    if not isinstance(report, Graph):
-        raise TypeError("pySHACL returned a report that is not a graph")
-    results: list[Violation] = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
-        message = report.value(result, SH.resultMessage)
-        focus = report.value(result, SH.focusNode)
-        if focus is None:
-            raise TypeError(f"pySHACL reported a result without a focus node: {result}")
-        results.append(
-            Violation(
-                focus=focus,
-                path=report.value(result, SH.resultPath),
-                shape=report.value(result, SH.sourceShape),
-                message=str(message) if message is not None else "(no message)",
-                severity=report.value(result, SH.resultSeverity) or SH.Violation,
-                value=report.value(result, SH.value),
-            )
-        )
-    return results
+    return violations_in(report)
 
 
 def result_order(result: Violation) -> tuple[str, str, str, str, str]:
