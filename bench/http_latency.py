@@ -89,7 +89,7 @@ class Server:
     announcement: str
 
 
-def start_server(layout: Layout, workers: int, log_path: Path) -> Server:
+def start_server(layout: Layout, workers: int, log_path: Path, cache: bool = True) -> Server:
     """Start `kzgov serve` on 127.0.0.1 and a free port; return once it listens.
 
     Raises:
@@ -99,6 +99,7 @@ def start_server(layout: Layout, workers: int, log_path: Path) -> Server:
         sys.executable, "-m", "kzgov", "--root", str(layout.root),
         "--build-dir", str(layout.build_dir), "serve",
         "--host", "127.0.0.1", "--port", "0", "--workers", str(workers),
+        *(() if cache else ("--no-cache",)),
     ]  # fmt: skip
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
@@ -234,6 +235,11 @@ def main() -> None:
         help=f"no new request for a query after this long ({DEFAULT_SECONDS_PER_QUERY:g})",
     )
     parser.add_argument("--build-dir", help="the build to serve (default: the project's build/)")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="turn the server's result cache off, to time the queries themselves",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="the JSON to write")
     args = parser.parse_args()
     if args.runs < 1 or args.clients < 1 or args.workers < 1:
@@ -244,7 +250,9 @@ def main() -> None:
         layout = Layout(root=layout.root, build_dir=Path(args.build_dir))
     queries = list_named_queries(layout.queries_dir)
     with tempfile.TemporaryDirectory(prefix="kzgov-bench-") as scratch:
-        server = start_server(layout, args.workers, Path(scratch) / "server.log")
+        server = start_server(
+            layout, args.workers, Path(scratch) / "server.log", cache=not args.no_cache
+        )
         try:
             started = time.perf_counter()
             timings = [
