@@ -43,6 +43,14 @@ def too_many_bytes(size_bytes: int, max_bytes: int) -> ResultTooLarge:
     )
 
 
+def over_byte_cap(max_bytes: int) -> ResultTooLarge:
+    """The error for a result whose writing passed the byte cap (its full size is unknown)."""
+    return ResultTooLarge(
+        f"the result is more than the {max_bytes} bytes this server returns:"
+        " add a LIMIT or select fewer variables"
+    )
+
+
 def check_query_length(text: str, max_bytes: int) -> None:
     """Refuse a query text over the size limit.
 

@@ -11,13 +11,16 @@ holds the build's graphs and the derived graphs of `kzgov.stored_dataset`, and a
 
 Every query worker opens the store itself, read-only, on its first query: the data is
 read from disk through the page cache, which the workers share, so memory does not
-grow with the number of workers. Queries run on Oxigraph's engine; the answers are
-turned into rdflib terms and written by `kzgov.serialize`, like the memory store's,
-within the same row and byte caps.
+grow with the number of workers. Queries run on Oxigraph's engine. SELECT and ASK
+answers in SPARQL JSON or XML are written by Oxigraph's own serializers, through a
+sink that stops at the byte cap, and their rows are then counted against the row cap;
+other answers are turned into rdflib terms and written by `kzgov.serialize`, like the
+memory store's. Both ways keep the same row and byte caps.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -27,18 +30,23 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef, Variable
 
 from kzgov.build import SUMMARY_JSON
-from kzgov.errors import KzgovError, QueryFailed, QueryRejected
+from kzgov.errors import KzgovError, QueryFailed, QueryRejected, ResultTooLarge
 from kzgov.layout import Layout
-from kzgov.limits import ResultLimits, too_many_rows
+from kzgov.limits import ResultLimits, over_byte_cap, too_many_rows
 from kzgov.namespaces import PREFIXES, UNION_GRAPH
 from kzgov.oxigraph_terms import TermConverter
-from kzgov.serialize import QueryAnswer, serialize_answer
+from kzgov.serialize import (
+    SPARQL_RESULTS_JSON,
+    SPARQL_RESULTS_XML,
+    QueryAnswer,
+    serialize_answer,
+)
 from kzgov.sparql import ParsedQuery
 from kzgov.store import QueryDataset, release_or_fail
 from kzgov.stored_dataset import (
@@ -60,7 +68,21 @@ WRITE_STORE_SCRIPT = (
     "sys.exit(write_from_command_line(sys.argv[1:]))\n"
 )
 
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
 PREFIX_TO_IRI = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+
+# The results formats Oxigraph writes itself (the others go through kzgov.serialize).
+NATIVE_RESULTS_FORMATS = {
+    SPARQL_RESULTS_JSON: ox.QueryResultsFormat.JSON,
+    SPARQL_RESULTS_XML: ox.QueryResultsFormat.XML,
+}
+# Each solution of Oxigraph's SPARQL XML is one <result> element; "<" in a value is
+# written &lt;, so its end tag counts the rows exactly.
+XML_RESULT_END = b"</result>"
+# Where the solutions begin in Oxigraph's SPARQL JSON.
+JSON_BINDINGS_START = '"bindings":['
 
 
 def not_a_kzgov_store(path: Path) -> KzgovError:
@@ -368,6 +390,8 @@ class OxigraphStore:
                     default_graph=[ox.NamedNode(str(g)) for g in graphs.default],
                     named_graphs=named,
                 )
+            if media_type in NATIVE_RESULTS_FORMATS and not isinstance(result, ox.QueryTriples):
+                return written_by_oxigraph(result, media_type, limits)
             outcome = outcome_of(result, limits)
         except SyntaxError as error:
             raise oxigraph_syntax_error(error) from error
@@ -376,6 +400,98 @@ class OxigraphStore:
         if outcome["type_"] == "CONSTRUCT" and parsed.form == "DESCRIBE":
             outcome["type_"] = "DESCRIBE"
         return serialize_answer(outcome, media_type, limits)
+
+
+class CappedSink(io.BytesIO):
+    """A byte buffer for what Oxigraph writes, up to a number of bytes.
+
+    Past the cap it keeps the bytes that fit and raises, which stops Oxigraph's writer.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        """Start empty.
+
+        Args:
+            max_bytes: the most bytes kept; one more raises ResultTooLarge.
+        """
+        super().__init__()
+        self.max_bytes = max_bytes
+        self.size = 0
+
+    def write(self, data: ReadableBuffer, /) -> int:
+        """Keep a chunk.
+
+        Raises:
+            ResultTooLarge: the chunks kept pass the cap (Oxigraph stops writing).
+        """
+        chunk = memoryview(data).cast("B")
+        room = max(0, self.max_bytes - self.size)
+        super().write(chunk[:room])
+        self.size += len(chunk)  # once over the cap, any later write keeps nothing
+        if self.size > self.max_bytes:
+            raise over_byte_cap(self.max_bytes)
+        return len(chunk)
+
+
+def rows_written(body: bytes, media_type: str) -> int:
+    """The solutions in a SELECT result that Oxigraph wrote as SPARQL JSON or XML."""
+    if media_type == SPARQL_RESULTS_JSON:
+        return len(json.loads(body)["results"]["bindings"])
+    return body.count(XML_RESULT_END)
+
+
+def rows_begun(partial: bytes, media_type: str) -> int:
+    """The complete solutions at the start of SPARQL JSON or XML cut short at the byte cap."""
+    if media_type != SPARQL_RESULTS_JSON:
+        return partial.count(XML_RESULT_END)
+    text = partial.decode("utf-8", errors="ignore")
+    start = text.find(JSON_BINDINGS_START)
+    if start < 0:
+        return 0
+    position = start + len(JSON_BINDINGS_START)
+    decoder = json.JSONDecoder()
+    rows = 0
+    while True:
+        try:
+            _row, position = decoder.raw_decode(text, position)
+        except ValueError:
+            return rows
+        rows += 1
+        if not text.startswith(",", position):
+            return rows
+        position += 1
+
+
+def written_by_oxigraph(
+    result: ox.QuerySolutions | ox.QueryBoolean, media_type: str, limits: ResultLimits
+) -> QueryAnswer:
+    """A SELECT or ASK result written by Oxigraph's own serializer, within the caps.
+
+    Args:
+        result: what `pyoxigraph.Store.query` returned.
+        media_type: one of NATIVE_RESULTS_FORMATS.
+        limits: the byte cap (enforced while writing) and the row cap (on the rows written).
+
+    Returns:
+        The serialized answer.
+
+    Raises:
+        ResultTooLarge: the result passes a cap.
+    """
+    sink = CappedSink(limits.max_bytes)
+    try:
+        result.serialize(sink, format=NATIVE_RESULTS_FORMATS[media_type])
+    except ResultTooLarge:
+        # Say "rows" if the rows written before the byte cap already pass the row cap.
+        if rows_begun(sink.getvalue(), media_type) > limits.max_rows:
+            raise too_many_rows(limits.max_rows, "rows") from None
+        raise
+    body = sink.getvalue()
+    if isinstance(result, ox.QueryBoolean):
+        return QueryAnswer(form="ASK", media_type=media_type, body=body)
+    if rows_written(body, media_type) > limits.max_rows:
+        raise too_many_rows(limits.max_rows, "rows")
+    return QueryAnswer(form="SELECT", media_type=media_type, body=body)
 
 
 def solutions_of(
