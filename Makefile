@@ -34,10 +34,8 @@ test: $(STAMP) ## install what the tests need, then lint and run every test
 	$(MAKE) lint
 	$(BIN)/pytest
 
-bench: $(STAMP) ## time the build at each scale, the queries over HTTP, and kzgov against its peers
-	$(BIN)/python bench/build_scale.py
-	$(BIN)/python bench/http_latency.py
-	$(BIN)/python bench/http_peers.py
+bench: $(STAMP) ## build stages at 10k-1M, HTTP against the peers, serving memory: one table + bench/results/bench.json
+	$(BIN)/python bench/suite.py
 
 clean: ## remove the build and the virtual environment
 	rm -rf build $(VENV)

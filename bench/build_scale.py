@@ -39,6 +39,10 @@ STAGES = ("parse", "validate", "materialize", "check", "write")
 DEFAULT_SIZES = (10_000, 100_000)
 
 
+class BuildFailed(SystemExit):
+    """`kzgov build` failed; the message says on which project, and its standard error."""
+
+
 @dataclass
 class BuildRun:
     """One `kzgov build` in a child process.
@@ -73,6 +77,7 @@ class Row:
 
 
 def load_generator() -> ModuleType:
+    """bench/generate.py as a module (it is a script, not part of the package)."""
     path = Path(__file__).resolve().parent / "generate.py"
     spec = importlib.util.spec_from_file_location("kzgov_bench_generate", path)
     assert spec is not None and spec.loader is not None
@@ -85,7 +90,11 @@ def load_generator() -> ModuleType:
 def run_build(
     root: Path, build_dir: Path, reasoner: str, validator: str
 ) -> tuple[BuildRun, dict[str, Any]]:
-    """Run `kzgov build --quiet` in a child process; its time, memory and summary."""
+    """Run `kzgov build --quiet` in a child process; its time, memory and summary.
+
+    Raises:
+        BuildFailed: the build failed (exits the program if not caught).
+    """
     command = [
         sys.executable, "-m", "kzgov", "--root", str(root), "--build-dir", str(build_dir),
         "build", "--quiet", "--reasoner", reasoner, "--validator", validator,
@@ -102,7 +111,7 @@ def run_build(
     child.stderr.close()
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
-        raise SystemExit(f"kzgov build failed on {root} (exit {child.returncode}):\n{errors}")
+        raise BuildFailed(f"kzgov build failed on {root} (exit {child.returncode}):\n{errors}")
     summary = json.loads((build_dir / "current" / "summary.json").read_text(encoding="utf-8"))
     stages = summary["stages"]
     return BuildRun(
@@ -114,9 +123,30 @@ def run_build(
     ), summary
 
 
+def graph_name(size: int) -> str:
+    """The table's name of a synthetic graph: `synthetic 10k`, `synthetic 1M`, `synthetic 2500`."""
+    if size % 10**6 == 0:
+        return f"synthetic {size // 10**6}M"
+    if size % 1000 == 0:
+        return f"synthetic {size // 1000}k"
+    return f"synthetic {size}"
+
+
+def choose_reasoner(size: int, owlrl_max_triples: int, forced: str | None = None) -> str:
+    """The reasoner for a graph of some size (0: the seed graph): owlrl if small, else fast."""
+    if forced:
+        return forced
+    return "owlrl" if size <= owlrl_max_triples else "fast"
+
+
+def build_dir_for(name: str, scratch: Path) -> Path:
+    """The build folder `measure` builds a graph into (the last build is left there)."""
+    return scratch / f"build-{name.replace(' ', '-')}"
+
+
 def measure(name: str, root: Path, scratch: Path, reasoner: str, validator: str) -> Row:
-    """A cold build and a cached rebuild of one project."""
-    build_dir = scratch / f"build-{name.replace(' ', '-')}"
+    """A cold build and a cached rebuild of one project, into `build_dir_for(name, scratch)`."""
+    build_dir = build_dir_for(name, scratch)
     cold, summary = run_build(root, build_dir, reasoner, validator)
     cached, _ = run_build(root, build_dir, reasoner, validator)
     triples = summary["triples"]
@@ -133,6 +163,7 @@ def measure(name: str, root: Path, scratch: Path, reasoner: str, validator: str)
 
 
 def print_table(rows: list[Row]) -> None:
+    """Print the cold builds' stage seconds and totals, then each stage's peak memory."""
     head = (
         f"{'graph':<13} {'asserted':>9} {'inferred':>9} {'reasoner':>8} "
         + " ".join(f"{stage:>11}" for stage in STAGES)
@@ -158,6 +189,7 @@ def print_table(rows: list[Row]) -> None:
 
 
 def main() -> None:
+    """Parse the options, build the seed graph and each synthetic size, print, write JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--sizes",
@@ -179,9 +211,8 @@ def main() -> None:
     args = parser.parse_args()
 
     def reasoner_for(size: int) -> str:
-        if args.reasoner:
-            return str(args.reasoner)
-        return "owlrl" if size <= args.owlrl_max_triples else "fast"
+        """The reasoner for a graph of this size, as the options ask."""
+        return choose_reasoner(size, args.owlrl_max_triples, args.reasoner)
 
     generator = load_generator()
     rows = []
@@ -192,7 +223,7 @@ def main() -> None:
         for size in args.sizes:
             root = scratch / f"synthetic-{size}"
             generator.generate(root, triples=size, seed=args.seed)
-            name = f"synthetic {size // 1000}k" if size < 10**6 else f"synthetic {size // 10**6}M"
+            name = graph_name(size)
             rows.append(measure(name, root, scratch, reasoner_for(size), args.validator))
             print(f"measured {name} in {rows[-1].cold.wall_seconds} s", file=sys.stderr)
     print_table(rows)

@@ -22,6 +22,7 @@ from kzgov.layout import PROJECT_ROOT, Layout
 
 
 def main() -> None:
+    """Parse the options, time the cold builds and a cached one, print the stages."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="cold builds to time (default 3)")
     parser.add_argument("--reasoner", choices=("owlrl", "fast"), default=DEFAULT_REASONER)

@@ -172,6 +172,7 @@ def time_query(
     stop_at = started + budget_seconds
 
     def client() -> list[float]:
+        """One client: send the query until the runs or the seconds are used up."""
         latencies: list[float] = []
         while time.perf_counter() < stop_at:
             with lock:
@@ -212,6 +213,7 @@ def print_table(timings: list[QueryTiming], header: str) -> None:
 
 
 def main() -> None:
+    """Parse the options, time every named query on one server, print, write JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--runs", type=int, default=DEFAULT_RUNS, help=f"timed requests per query ({DEFAULT_RUNS})"

@@ -12,22 +12,31 @@ each target in turn, one at a time, on a free port of 127.0.0.1:
 - kzgov-cached: `kzgov serve --store memory` (the result cache on);
 - kzgov-oxigraph: `kzgov serve --store oxigraph --no-cache` (which writes the build's
   Oxigraph store, build/current/oxigraph/, on first use);
+- kzgov-sparql: `kzgov serve --store sparql:URL --no-cache`, forwarding every query to
+  an `oxigraph serve-read-only` of that same store started for it;
 - oxigraph-server: `oxigraph serve-read-only` on that same store, every query given the
   union graph <https://w3id.org/kzgov/graph/union> as `default-graph-uri` (and, for the
   named queries, the build's graphs as `named-graph-uri`), so that it answers as kzgov;
 - rdflib-endpoint: `rdflib-endpoint serve` of the build's kzgov.nq (a Dataset whose
-  default graph is the union of its graphs). Installed into this interpreter with pip
-  when missing; if that fails its column is left empty and the reason printed.
+  default graph is the union of its graphs).
+
+The peers are installed into this interpreter with pip when missing (rdflib-endpoint,
+and the `oxigraph` binary of the project's test extras); if that fails their columns
+are left empty and the reason printed.
 
 Each target is sent two synthetic queries, a single-pattern lookup (rotating over four
 posts) and a 3-way join (posts, their appointment rule, its appointer's label), and,
 for the seed graph only, every named query of queries/. Each query is sent once to
 warm up (the answer's rows are compared with kzgov-memory's), then by C concurrent
 clients (default 8) for a fixed S seconds (default 5; named queries N seconds, default
-1), each request a SPARQL 1.1 Protocol POST on a new connection. Prints one table of
+1), each request a SPARQL 1.1 Protocol POST on the client's own persistent
+connection (HTTP/1.1 keep-alive, as wrk and oha load). Prints one table of
 p50 and p99 latency (nearest rank) and throughput per target, and the throughput ratios
-kzgov-oxigraph / oxigraph-server, kzgov-memory / rdflib-endpoint and kzgov-cached /
-oxigraph-server; writes everything as JSON to bench/results/http-peers.json.
+kzgov-oxigraph / oxigraph-server, kzgov-sparql / oxigraph-server, kzgov-memory /
+rdflib-endpoint and kzgov-cached / oxigraph-server; writes everything as JSON to
+bench/results/http-peers.json.
+
+bench/suite.py (`make bench`) reuses `bench_layout` on the builds it has timed.
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ import json
 import os
 import platform
 import select
+import shutil
 import socket
 import statistics
 import subprocess
@@ -46,7 +56,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -60,8 +70,15 @@ from http_latency import (
     nearest_rank,
     stop_server,
 )
+from kzgov.errors import KzgovError
 from kzgov.layout import Layout
 from kzgov.namespaces import ASSERTED_GRAPH, UNION_GRAPH
+from kzgov.oxigraph_store import (
+    OXIGRAPH_DIR,
+    holds_build,
+    read_metadata,
+    write_in_fresh_process,
+)
 from kzgov.queries import list_named_queries
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -70,18 +87,33 @@ RESULTS_PATH = BENCH_DIR / "results" / "http-peers.json"
 DEFAULT_SIZES = "seed,100000"
 DEFAULT_CLIENTS = 8
 DEFAULT_SECONDS = 5.0
-# Twenty named queries, five targets: a second each keeps the seed graph near two minutes.
+# Twenty named queries, six targets: a second each keeps the seed graph near three minutes.
 DEFAULT_NAMED_SECONDS = 1.0
 GENERATOR_SEED = 1
 READY_POLL_SECONDS = 0.2
-TARGETS = ("kzgov-memory", "kzgov-cached", "kzgov-oxigraph", "oxigraph-server", "rdflib-endpoint")
+# A server loading a large graph (rdflib-endpoint, kzgov's memory store) is given
+# SERVER_START_SECONDS, or one second per this many quads if that is longer.
+QUADS_PER_START_SECOND = 2000
+LOG_TAIL_LINES = 8
+TARGETS = (
+    "kzgov-memory",
+    "kzgov-cached",
+    "kzgov-oxigraph",
+    "kzgov-sparql",
+    "oxigraph-server",
+    "rdflib-endpoint",
+)
+KZGOV_TARGETS = tuple(name for name in TARGETS if name.startswith("kzgov-"))
 # (label, numerator, denominator) of each throughput ratio in the table.
 RATIOS = (
     ("kzgov-ox/ox-server", "kzgov-oxigraph", "oxigraph-server"),
+    ("kzgov-sparql/ox-server", "kzgov-sparql", "oxigraph-server"),
     ("kzgov-mem/rdflib-ep", "kzgov-memory", "rdflib-endpoint"),
     ("kzgov-cached/ox-server", "kzgov-cached", "oxigraph-server"),
 )
 RDFLIB_ENDPOINT_REQUIREMENT = "rdflib-endpoint[cli]==0.6.3"
+# The `oxigraph` binary (Oxigraph server), as pinned in the project's test extras.
+OXIGRAPH_REQUIREMENT = "oxigraph==0.5.13"
 
 PREFIXES = (
     "PREFIX kz: <https://w3id.org/kzgov/ontology#>\n"
@@ -121,6 +153,33 @@ class Workload:
     uses_named_graphs: bool = False
 
 
+@dataclass(frozen=True)
+class LoadSettings:
+    """How each target is loaded and served.
+
+    Attributes:
+        clients: concurrent clients of the load generator.
+        seconds: load per synthetic query and target.
+        named_seconds: load per named query and target.
+        workers: kzgov's query worker processes.
+    """
+
+    clients: int = DEFAULT_CLIENTS
+    seconds: float = DEFAULT_SECONDS
+    named_seconds: float = DEFAULT_NAMED_SECONDS
+    workers: int = os.cpu_count() or 2
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> LoadSettings:
+        """The settings of parsed command-line options of the same names."""
+        return cls(
+            clients=args.clients,
+            seconds=args.seconds,
+            named_seconds=args.named_seconds,
+            workers=args.workers,
+        )
+
+
 @dataclass
 class Measurement:
     """One query on one target."""
@@ -137,7 +196,13 @@ class Measurement:
 
 @dataclass
 class Target:
-    """A running server: its process, its endpoint and how it is asked."""
+    """A running server: its process, its endpoint and how it is asked.
+
+    Attributes:
+        companions: processes the server needs and that stop with it (the
+            Oxigraph server behind kzgov-sparql).
+        log_path: where its output goes.
+    """
 
     name: str
     process: subprocess.Popen[str]
@@ -145,6 +210,8 @@ class Target:
     announcement: str
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
+    companions: tuple[subprocess.Popen[str], ...] = ()
+    log_path: Path | None = None
 
     def request(self, workload: Workload, text: str) -> Request:
         """The request that asks this target the query as kzgov answers it."""
@@ -152,6 +219,12 @@ class Target:
         if workload.uses_named_graphs:
             params += [("named-graph-uri", g) for g in self.named_graphs]
         return Request(text, FORM_TO_ACCEPT[workload.form], tuple(params))
+
+    def stop(self) -> None:
+        """Stop the server, then the processes it needs."""
+        stop_server(self.process)
+        for process in self.companions:
+            stop_server(process)
 
 
 @dataclass
@@ -166,8 +239,64 @@ class GraphReport:
     measurements: list[Measurement] = field(default_factory=list)
 
 
-def post(endpoint: str, request: Request) -> tuple[float, bytes]:
-    """Send one query on a new connection; its latency in seconds and the answer.
+def to_stderr(line: str) -> None:
+    """Print a progress line on standard error."""
+    print(line, file=sys.stderr, flush=True)
+
+
+def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    """The last lines of a log file, or why it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        return f"(no log: {error})"
+    tail = text.strip().splitlines()[-lines:]
+    return "\n".join(tail) if tail else "(the log is empty)"
+
+
+def did_not_start(name: str, process: subprocess.Popen[str], log_path: Path) -> RuntimeError:
+    """The error for a server that did not start: its exit code and the tail of its log."""
+    code = process.poll()
+    state = "timed out starting" if code is None else f"exited with code {code}"
+    return RuntimeError(
+        f"{name} did not start ({state}); last lines of {log_path.name}:\n{log_tail(log_path)}"
+    )
+
+
+class KeepAlive:
+    """Each load-generator thread's own persistent HTTP/1.1 connection, as wrk and oha keep."""
+
+    def __init__(self) -> None:
+        """No connection yet: each thread opens its own on its first request."""
+        self.local = threading.local()
+
+    def connection(self, netloc: str, timeout: float) -> http.client.HTTPConnection:
+        """This thread's connection to a server, opened if need be."""
+        connection: http.client.HTTPConnection | None = getattr(self.local, "connection", None)
+        if connection is None or connection.host + f":{connection.port}" != netloc:
+            connection = http.client.HTTPConnection(netloc, timeout=timeout)
+            self.local.connection = connection
+        return connection
+
+    def drop(self) -> None:
+        """Close this thread's connection (the server closed it, or said it would)."""
+        connection: http.client.HTTPConnection | None = getattr(self.local, "connection", None)
+        if connection is not None:
+            connection.close()
+        self.local.connection = None
+
+
+def post(
+    endpoint: str,
+    request: Request,
+    timeout: float = REQUEST_TIMEOUT_SECONDS,
+    keep_alive: KeepAlive | None = None,
+) -> tuple[float, bytes]:
+    """Send one query; its latency in seconds and the answer.
+
+    Without `keep_alive` the query goes on a new connection, closed after it; with it,
+    on the calling thread's persistent connection (reopened once if the server had
+    closed it).
 
     Raises:
         RuntimeError: the server did not answer 200.
@@ -177,14 +306,28 @@ def post(endpoint: str, request: Request) -> tuple[float, bytes]:
     if request.params:
         path += "?" + urllib.parse.urlencode(request.params)
     headers = {"Content-Type": "application/sparql-query", "Accept": request.accept}
+    body_sent = request.text.encode("utf-8")
     started = time.perf_counter()
-    connection = http.client.HTTPConnection(parts.netloc, timeout=REQUEST_TIMEOUT_SECONDS)
-    try:
-        connection.request("POST", path, body=request.text.encode("utf-8"), headers=headers)
-        response = connection.getresponse()
-        body = response.read()
-    finally:
-        connection.close()
+    for attempt in (1, 2):
+        if keep_alive is None:
+            connection = http.client.HTTPConnection(parts.netloc, timeout=timeout)
+        else:
+            connection = keep_alive.connection(parts.netloc, timeout)
+        try:
+            connection.request("POST", path, body=body_sent, headers=headers)
+            response = connection.getresponse()
+            body = response.read()
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            if keep_alive is None or attempt == 2:
+                raise
+            keep_alive.drop()
+            continue
+        finally:
+            if keep_alive is None:
+                connection.close()
+        if keep_alive is not None and response.will_close:
+            keep_alive.drop()
+        break
     elapsed = time.perf_counter() - started
     if response.status != 200:
         raise RuntimeError(f"HTTP {response.status}: {body[:200]!r}")
@@ -212,6 +355,7 @@ def load(send: Callable[[int], float], clients: int, seconds: float) -> list[flo
     stop_at = time.perf_counter() + seconds
 
     def client() -> list[float]:
+        """One client: send requests one after another until the deadline."""
         latencies: list[float] = []
         while time.perf_counter() < stop_at:
             with lock:
@@ -233,9 +377,10 @@ def measure(target: Target, workload: Workload, clients: int) -> Measurement:
         for request in requests:
             rows += count_rows(workload.form, post(target.endpoint, request)[1])
         result.rows = rows
+        keep_alive = KeepAlive()
         started = time.perf_counter()
         latencies = load(
-            lambda i: post(target.endpoint, requests[i % len(requests)])[0],
+            lambda i: post(target.endpoint, requests[i % len(requests)], keep_alive=keep_alive)[0],
             clients,
             workload.seconds,
         )
@@ -258,11 +403,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_kzgov(name: str, layout: Layout, log_path: Path, options: Sequence[str]) -> Target:
+def start_kzgov(
+    name: str,
+    layout: Layout,
+    log_path: Path,
+    options: Sequence[str],
+    start_seconds: float = SERVER_START_SECONDS,
+) -> Target:
     """Start `kzgov serve` with options on a free port; return once it listens.
 
     Raises:
-        RuntimeError: it did not start; its log is in the message.
+        RuntimeError: it did not start; the tail of its log is in the message.
     """
     command = [
         sys.executable, "-m", "kzgov", "--root", str(layout.root),
@@ -272,41 +423,76 @@ def start_kzgov(name: str, layout: Layout, log_path: Path, options: Sequence[str
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
     assert process.stdout is not None
-    deadline = time.monotonic() + SERVER_START_SECONDS
+    deadline = time.monotonic() + start_seconds
     while time.monotonic() < deadline and process.poll() is None:
         ready, _, _ = select.select([process.stdout], [], [], 1.0)
         if ready:
             line = process.stdout.readline()
             if " on http://" in line:
                 endpoint = line.rsplit(" on ", 1)[1].split()[0]
-                return Target(name, process, endpoint, line.strip())
+                return Target(name, process, endpoint, line.strip(), log_path=log_path)
+    error = did_not_start(name, process, log_path)
     stop_server(process)
-    raise RuntimeError(f"{name} did not start:\n{log_path.read_text(encoding='utf-8')[-2000:]}")
+    raise error
 
 
 def start_peer(
-    name: str, command: Sequence[str], endpoint: str, log_path: Path, **settings: tuple[str, ...]
+    name: str,
+    command: Sequence[str],
+    endpoint: str,
+    log_path: Path,
+    start_seconds: float = SERVER_START_SECONDS,
+    default_graphs: tuple[str, ...] = (),
+    named_graphs: tuple[str, ...] = (),
 ) -> Target:
     """Start a peer server; return once it answers an ASK at its endpoint.
 
+    Every request to it will carry `default_graphs` as `default-graph-uri` and, for
+    the named queries, `named_graphs` as `named-graph-uri`.
+
     Raises:
-        RuntimeError: it did not start; its log is in the message.
+        RuntimeError: it did not start; the tail of its log is in the message.
     """
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(
             list(command), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True
         )
     probe = Request("ASK { ?s ?p ?o }", "application/sparql-results+json")
-    deadline = time.monotonic() + SERVER_START_SECONDS
+    deadline = time.monotonic() + start_seconds
     while time.monotonic() < deadline and process.poll() is None:
         try:
             post(endpoint, probe)
         except (OSError, RuntimeError):
             time.sleep(READY_POLL_SECONDS)
             continue
-        return Target(name, process, endpoint, " ".join(command), **settings)
+        return Target(
+            name,
+            process,
+            endpoint,
+            " ".join(command),
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            log_path=log_path,
+        )
+    error = did_not_start(name, process, log_path)
     stop_server(process)
-    raise RuntimeError(f"{name} did not start:\n{log_path.read_text(encoding='utf-8')[-2000:]}")
+    raise error
+
+
+def oxigraph_binary() -> Path:
+    """The `oxigraph` command: this interpreter's environment's, else the one on PATH."""
+    beside = Path(sys.executable).with_name("oxigraph")
+    on_path = shutil.which("oxigraph")
+    return Path(on_path) if on_path and not beside.exists() else beside
+
+
+def pip_install(requirement: str) -> str | None:
+    """Install a requirement into this interpreter with pip; None, or why it failed."""
+    install = [sys.executable, "-m", "pip", "install", "--quiet", requirement]
+    done = subprocess.run(install, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return f"`pip install {requirement}` failed: {done.stderr[-300:]}"
+    return None
 
 
 def ensure_rdflib_endpoint() -> str | None:
@@ -315,11 +501,31 @@ def ensure_rdflib_endpoint() -> str | None:
         import rdflib_endpoint  # noqa: F401
         import uvicorn  # noqa: F401
     except ImportError:
-        install = [sys.executable, "-m", "pip", "install", "--quiet", RDFLIB_ENDPOINT_REQUIREMENT]
-        done = subprocess.run(install, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            return f"`pip install {RDFLIB_ENDPOINT_REQUIREMENT}` failed: {done.stderr[-300:]}"
+        return pip_install(RDFLIB_ENDPOINT_REQUIREMENT)
     return None
+
+
+def ensure_oxigraph_server() -> str | None:
+    """Install the `oxigraph` server binary if missing; None, or why it is not there."""
+    if oxigraph_binary().exists():
+        return None
+    failed = pip_install(OXIGRAPH_REQUIREMENT)
+    if failed is None and not oxigraph_binary().exists():
+        return f"`pip install {OXIGRAPH_REQUIREMENT}` did not install an `oxigraph` command"
+    return failed
+
+
+def ensure_peers() -> dict[str, str]:
+    """Install the peers that are missing; the targets that cannot run, and why."""
+    skipped = {}
+    rdflib_note = ensure_rdflib_endpoint()
+    if rdflib_note:
+        skipped["rdflib-endpoint"] = rdflib_note
+    oxigraph_note = ensure_oxigraph_server()
+    if oxigraph_note:
+        skipped["oxigraph-server"] = oxigraph_note
+        skipped["kzgov-sparql"] = f"it forwards to Oxigraph server: {oxigraph_note}"
+    return skipped
 
 
 def build_graph(size: str, scratch: Path) -> tuple[Layout, float]:
@@ -344,18 +550,18 @@ def build_graph(size: str, scratch: Path) -> tuple[Layout, float]:
 
 
 def workloads(
-    layout: Layout, size: str, posts: Sequence[str], args: argparse.Namespace
+    layout: Layout, posts: Sequence[str], settings: LoadSettings, named_queries: bool
 ) -> list[Workload]:
-    """The synthetic queries and, for the seed graph, the named queries."""
+    """The synthetic queries and, if asked (the seed graph), the named queries."""
     found = [
         Workload(
-            "lookup", "SELECT", tuple(LOOKUP_QUERY.format(post=p) for p in posts), args.seconds
+            "lookup", "SELECT", tuple(LOOKUP_QUERY.format(post=p) for p in posts), settings.seconds
         ),
-        Workload("3-way join", "SELECT", (JOIN_QUERY,), args.seconds),
+        Workload("3-way join", "SELECT", (JOIN_QUERY,), settings.seconds),
     ]
-    if size == "seed":
+    if named_queries:
         found += [
-            Workload(q.name, q.form, (q.text,), args.named_seconds, uses_named_graphs=True)
+            Workload(q.name, q.form, (q.text,), settings.named_seconds, uses_named_graphs=True)
             for q in list_named_queries(layout.queries_dir)
         ]
     return found
@@ -368,53 +574,141 @@ def store_graphs(store: Path) -> tuple[str, ...]:
     return tuple(g for g in metadata["graphs"] if g not in derived and g != "")
 
 
-def bench_graph(
-    size: str, scratch: Path, args: argparse.Namespace, peer_note: str | None
-) -> GraphReport:
-    """Build one graph and measure every target on it."""
-    layout, build_seconds = build_graph(size, scratch)
-    current = (layout.build_dir / "current").resolve()
-    nquads = current / "kzgov.nq"
+def ensure_oxigraph_store(release: Path) -> Path:
+    """The build's Oxigraph store, written as `kzgov serve --store oxigraph` does if missing.
+
+    Raises:
+        KzgovError: the store could not be written.
+    """
+    store = release / str(OXIGRAPH_DIR)
+    if not holds_build(read_metadata(store), release):
+        write_in_fresh_process(release, store)
+    return store
+
+
+def count_quads(nquads: Path) -> int:
+    """The lines, one quad each, of an N-Quads dump."""
     with nquads.open("rb") as dump:
-        triples = sum(1 for _ in dump)
-    report = GraphReport(graph=size, triples=triples, build_seconds=round(build_seconds, 1))
-    print(f"{size}: {triples} quads built in {build_seconds:.1f} s", file=sys.stderr)
-    workers = ["--workers", str(args.workers)]
+        return sum(1 for _ in dump)
+
+
+def start_oxigraph_server(name: str, store: Path, log_path: Path, start_seconds: float) -> Target:
+    """Start `oxigraph serve-read-only` on a kzgov store, asked as kzgov answers.
+
+    Raises:
+        RuntimeError: it did not start; the tail of its log is in the message.
+    """
+    port = free_port()
+    command = [
+        str(oxigraph_binary()), "serve-read-only",
+        "--location", str(store), "--bind", f"127.0.0.1:{port}",
+    ]  # fmt: skip
+    return start_peer(
+        name, command, f"http://127.0.0.1:{port}/query", log_path, start_seconds,
+        default_graphs=(str(UNION_GRAPH),), named_graphs=store_graphs(store),
+    )  # fmt: skip
+
+
+def start_target(
+    name: str,
+    layout: Layout,
+    log_path: Path,
+    settings: LoadSettings,
+    start_seconds: float,
+) -> Target:
+    """Start one target of TARGETS on a build; return once it answers.
+
+    Raises:
+        RuntimeError: it did not start; the tail of its log is in the message.
+        KzgovError: the Oxigraph store could not be written.
+    """
+    current = (layout.build_dir / "current").resolve()
+    workers = ["--workers", str(settings.workers)]
     kzgov_options = {
         "kzgov-memory": ["--store", "memory", "--no-cache", *workers],
         "kzgov-cached": ["--store", "memory", *workers],
         "kzgov-oxigraph": ["--store", "oxigraph", "--no-cache", *workers],
     }
+    if name in kzgov_options:
+        return start_kzgov(name, layout, log_path, kzgov_options[name], start_seconds)
+    if name == "oxigraph-server":
+        return start_oxigraph_server(name, ensure_oxigraph_store(current), log_path, start_seconds)
+    if name == "kzgov-sparql":
+        backend_log = log_path.with_name(log_path.stem + "-oxigraph.log")
+        backend = start_oxigraph_server(
+            "the Oxigraph server behind kzgov-sparql",
+            ensure_oxigraph_store(current),
+            backend_log,
+            start_seconds,
+        )
+        options = ["--store", f"sparql:{backend.endpoint}", "--no-cache", *workers]
+        try:
+            target = start_kzgov(name, layout, log_path, options, start_seconds)
+        except BaseException:
+            backend.stop()
+            raise
+        target.companions = (backend.process,)
+        return target
+    if name == "rdflib-endpoint":
+        port = free_port()
+        command = [
+            sys.executable, "-m", "rdflib_endpoint", "serve", str(current / "kzgov.nq"),
+            "--host", "127.0.0.1", "--port", str(port),
+        ]  # fmt: skip
+        return start_peer(name, command, f"http://127.0.0.1:{port}/", log_path, start_seconds)
+    raise KeyError(f"no target named {name!r}")
+
+
+def with_server_state(target: Target, measurement: Measurement) -> Measurement:
+    """A failed measurement, told whether its server has exited, with the tail of its log."""
+    code = target.process.poll()
+    if measurement.error and code is not None:
+        tail = log_tail(target.log_path) if target.log_path else "(no log)"
+        measurement.error += f"; the server exited with code {code}; its log ends:\n{tail}"
+    return measurement
+
+
+def bench_layout(
+    graph: str,
+    layout: Layout,
+    build_seconds: float,
+    scratch: Path,
+    settings: LoadSettings,
+    skipped: Mapping[str, str],
+    named_queries: bool,
+    progress: Callable[[str], None] = to_stderr,
+) -> GraphReport:
+    """Measure every target on a graph already built.
+
+    Args:
+        graph: the graph's name in the table (`seed`, a size, `synthetic 10k`).
+        layout: the project and the build folder holding its build.
+        build_seconds: how long the build took (reported, not measured here).
+        scratch: a folder for the servers' logs.
+        settings: the load and the kzgov workers.
+        skipped: targets not to run, and why (`ensure_peers`).
+        named_queries: whether to measure the named queries too (the seed graph).
+        progress: where progress lines go.
+
+    Returns:
+        The measurements; a target that did not start is in `skipped`, with why.
+    """
+    triples = count_quads((layout.build_dir / "current").resolve() / "kzgov.nq")
+    report = GraphReport(graph=graph, triples=triples, build_seconds=round(build_seconds, 1))
+    start_seconds = max(SERVER_START_SECONDS, triples / QUADS_PER_START_SECOND)
+    slug = graph.replace(" ", "-")
     plan: list[Workload] = []
     for name in TARGETS:
-        log_path = scratch / f"{size}-{name}.log"
-        if name == "rdflib-endpoint" and peer_note:
-            report.skipped[name] = peer_note
+        if name in skipped:
+            report.skipped[name] = skipped[name]
             continue
+        log_path = scratch / f"{slug}-{name}.log"
+        progress(f"{graph}: starting {name}")
         try:
-            if name in kzgov_options:
-                target = start_kzgov(name, layout, log_path, kzgov_options[name])
-            elif name == "oxigraph-server":
-                store = current / "oxigraph"
-                port = free_port()
-                command = [
-                    str(Path(sys.executable).with_name("oxigraph")), "serve-read-only",
-                    "--location", str(store), "--bind", f"127.0.0.1:{port}",
-                ]  # fmt: skip
-                target = start_peer(
-                    name, command, f"http://127.0.0.1:{port}/query", log_path,
-                    default_graphs=(str(UNION_GRAPH),), named_graphs=store_graphs(store),
-                )  # fmt: skip
-            else:
-                port = free_port()
-                command = [
-                    sys.executable, "-m", "rdflib_endpoint", "serve", str(nquads),
-                    "--host", "127.0.0.1", "--port", str(port),
-                ]  # fmt: skip
-                target = start_peer(name, command, f"http://127.0.0.1:{port}/", log_path)
-        except (RuntimeError, OSError, KeyError) as error:
-            report.skipped[name] = str(error)[:500]
-            print(f"  {name}: skipped: {error}", file=sys.stderr)
+            target = start_target(name, layout, log_path, settings, start_seconds)
+        except (RuntimeError, OSError, KeyError, KzgovError) as error:
+            report.skipped[name] = str(error)[:1500]
+            progress(f"{graph}: {name} skipped: {error}")
             continue
         report.servers[name] = target.announcement
         try:
@@ -423,14 +717,37 @@ def bench_graph(
                     post(target.endpoint, Request(POSTS_QUERY, FORM_TO_ACCEPT["SELECT"]))[1]
                 )
                 chosen = [b["post"]["value"] for b in posts["results"]["bindings"]]
-                plan = workloads(layout, size, chosen, args)
+                plan = workloads(layout, chosen, settings, named_queries)
             started = time.perf_counter()
+            progress(f"{graph}: loading {name} with {len(plan)} queries")
             for workload in plan:
-                report.measurements.append(measure(target, workload, args.clients))
-            print(f"  {name}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+                done = with_server_state(target, measure(target, workload, settings.clients))
+                report.measurements.append(done)
+            progress(f"{graph}: {name} measured in {time.perf_counter() - started:.0f} s")
+        except (RuntimeError, OSError, ValueError, KeyError) as error:
+            why = f"{name} failed choosing the posts to look up: {error}"
+            report.skipped[name] = why
+            progress(f"{graph}: {why}")
         finally:
-            stop_server(target.process)
+            target.stop()
     return report
+
+
+def bench_graph(
+    size: str, scratch: Path, args: argparse.Namespace, skipped: Mapping[str, str]
+) -> GraphReport:
+    """Build one graph and measure every target on it."""
+    layout, build_seconds = build_graph(size, scratch)
+    print(f"{size}: built in {build_seconds:.1f} s", file=sys.stderr)
+    return bench_layout(
+        size,
+        layout,
+        build_seconds,
+        scratch,
+        LoadSettings.from_args(args),
+        skipped,
+        named_queries=size == "seed",
+    )
 
 
 def ratio(report: GraphReport, query: str, numerator: str, denominator: str) -> float | None:
@@ -453,6 +770,32 @@ def cell(value: float | None, width: int, digits: int = 1) -> str:
     return f"{'-' if value is None else f'{value:.{digits}f}':>{width}}"
 
 
+def report_notes(reports: Sequence[GraphReport]) -> list[str]:
+    """The notes under the table: errors, answers that differ from kzgov-memory's, skips."""
+    notes: list[str] = []
+    for report in reports:
+        for query in dict.fromkeys(m.query for m in report.measurements):
+            by_target = {m.target: m for m in report.measurements if m.query == query}
+            reference = by_target.get("kzgov-memory")
+            for name in TARGETS:
+                m = by_target.get(name)
+                if m is None:
+                    continue
+                if m.error:
+                    notes.append(f"{report.graph} {query} {name}: {m.error}")
+                elif (
+                    reference is not None
+                    and reference.rows is not None
+                    and m.rows != reference.rows
+                ):
+                    notes.append(
+                        f"{report.graph} {query} {name}: {m.rows} rows, kzgov-memory {reference.rows}"
+                    )
+        for name, why in report.skipped.items():
+            notes.append(f"{report.graph}: {name} not measured: {why}")
+    return notes
+
+
 def print_table(reports: list[GraphReport], header: str) -> list[str]:
     """Print the one table; return the notes under it."""
     queries = [(r, q) for r in reports for q in dict.fromkeys(m.query for m in r.measurements)]
@@ -469,10 +812,8 @@ def print_table(reports: list[GraphReport], header: str) -> list[str]:
         line += f" |{'p50':>6}{'p99':>7}{'req/s':>7}"
     line += " | " + "  ".join(f"{'req/s ratio':>{len(label)}}" for label, _, _ in RATIOS)
     print(line)
-    notes: list[str] = []
     for report, query in queries:
         by_target = {m.target: m for m in report.measurements if m.query == query}
-        reference = by_target.get("kzgov-memory")
         line = f"{report.graph + '  ' + query:<{name_width}}"
         for name in TARGETS:
             m = by_target.get(name)
@@ -480,32 +821,22 @@ def print_table(reports: list[GraphReport], header: str) -> list[str]:
                 line += f" |{'n/a':>20}"
             elif m.error:
                 line += f" |{'error':>20}"
-                notes.append(f"{report.graph} {query} {name}: {m.error}")
             else:
                 line += (
                     f" |{cell(m.p50_ms, 6)}{cell(m.p99_ms, 7)}{cell(m.throughput_per_second, 7, 0)}"
                 )
-                if (
-                    reference is not None
-                    and reference.rows is not None
-                    and m.rows != reference.rows
-                ):
-                    notes.append(
-                        f"{report.graph} {query} {name}: {m.rows} rows, kzgov-memory {reference.rows}"
-                    )
         parts = []
         for label, a, b in RATIOS:
             parts.append(cell(ratio(report, query, a, b), len(label), 2))
         print(line + " | " + "  ".join(parts))
-    for report in reports:
-        for name, why in report.skipped.items():
-            notes.append(f"{report.graph}: {name} not measured: {why.splitlines()[0]}")
+    notes = report_notes(reports)
     for note in notes:
-        print("note: " + note)
+        print("note: " + note.replace("\n", "\n      "))
     return notes
 
 
 def main() -> None:
+    """Parse the options, measure every graph and target, print the table, write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--sizes",
@@ -544,10 +875,10 @@ def main() -> None:
     if args.clients < 1 or args.workers < 1 or args.seconds <= 0 or args.named_seconds <= 0:
         parser.error("--clients, --workers, --seconds and --named-seconds must be positive")
 
-    peer_note = ensure_rdflib_endpoint()
+    skipped = ensure_peers()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kzgov-peers-") as scratch:
-        reports = [bench_graph(size, Path(scratch), args, peer_note) for size in sizes]
+        reports = [bench_graph(size, Path(scratch), args, skipped) for size in sizes]
     elapsed = time.perf_counter() - started
 
     header = (

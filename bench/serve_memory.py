@@ -1,0 +1,484 @@
+"""Measure how the memory of `kzgov serve` grows with its query workers: total PSS by worker count.
+
+Usage: .venv/bin/python bench/serve_memory.py [--size seed|N | --build-dir DIR [--root DIR]]
+           [--workers 1 2 4] [--stores oxigraph memory] [--warmup-rounds 3]
+           [--output bench/results/serve-memory.json]
+
+On one build (by default a synthetic project of 100000 triples from bench/generate.py,
+built with `kzgov build --reasoner fast` into a temporary folder; --build-dir serves an
+existing build instead), for each store of --stores and each worker count of --workers,
+starts `kzgov serve --store STORE --no-cache --workers W` on a free port of 127.0.0.1
+(the limits raised, `--timeout 600 --max-result-rows 1000000`, so that the warm-up's
+3-way join answers on a large graph instead of being cut short, which would replace the
+worker that ran it by a fresh, cold one), then warms it up: the lookup and the 3-way
+join of bench/http_peers.py, every round W joins and the four lookups sent by W
+concurrent clients so that every worker answers some, --warmup-rounds times. Then it
+reads, from /proc/PID/smaps_rollup, the proportional set size (PSS) and the resident
+set size (RSS) of the server process and of all its descendants (the zygote and the
+query workers it forks), and sums them.
+
+PSS is the measure: the query workers are forked from a zygote holding the loaded
+store and share its pages copy-on-write (and the Oxigraph store's page cache), and PSS
+splits each shared page among the processes that map it, so that the sum is the
+memory the whole server takes; the sum of RSS counts every shared page once per
+process. Prints one table of total PSS (and RSS) per store and worker count, with the
+ratio to one worker, checks the target "2 or more workers whose total memory is under
+1.5 times that of one", and writes everything as JSON.
+
+bench/suite.py (`make bench`) runs `measure_memory` on its largest build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from build_scale import graph_name
+from http_latency import FORM_TO_ACCEPT, SERVER_START_SECONDS, stop_server
+from http_peers import (
+    JOIN_QUERY,
+    LOOKUP_QUERY,
+    POSTS_QUERY,
+    PROJECT_ROOT,
+    QUADS_PER_START_SECOND,
+    Request,
+    build_graph,
+    count_quads,
+    ensure_oxigraph_store,
+    log_tail,
+    post,
+    start_kzgov,
+    to_stderr,
+)
+from kzgov.errors import KzgovError
+from kzgov.layout import Layout
+
+RESULTS_PATH = Path(__file__).resolve().parent / "results" / "serve-memory.json"
+DEFAULT_SIZE = "100000"
+DEFAULT_WORKERS = (1, 2, 4)
+DEFAULT_STORES = ("oxigraph", "memory")
+DEFAULT_WARMUP_ROUNDS = 3
+# The issue's target: 2 or more workers take under this many times one worker's memory.
+TARGET_RATIO = 1.5
+# Raised limits while warming up, so that the join answers on a large graph.
+WARMUP_TIMEOUT_SECONDS = 600
+WARMUP_MAX_RESULT_ROWS = 1_000_000
+# Let the workers finish writing their answers before the pages are counted.
+SETTLE_SECONDS = 0.5
+KIB_PER_MB = 1024
+
+
+@dataclass
+class ProcessMemory:
+    """The memory of one process, from /proc/PID/smaps_rollup, in kB.
+
+    Attributes:
+        pid: the process id.
+        name: its command name (/proc/PID/comm).
+        pss_kb: proportional set size: private pages, plus shared pages divided among
+            the processes that map them.
+        pss_anon_kb: the part of the PSS that is anonymous memory (heap, not files).
+        rss_kb: resident set size: every page it maps, shared or not.
+        uss_kb: unique set size: the pages only it maps (private clean and dirty).
+    """
+
+    pid: int
+    name: str
+    pss_kb: int
+    pss_anon_kb: int
+    rss_kb: int
+    uss_kb: int
+
+
+@dataclass
+class ServeMemory:
+    """The memory of one `kzgov serve` with some workers, its processes summed.
+
+    Attributes:
+        target: kzgov-oxigraph or kzgov-memory.
+        store: the --store option.
+        workers: the --workers option.
+        processes: the server and its descendants counted.
+        pss_mb: their total PSS after the warm-up.
+        pss_anon_mb: the anonymous part of it.
+        rss_mb: their total RSS after the warm-up (shared pages counted in each).
+        idle_pss_mb: their total PSS once listening, before any query.
+        start_seconds: from starting the command until it listened.
+        warmup_seconds: the warm-up's wall-clock time.
+        ratio_to_one_worker: pss_mb over the same store's with one worker (with the
+            fewest workers measured, if not one).
+        error: why it could not be measured, with the tail of the server's log.
+        per_process: each process's figures.
+    """
+
+    target: str
+    store: str
+    workers: int
+    processes: int = 0
+    pss_mb: float | None = None
+    pss_anon_mb: float | None = None
+    rss_mb: float | None = None
+    idle_pss_mb: float | None = None
+    start_seconds: float | None = None
+    warmup_seconds: float | None = None
+    ratio_to_one_worker: float | None = None
+    error: str | None = None
+    per_process: list[ProcessMemory] = field(default_factory=list)
+
+
+def parent_of(pid: int) -> int | None:
+    """A process's parent id, from /proc/PID/stat; None if it has gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    # The command name, in parentheses, may hold spaces: the fields follow its last `)`.
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return int(fields[1])
+
+
+def process_tree(root: int) -> list[int]:
+    """A process and all its descendants, the root first (walks /proc/*/stat for parents)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            parent = parent_of(int(entry.name))
+            if parent is not None:
+                children.setdefault(parent, []).append(int(entry.name))
+    tree = [root]
+    for pid in tree:  # grows as it goes: breadth first
+        tree.extend(sorted(children.get(pid, ())))
+    return tree
+
+
+def read_memory(pid: int) -> ProcessMemory | None:
+    """One process's PSS, RSS and USS from /proc/PID/smaps_rollup; None if it has gone."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text(encoding="utf-8")
+        name = Path(f"/proc/{pid}/comm").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    kb: dict[str, int] = {}
+    for line in rollup.splitlines()[1:]:
+        key, _, value = line.partition(":")
+        parts = value.split()
+        if parts and parts[0].isdigit():
+            kb[key.strip()] = int(parts[0])
+    return ProcessMemory(
+        pid=pid,
+        name=name,
+        pss_kb=kb.get("Pss", 0),
+        pss_anon_kb=kb.get("Pss_Anon", 0),
+        rss_kb=kb.get("Rss", 0),
+        uss_kb=kb.get("Private_Clean", 0) + kb.get("Private_Dirty", 0),
+    )
+
+
+def tree_memory(root: int) -> list[ProcessMemory]:
+    """The memory of a process and of each of its descendants still running."""
+    found = (read_memory(pid) for pid in process_tree(root))
+    return [memory for memory in found if memory is not None]
+
+
+def megabytes(kilobytes: int) -> float:
+    """kB as MB (MiB), to one decimal."""
+    return round(kilobytes / KIB_PER_MB, 1)
+
+
+def warm_up(endpoint: str, workers: int, rounds: int) -> float:
+    """Send the lookups and joins of bench/http_peers.py so every worker answers some.
+
+    Each round sends `workers` joins and the four lookups from `workers` concurrent
+    clients. Returns the seconds it took.
+
+    Raises:
+        RuntimeError: a query failed (the server's message is in it).
+    """
+    select = FORM_TO_ACCEPT["SELECT"]
+    started = time.perf_counter()
+    answer = post(endpoint, Request(POSTS_QUERY, select), WARMUP_TIMEOUT_SECONDS + 60)[1]
+    posts = [b["post"]["value"] for b in json.loads(answer)["results"]["bindings"]]
+    if not posts:
+        raise RuntimeError("the graph has no post with an appointment rule to look up")
+    one_round = [JOIN_QUERY] * workers + [LOOKUP_QUERY.format(post=p) for p in posts]
+    texts = one_round * rounds
+
+    def send(text: str) -> None:
+        """Send one warm-up query."""
+        post(endpoint, Request(text, select), WARMUP_TIMEOUT_SECONDS + 60)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(send, texts))
+    return time.perf_counter() - started
+
+
+def measure_serving(
+    layout: Layout,
+    store: str,
+    workers: int,
+    scratch: Path,
+    rounds: int,
+    start_seconds: float = SERVER_START_SECONDS,
+) -> ServeMemory:
+    """Start `kzgov serve` with some workers, warm it up, sum its processes' memory.
+
+    A failure (the server does not start, a warm-up query fails) is in the result's
+    `error`, with the tail of the server's log, rather than raised.
+    """
+    target = f"kzgov-{store}"
+    result = ServeMemory(target=target, store=store, workers=workers)
+    log_path = scratch / f"serve-memory-{store}-{workers}.log"
+    options = [
+        "--store", store, "--no-cache", "--workers", str(workers),
+        "--timeout", str(WARMUP_TIMEOUT_SECONDS),
+        "--max-result-rows", str(WARMUP_MAX_RESULT_ROWS),
+    ]  # fmt: skip
+    started = time.perf_counter()
+    try:
+        server = start_kzgov(target, layout, log_path, options, start_seconds)
+    except (RuntimeError, OSError) as error:
+        result.error = str(error)
+        return result
+    try:
+        result.start_seconds = round(time.perf_counter() - started, 1)
+        result.idle_pss_mb = megabytes(sum(p.pss_kb for p in tree_memory(server.process.pid)))
+        result.warmup_seconds = round(warm_up(server.endpoint, workers, rounds), 1)
+        time.sleep(SETTLE_SECONDS)
+        processes = tree_memory(server.process.pid)
+        if server.process.poll() is not None:
+            raise RuntimeError(f"the server exited with code {server.process.poll()}")
+    except (RuntimeError, OSError, ValueError, KeyError) as error:
+        result.error = f"{error}; last lines of {log_path.name}:\n{log_tail(log_path)}"
+        return result
+    finally:
+        stop_server(server.process)
+    result.per_process = processes
+    result.processes = len(processes)
+    result.pss_mb = megabytes(sum(p.pss_kb for p in processes))
+    result.pss_anon_mb = megabytes(sum(p.pss_anon_kb for p in processes))
+    result.rss_mb = megabytes(sum(p.rss_kb for p in processes))
+    return result
+
+
+def measure_memory(
+    layout: Layout,
+    stores: Sequence[str],
+    worker_counts: Sequence[int],
+    scratch: Path,
+    rounds: int,
+    progress: Callable[[str], None] = to_stderr,
+    graph: str = "",
+) -> list[ServeMemory]:
+    """Measure each store with each worker count on one build; ratios to the fewest workers.
+
+    The Oxigraph store is written first (as `kzgov serve --store oxigraph` would on its
+    first start), so that no server start includes writing it.
+    """
+    current = (layout.build_dir / "current").resolve()
+    quads = count_quads(current / "kzgov.nq")
+    start_seconds = max(SERVER_START_SECONDS, quads / QUADS_PER_START_SECOND)
+    label = f"{graph}: " if graph else ""
+    results: list[ServeMemory] = []
+    for store in stores:
+        if store == "oxigraph":
+            progress(f"{label}writing the Oxigraph store, if not written yet")
+            try:
+                ensure_oxigraph_store(current)
+            except KzgovError as error:
+                why = f"the Oxigraph store could not be written: {error}"
+                results += [
+                    ServeMemory(f"kzgov-{store}", store, w, error=why) for w in worker_counts
+                ]
+                continue
+        measured = []
+        for workers in worker_counts:
+            progress(f"{label}serve memory: kzgov-{store} with {workers} worker(s)")
+            done = measure_serving(layout, store, workers, scratch, rounds, start_seconds)
+            if done.error:
+                progress(f"{label}kzgov-{store} with {workers} worker(s) failed: {done.error}")
+            else:
+                progress(
+                    f"{label}kzgov-{store} with {workers} worker(s): {done.pss_mb} MB PSS"
+                    f" in {done.processes} processes (started in {done.start_seconds} s)"
+                )
+            measured.append(done)
+        baseline = min((m for m in measured if m.pss_mb), key=lambda m: m.workers, default=None)
+        for m in measured:
+            if baseline is not None and baseline.pss_mb and m.pss_mb is not None:
+                m.ratio_to_one_worker = round(m.pss_mb / baseline.pss_mb, 2)
+        results += measured
+    return results
+
+
+def target_notes(results: Sequence[ServeMemory], graph: str = "") -> list[str]:
+    """Whether each store meets the target: 2+ workers under 1.5 times one worker's memory.
+
+    The issue states the target for the 1M-triple graph; on a smaller one the
+    processes' own overhead (Python and the libraries, some 25 MB each) weighs more.
+    """
+    notes = []
+    on = f" on {graph}" if graph else ""
+    for store in dict.fromkeys(r.store for r in results):
+        rows = [r for r in results if r.store == store]
+        one = next((r for r in rows if r.workers == 1 and r.pss_mb), None)
+        more = [r for r in rows if r.workers >= 2 and r.ratio_to_one_worker is not None]
+        if one is None or not more:
+            notes.append(
+                f"kzgov-{store}{on}: memory target not checked (needs 1 and 2+ workers measured)"
+            )
+            continue
+        verdicts = ", ".join(
+            f"{'met' if (r.ratio_to_one_worker or 0) < TARGET_RATIO else 'missed'} with"
+            f" {r.workers} workers ({r.ratio_to_one_worker:.2f}x)"
+            for r in more
+        )
+        notes.append(
+            f"kzgov-{store}{on}: target (2 or more workers under {TARGET_RATIO:g}x one worker's"
+            f" total PSS, stated for 1M triples): {verdicts}"
+        )
+    for r in results:
+        if r.error:
+            notes.append(f"{r.target} with {r.workers} worker(s) not measured: {r.error}")
+    return notes
+
+
+def print_table(results: Sequence[ServeMemory], header: str, notes: Sequence[str]) -> None:
+    """Print one row per store and worker count, then the notes."""
+    print(header)
+    print(
+        f"{'target':<15} {'workers':>7} {'processes':>9} {'PSS MB':>9} {'anon MB':>9}"
+        f" {'RSS MB':>9} {'idle PSS':>9} {'x 1 worker':>10}"
+    )
+    for r in results:
+        if r.error:
+            print(f"{r.target:<15} {r.workers:>7} {'error':>9}")
+            continue
+        ratio = "-" if r.ratio_to_one_worker is None else f"{r.ratio_to_one_worker:.2f}"
+        print(
+            f"{r.target:<15} {r.workers:>7} {r.processes:>9} {r.pss_mb:>9.1f}"
+            f" {r.pss_anon_mb:>9.1f} {r.rss_mb:>9.1f} {r.idle_pss_mb:>9.1f} {ratio:>10}"
+        )
+    for note in notes:
+        print("note: " + note.replace("\n", "\n      "))
+
+
+def positive_counts(values: Sequence[int], parser: argparse.ArgumentParser) -> list[int]:
+    """Worker counts, sorted and without repeats; a parser error if one is below 1."""
+    if not values or min(values) < 1:
+        parser.error("--workers takes one or more counts, each at least 1")
+    return sorted(set(values))
+
+
+def main() -> None:
+    """Parse the options, build or find the graph, measure, print the table, write JSON."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="PSS and RSS are read from /proc (Linux only).",
+    )
+    parser.add_argument(
+        "--size",
+        default=DEFAULT_SIZE,
+        help=f"the graph to build: `seed` or a synthetic triple count (default {DEFAULT_SIZE})",
+    )
+    parser.add_argument(
+        "--build-dir",
+        type=Path,
+        help="serve this existing build folder instead of building one (--size is ignored)",
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=PROJECT_ROOT,
+        help="the project of --build-dir (default: this project)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=list(DEFAULT_WORKERS),
+        help="worker counts to measure (default 1 2 4; the ratios are to the fewest)",
+    )
+    parser.add_argument(
+        "--stores",
+        nargs="+",
+        choices=DEFAULT_STORES,
+        default=list(DEFAULT_STORES),
+        help="kzgov stores to measure (default: oxigraph memory)",
+    )
+    parser.add_argument(
+        "--warmup-rounds",
+        type=int,
+        default=DEFAULT_WARMUP_ROUNDS,
+        help=f"rounds of warm-up queries before reading memory (default {DEFAULT_WARMUP_ROUNDS})",
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="the JSON to write")
+    args = parser.parse_args()
+    worker_counts = positive_counts(args.workers, parser)
+    if args.warmup_rounds < 1:
+        parser.error("--warmup-rounds must be at least 1")
+    if args.build_dir is None and args.size != "seed" and not args.size.isdigit():
+        parser.error("--size takes `seed` or a triple count")
+    if not Path("/proc/self/smaps_rollup").exists():
+        sys.exit("serve_memory.py reads /proc/PID/smaps_rollup: Linux 4.14 or later only")
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="kzgov-serve-memory-") as scratch_name:
+        scratch = Path(scratch_name)
+        if args.build_dir is not None:
+            layout = Layout(root=args.root.resolve(), build_dir=args.build_dir.resolve())
+            graph = str(args.build_dir)
+            if not (layout.build_dir / "current" / "kzgov.nq").exists():
+                sys.exit(f"{layout.build_dir} holds no build (no current/kzgov.nq)")
+        else:
+            graph = args.size if args.size == "seed" else graph_name(int(args.size))
+            to_stderr(f"{graph}: generating and building")
+            try:
+                layout, build_seconds = build_graph(args.size, scratch)
+            except (subprocess.CalledProcessError, OSError) as error:
+                sys.exit(f"could not build {graph}: {error}")
+            to_stderr(f"{graph}: built in {build_seconds:.1f} s")
+        quads = count_quads((layout.build_dir / "current").resolve() / "kzgov.nq")
+        results = measure_memory(
+            layout, args.stores, worker_counts, scratch, args.warmup_rounds, graph=graph
+        )
+    notes = target_notes(results, graph)
+    elapsed = time.perf_counter() - started
+    header = (
+        f"kzgov serve memory on {graph} ({quads} quads): total PSS and RSS (MB) of the server,"
+        f" its zygote and its query workers after {args.warmup_rounds} warm-up rounds;"
+        f" {os.cpu_count()} cores ({platform.machine()}, Python {platform.python_version()})"
+    )
+    print_table(results, header, notes)
+    print(f"{elapsed:.0f} s in all")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    report = {
+        "benchmark": "serve-memory",
+        "command": " ".join(["python bench/serve_memory.py", *sys.argv[1:]]),
+        "graph": graph,
+        "quads": quads,
+        "warmup_rounds": args.warmup_rounds,
+        "cores": os.cpu_count(),
+        "machine": platform.machine(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "elapsed_seconds": round(elapsed, 1),
+        "results": [asdict(r) for r in results],
+        "notes": notes,
+    }
+    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
