@@ -16,7 +16,7 @@ from rdflib.query import Result
 
 from kzgov.errors import ResultTooLarge
 from kzgov.limits import ResultLimits
-from kzgov.oxigraph_store import rows_begun, written_by_oxigraph
+from kzgov.oxigraph_store import more_rows_than, rows_begun, written_by_oxigraph
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"
@@ -87,3 +87,14 @@ def test_rows_begun_counts_only_complete_rows(store: ox.Store, media_type: str) 
 def test_ask_is_written_as_a_boolean(store: ox.Store) -> None:
     body = answer(store, "ASK { ?s ?p ?o }", JSON, 0, 10**6)
     assert json.loads(body)["boolean"] is True
+
+
+@pytest.mark.parametrize("media_type", [JSON, XML])
+def test_more_rows_than_is_exact(store: ox.Store, media_type: str) -> None:
+    body = answer(store, ALL, media_type, ROWS, 10**6)
+    assert not more_rows_than(body, media_type, ROWS)
+    assert more_rows_than(body, media_type, ROWS - 1)
+    # Each value holds "},{": the quick bound of the JSON counts every row twice.
+    three = answer(store, ALL + " LIMIT 3", media_type, ROWS, 10**6)
+    assert not more_rows_than(three, media_type, 3)
+    assert more_rows_than(three, media_type, 2)

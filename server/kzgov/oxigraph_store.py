@@ -83,6 +83,8 @@ NATIVE_RESULTS_FORMATS = {
 XML_RESULT_END = b"</result>"
 # Where the solutions begin in Oxigraph's SPARQL JSON.
 JSON_BINDINGS_START = '"bindings":['
+JSON_FIRST_ROW_START = b"[{"
+JSON_ROW_START = b",{"
 
 
 def not_a_kzgov_store(path: Path) -> KzgovError:
@@ -433,11 +435,18 @@ class CappedSink(io.BytesIO):
         return len(chunk)
 
 
-def rows_written(body: bytes, media_type: str) -> int:
-    """The solutions in a SELECT result that Oxigraph wrote as SPARQL JSON or XML."""
-    if media_type == SPARQL_RESULTS_JSON:
-        return len(json.loads(body)["results"]["bindings"])
-    return body.count(XML_RESULT_END)
+def more_rows_than(body: bytes, media_type: str, max_rows: int) -> bool:
+    """Whether a SELECT result Oxigraph wrote as SPARQL JSON or XML has more rows than a cap.
+
+    In Oxigraph's compact JSON every solution begins with `[{` or `,{`, and a value may
+    hold those bytes too: their count bounds the solutions from above, so the JSON is
+    parsed only when that bound passes the cap.
+    """
+    if media_type != SPARQL_RESULTS_JSON:
+        return body.count(XML_RESULT_END) > max_rows
+    if body.count(JSON_ROW_START) + body.count(JSON_FIRST_ROW_START) <= max_rows:
+        return False
+    return len(json.loads(body)["results"]["bindings"]) > max_rows
 
 
 def rows_begun(partial: bytes, media_type: str) -> int:
@@ -489,7 +498,7 @@ def written_by_oxigraph(
     body = sink.getvalue()
     if isinstance(result, ox.QueryBoolean):
         return QueryAnswer(form="ASK", media_type=media_type, body=body)
-    if rows_written(body, media_type) > limits.max_rows:
+    if more_rows_than(body, media_type, limits.max_rows):
         raise too_many_rows(limits.max_rows, "rows")
     return QueryAnswer(form="SELECT", media_type=media_type, body=body)
 
