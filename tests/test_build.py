@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import OWL
 
 from kzgov.build import CURRENT_LINK, DATASET_NQUADS, BuildResult, build, current_release
+from kzgov.collector import garbage_collection_paused, release_memory
 from kzgov.errors import InputSyntaxError, MissingBuild, ValidationFailed
 from kzgov.layout import Layout
 from kzgov.namespaces import INFERRED_GRAPH, KZG, ONTOLOGY_GRAPH
@@ -142,3 +144,20 @@ def test_query_without_build_says_to_run_build(tmp_path: Path) -> None:
     finished = run_cli(layout, "query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
     assert finished.returncode == 1
     assert "run `kzgov build` first" in finished.stderr
+
+
+class Cyclic:
+    """An object that points at itself, as an rdflib graph and its namespace manager do."""
+
+    def __init__(self) -> None:
+        self.itself = self
+
+
+def test_release_memory_frees_cycles_while_collection_is_paused() -> None:
+    with garbage_collection_paused():
+        garbage = Cyclic()
+        alive = weakref.ref(garbage)
+        del garbage
+        assert alive() is not None  # reference counting alone cannot free a cycle
+        assert release_memory() >= 1
+        assert alive() is None

@@ -3,8 +3,8 @@
 Oxigraph holds a triple in a few dozen bytes and loads, counts, queries and writes in
 Rust; rdflib's in-memory store takes about a kilobyte a triple and does all of that in
 Python. So the build keeps its dataset here, and hands rdflib terms only to the code
-that needs them: pySHACL (the data union, while validating) and the reasoners (the
-asserted triples, while materializing).
+that needs them: pySHACL (the data union, while validating) and owlrl (the asserted
+triples, while materializing); the fast reasoner reads and writes Oxigraph terms.
 
 The parse stage's entries are N-Triples whose blank nodes have random, unique labels,
 so loading several files' entries into one store never merges two files' blank nodes.
@@ -22,7 +22,7 @@ from rdflib.term import Node
 
 from kzgov.infer import Triple
 from kzgov.namespaces import INFERRED_GRAPH, KZ, MANIFEST_GRAPH, ONTOLOGY_GRAPH
-from kzgov.oxigraph_terms import TermConverter
+from kzgov.oxigraph_terms import OxTerm, TermConverter
 
 RDF_TYPE = ox.NamedNode(str(RDF.type))
 
@@ -106,6 +106,11 @@ class BuildStore:
                 self.store.quads_for_pattern(None, None, None, ox_node(graph))
             )
 
+    def quads(self, graphs: Iterable[URIRef]) -> Iterator[ox.Quad]:
+        """The quads of some graphs, as Oxigraph holds them (no rdflib terms made)."""
+        for graph in graphs:
+            yield from self.store.quads_for_pattern(None, None, None, ox_node(graph))
+
     def rdflib_graph(self, graphs: Iterable[URIRef], converter: TermConverter) -> Graph:
         """The union of some graphs as one rdflib graph (for pySHACL)."""
         union = Graph()
@@ -135,6 +140,17 @@ class BuildStore:
         """Put inferred rdflib triples into the inferred graph; the graph's size."""
         converter = TermConverter()
         self.store.extend(converter.oxigraph_quads(inferred, ox_node(INFERRED_GRAPH)))
+        return self.graph_size(INFERRED_GRAPH)
+
+    def add_inferred_terms(self, inferred: Iterable[tuple[OxTerm, ox.NamedNode, OxTerm]]) -> int:
+        """Put inferred triples of Oxigraph terms into the inferred graph; the graph's size.
+
+        A triple with a literal subject (not RDF; the reasoners clean them out) is skipped.
+        """
+        graph = ox_node(INFERRED_GRAPH)
+        self.store.extend(
+            ox.Quad(s, p, o, graph) for s, p, o in inferred if not isinstance(s, ox.Literal)
+        )
         return self.graph_size(INFERRED_GRAPH)
 
     def inferred_triples(self) -> Iterator[ox.Triple]:
