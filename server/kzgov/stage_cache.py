@@ -30,7 +30,7 @@ import kzgov
 ENTRY_MANIFEST = "entry.json"
 HASH_CHUNK_BYTES = 1 << 20
 # The libraries whose behaviour the build's results depend on.
-BUILD_LIBRARIES = ("rdflib", "pyshacl", "owlrl", "reasonable", "pyoxigraph")
+BUILD_LIBRARIES = ("rdflib", "pyshacl", "owlrl", "pyoxigraph")
 # Entries not used by the latest build that each stage keeps, most recently used first.
 UNUSED_ENTRIES_KEPT = 8
 
