@@ -37,6 +37,7 @@ from typing import NoReturn, Protocol
 
 from rdflib import URIRef
 
+from kzgov.collector import return_free_heap
 from kzgov.config import ServerConfig
 from kzgov.errors import (
     KzgovError,
@@ -75,6 +76,10 @@ __all__ = [
 log = logging.getLogger("kzgov.executor")
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# After a job that ran this long or answered this many bytes, a worker hands the heap it
+# freed back to the system, so that idle workers do not each keep their largest answer.
+RETURN_HEAP_AFTER_SECONDS = 0.05
+RETURN_HEAP_AFTER_BYTES = 1 << 20
 SPAWN = b"S"
 KILL = b"K"
 KILLED = b"k"
@@ -261,8 +266,12 @@ def serve_queries(
         except (EOFError, OSError):
             return
         fatal = False
+        started = time.perf_counter()
+        answer: QueryAnswer | None = None
+        answer_bytes = 0
         try:
             answer = answer_job(store, available, job, settings)
+            answer_bytes = len(answer.body)
             reply: tuple[object, ...] = ("answer", answer.form, answer.media_type, answer.body)
         except KzgovError as error:
             kind = type(error).__name__ if type(error).__name__ in ERROR_KINDS else "QueryRejected"
@@ -278,6 +287,13 @@ def serve_queries(
             return
         if fatal:
             return
+        answer = None
+        reply = ()
+        if (
+            answer_bytes >= RETURN_HEAP_AFTER_BYTES
+            or time.perf_counter() - started >= RETURN_HEAP_AFTER_SECONDS
+        ):
+            return_free_heap()
 
 
 def reap(children: set[int]) -> None:
