@@ -7,17 +7,21 @@ the store behind the server changed, and with the cache off it is not.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conftest import HttpResponse, LiveServer, oxigraph_server, query_url, running_server, send
+from kzgov.access_log import query_fingerprint
 from kzgov.build import build
 from kzgov.config import BadSetting, ServerConfig
 from kzgov.layout import Layout
 from kzgov.namespaces import REGISTRY_GRAPH, UNION_GRAPH
 from kzgov.publish import publish_build
+from kzgov.replayed_answers import ReplayedAnswers, WsgiApp
 from kzgov.result_cache import CacheSettings, ResultCache, cache_key
 from kzgov.serialize import QueryAnswer
 from kzgov.store import release_or_fail
@@ -213,3 +217,128 @@ def test_etag_depends_on_the_build() -> None:
     settings = CacheSettings(max_entries=10, max_bytes=100, max_age_seconds=60)
     assert ResultCache("one", settings).etag(key) == ResultCache("one", settings).etag(key)
     assert ResultCache("one", settings).etag(key) != ResultCache("two", settings).etag(key)
+
+
+# -- Replayed answers (kzgov.replayed_answers) -----------------------------------------------
+
+
+def unique_count_query(tag: str) -> str:
+    """A COUNT query no other test sends, so that its log lines are its own."""
+    return f"# {tag}\nSELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o }}"
+
+
+def log_lines_of(server: LiveServer, query: str) -> list[str]:
+    """The access-log lines of one query text (by its hash)."""
+    return [line for line in server.log().splitlines() if query_fingerprint(query) in line]
+
+
+def without_date(response: HttpResponse) -> list[tuple[str, str]]:
+    """A response's headers, less the Date the WSGI server adds to each."""
+    return sorted((name, value) for name, value in response.headers.items() if name != "Date")
+
+
+def test_repeated_request_is_replayed_with_the_first_response(live_server: LiveServer) -> None:
+    query = unique_count_query("replayed")
+    first = send("POST", live_server.endpoint, query, DIRECT)
+    second = send("POST", live_server.endpoint, query, DIRECT)
+    assert count_of(first) > 0
+    assert second.body == first.body
+    assert without_date(second) == without_date(first)
+    lines = log_lines_of(live_server, query)
+    assert len(lines) == 2, lines
+    assert not lines[0].endswith(" replayed")
+    assert lines[1].endswith(" replayed") and " 200 " in lines[1]
+
+
+def test_replay_tells_formats_apart(live_server: LiveServer) -> None:
+    query = unique_count_query("replayed formats")
+    as_json = send("POST", live_server.endpoint, query, DIRECT)
+    as_xml = send(
+        "POST",
+        live_server.endpoint,
+        query,
+        {"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+xml"},
+    )
+    assert as_json.header("Content-Type") == "application/sparql-results+json"
+    assert (as_xml.header("Content-Type") or "").startswith("application/sparql-results+xml")
+    assert as_xml.body.startswith(b"<?xml")
+    assert not any(line.endswith(" replayed") for line in log_lines_of(live_server, query))
+
+
+def test_conditional_request_after_a_replay_still_gets_304(live_server: LiveServer) -> None:
+    query = unique_count_query("replayed then revalidated")
+    first = get(live_server, query)
+    assert get(live_server, query).body == first.body
+    revalidated = get(live_server, query, if_none_match=first.header("ETag") or "")
+    assert revalidated.status == 304
+    assert revalidated.body == b""
+
+
+def test_refused_query_is_never_replayed(live_server: LiveServer) -> None:
+    query = "# never replayed\nSELECT ?s WHERE { ?s ?p "
+    responses = [send("POST", live_server.endpoint, query, DIRECT) for _ in range(2)]
+    assert [r.status for r in responses] == [400, 400]
+    lines = log_lines_of(live_server, query)
+    assert len(lines) == 2 and not any(line.endswith(" replayed") for line in lines)
+
+
+def test_no_replay_with_the_cache_off(served_layout: Layout, tmp_path: Path) -> None:
+    query = unique_count_query("cache off")
+    with running_server(
+        served_layout, tmp_path / "server.log", "--workers", "1", "--no-cache"
+    ) as server:
+        first, second = (send("POST", server.endpoint, query, DIRECT) for _ in range(2))
+        lines = log_lines_of(server, query)
+    assert count_of(first) == count_of(second)
+    assert len(lines) == 2 and not any(line.endswith(" replayed") for line in lines)
+
+
+def counting_app(calls: list[str]) -> WsgiApp:
+    """A WSGI app that answers every request with a cacheable 200 and notes its body."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+        calls.append(body.decode())
+        start_response("200 OK", [("ETag", 'W/"x"'), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return app
+
+
+def post_environ(body: str) -> dict[str, Any]:
+    """The WSGI environ of a POST of a query to /sparql."""
+    data = body.encode()
+    return {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/sparql",
+        "CONTENT_TYPE": "application/sparql-query",
+        "CONTENT_LENGTH": str(len(data)),
+        "wsgi.input": io.BytesIO(data),
+    }
+
+
+def test_replay_drops_the_least_recently_used_past_its_entry_bound() -> None:
+    calls: list[str] = []
+    replay = ReplayedAnswers(
+        counting_app(calls),
+        CacheSettings(max_entries=2, max_bytes=1000, max_age_seconds=60),
+        max_body_bytes=100,
+    )
+    for body in ("a", "b", "a", "c", "a", "b"):
+        assert b"".join(replay(post_environ(body), lambda *_: None)) == body.encode()
+    # "b" was dropped when "c" came in ("a" had been used since); "a" stayed.
+    assert calls == ["a", "b", "c", "b"]
+    assert replay.replayed == 2
+
+
+def test_replay_leaves_a_body_over_the_servers_bound_to_the_app() -> None:
+    calls: list[str] = []
+    replay = ReplayedAnswers(
+        counting_app(calls),
+        CacheSettings(max_entries=8, max_bytes=1000, max_age_seconds=60),
+        max_body_bytes=3,
+    )
+    for _ in range(2):
+        replay(post_environ("long"), lambda *_: None)
+    assert calls == ["long", "long"]
+    assert replay.replayed == 0

@@ -10,6 +10,8 @@ What the blueprints find in `app.extensions`:
   behind the result cache when the cache is on.
 - "kzgov.result_cache": the ResultCache of kzgov.result_cache, or None when the
   cache is off (the endpoint then sends no ETag).
+- "kzgov.replayed_answers": the ReplayedAnswers in front of the app's WSGI callable
+  (kzgov.replayed_answers), when the cache is on.
 - "kzgov.sparql_html" (optional, set by the pages): a view called with no arguments
   that answers a browser opening /sparql without a query; without it, /sparql
   redirects such a browser to /#query.
@@ -31,6 +33,7 @@ from kzgov.access_log import install_access_log
 from kzgov.config import ServerConfig
 from kzgov.cors import install_cors
 from kzgov.executor import Executor, ExecutorSettings, start_executor
+from kzgov.replayed_answers import ReplayedAnswers
 from kzgov.result_cache import CacheSettings, CachingExecutor, ResultCache, build_id_of
 from kzgov.store import open_store, read_summary
 
@@ -82,6 +85,10 @@ def create_app(config: ServerConfig | None = None) -> Flask:
         app.register_blueprint(pages)
     install_access_log(app)
     install_cors(app)
+    if cache is not None:
+        replay = ReplayedAnswers(app.wsgi_app, cache.settings, config.max_request_body_bytes)
+        app.wsgi_app = replay  # type: ignore[method-assign]
+        app.extensions["kzgov.replayed_answers"] = replay
     return app
 
 

@@ -16,6 +16,9 @@ MAX_PENDING_QUERIES = 32
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 HTTP_THREADS_FOR_PAGES = 4
+# Room in a request body for a form-encoded query of the largest size, and not much more.
+REQUEST_BODY_BYTES_PER_QUERY_BYTE = 4
+MIN_REQUEST_BODY_BYTES = 1024 * 1024
 CACHE_SWITCH = ("on", "off")
 CACHE_MAX_ENTRIES = 1024
 CACHE_MAX_BYTES = 64 * 1024 * 1024
@@ -102,6 +105,11 @@ class ServerConfig:
         if self.threads > 0:
             return self.threads
         return max(self.workers, 1) + self.max_pending_queries + HTTP_THREADS_FOR_PAGES
+
+    @property
+    def max_request_body_bytes(self) -> int:
+        """The largest request body the server reads (a larger one gets 413)."""
+        return max(MIN_REQUEST_BODY_BYTES, self.max_query_bytes * REQUEST_BODY_BYTES_PER_QUERY_BYTE)
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> ServerConfig:

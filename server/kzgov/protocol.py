@@ -51,6 +51,7 @@ from kzgov.executor import Executor, available_graphs
 from kzgov.guards import admit_query, update_refused
 from kzgov.limits import check_query_length, query_too_long
 from kzgov.negotiation import choose_media_type, choose_result_media_type
+from kzgov.replayed_answers import QUERY_TEXT_KEY
 from kzgov.result_cache import ResultCache, cache_key
 from kzgov.serialize import MEDIA_TYPE_TO_RDFLIB
 from kzgov.service_description import DESCRIPTION_MEDIA_TYPES, ServiceLimits, describe_service
@@ -378,6 +379,7 @@ def endpoint() -> Response:
         if query.text is None:
             return service_description()
         g.query_text = query.text
+        request.environ[QUERY_TEXT_KEY] = query.text
         return answer_query(query, query.text)
     except KzgovError as error:
         return error_response(error)

@@ -15,10 +15,6 @@ from kzgov.app import close_app, create_app
 from kzgov.config import ServerConfig
 from kzgov.store import Store, release_or_fail
 
-# Room for a form-encoded query of the largest size, and nothing much bigger.
-REQUEST_BODY_BYTES_PER_QUERY_BYTE = 4
-MIN_REQUEST_BODY_BYTES = 1024 * 1024
-
 Announce = Callable[[str], None]
 
 
@@ -64,9 +60,7 @@ def serve(config: ServerConfig, announce: Announce = to_stdout) -> None:
             port=config.port,
             threads=config.http_threads,
             ident="kzgov",
-            max_request_body_size=max(
-                MIN_REQUEST_BODY_BYTES, config.max_query_bytes * REQUEST_BODY_BYTES_PER_QUERY_BYTE
-            ),
+            max_request_body_size=config.max_request_body_bytes,
         )
         store: Store = app.extensions["kzgov.store"]
         port = getattr(server, "effective_port", config.port)
