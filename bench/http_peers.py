@@ -18,7 +18,11 @@ each target in turn, one at a time, on a free port of 127.0.0.1:
   union graph <https://w3id.org/kzgov/graph/union> as `default-graph-uri` (and, for the
   named queries, the build's graphs as `named-graph-uri`), so that it answers as kzgov;
 - rdflib-endpoint: `rdflib-endpoint serve` of the build's kzgov.nq (a Dataset whose
-  default graph is the union of its graphs).
+  default graph is the union of its graphs);
+- waitress-replay: bench/waitress_replay.py, a bare WSGI app on waitress (kzgov's
+  thread count) that asks an Oxigraph server each new request once and replays its
+  answer after: not a store, but the ceiling of a Python front end on waitress, and so
+  of kzgov's result cache.
 
 The peers are installed into this interpreter with pip when missing (rdflib-endpoint,
 and the `oxigraph` binary of the project's test extras); if that fails their columns
@@ -33,7 +37,8 @@ clients (default 8) for a fixed S seconds (default 5; named queries N seconds, d
 connection (HTTP/1.1 keep-alive, as wrk and oha load). Prints one table of
 p50 and p99 latency (nearest rank) and throughput per target, and the throughput ratios
 kzgov-oxigraph / oxigraph-server, kzgov-sparql / oxigraph-server, kzgov-memory /
-rdflib-endpoint and kzgov-cached / oxigraph-server; writes everything as JSON to
+rdflib-endpoint, kzgov-cached / oxigraph-server and waitress-replay / oxigraph-server;
+writes everything as JSON to
 bench/results/http-peers.json.
 
 bench/suite.py (`make bench`) reuses `bench_layout` on the builds it has timed.
@@ -70,6 +75,7 @@ from http_latency import (
     nearest_rank,
     stop_server,
 )
+from kzgov.config import ServerConfig
 from kzgov.errors import KzgovError
 from kzgov.layout import Layout
 from kzgov.namespaces import ASSERTED_GRAPH, UNION_GRAPH
@@ -102,6 +108,7 @@ TARGETS = (
     "kzgov-sparql",
     "oxigraph-server",
     "rdflib-endpoint",
+    "waitress-replay",
 )
 KZGOV_TARGETS = tuple(name for name in TARGETS if name.startswith("kzgov-"))
 # (label, numerator, denominator) of each throughput ratio in the table.
@@ -110,6 +117,7 @@ RATIOS = (
     ("kzgov-sparql/ox-server", "kzgov-sparql", "oxigraph-server"),
     ("kzgov-mem/rdflib-ep", "kzgov-memory", "rdflib-endpoint"),
     ("kzgov-cached/ox-server", "kzgov-cached", "oxigraph-server"),
+    ("replay/ox-server", "waitress-replay", "oxigraph-server"),
 )
 RDFLIB_ENDPOINT_REQUIREMENT = "rdflib-endpoint[cli]==0.6.3"
 # The `oxigraph` binary (Oxigraph server), as pinned in the project's test extras.
@@ -648,6 +656,29 @@ def start_target(
             backend.stop()
             raise
         target.companions = (backend.process,)
+        return target
+    if name == "waitress-replay":
+        upstream = start_oxigraph_server(
+            "the Oxigraph server behind waitress-replay",
+            ensure_oxigraph_store(current),
+            log_path.with_name(log_path.stem + "-oxigraph.log"),
+            start_seconds,
+        )
+        port = free_port()
+        threads = ServerConfig(layout=layout, workers=settings.workers).http_threads
+        command = [
+            sys.executable, str(BENCH_DIR / "waitress_replay.py"), "--upstream", upstream.endpoint,
+            "--port", str(port), "--threads", str(threads),
+        ]  # fmt: skip
+        try:
+            target = start_peer(
+                name, command, f"http://127.0.0.1:{port}/", log_path, start_seconds,
+                default_graphs=upstream.default_graphs, named_graphs=upstream.named_graphs,
+            )  # fmt: skip
+        except BaseException:
+            upstream.stop()
+            raise
+        target.companions = (upstream.process,)
         return target
     if name == "rdflib-endpoint":
         port = free_port()
