@@ -20,14 +20,13 @@ Flask would, marked `replayed`.
 from __future__ import annotations
 
 import io
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from kzgov.access_log import log, query_fingerprint
+from kzgov.bounded_lru import BoundedLru
 from kzgov.result_cache import CacheSettings
 
 SPARQL_PATHS = frozenset({"/sparql", "/sparql/"})
@@ -64,12 +63,10 @@ class ReplayedAnswers:
                 go to the app unread.
         """
         self.app = app
-        self.settings = settings
         self.max_body_bytes = max_body_bytes
-        self.lock = threading.Lock()
-        self.kept: OrderedDict[RequestKey, KeptResponse] = OrderedDict()
-        self.bytes = 0
-        self.replayed = 0
+        self.kept: BoundedLru[RequestKey, KeptResponse] = BoundedLru(
+            settings.max_entries, settings.max_bytes, lambda response: len(response.body)
+        )
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Replay a kept response, or ask the app and keep its answer if cacheable."""
@@ -93,7 +90,7 @@ class ReplayedAnswers:
             environ.get("HTTP_ACCEPT", ""),
             body,
         )
-        kept = self.find(key)
+        kept = self.kept.get(key)
         if kept is not None:
             start_response(kept.status, list(kept.headers))
             milliseconds = (time.perf_counter() - started) * 1000
@@ -122,14 +119,10 @@ class ReplayedAnswers:
         environ["wsgi.input"] = io.BytesIO(body)
         return body
 
-    def find(self, key: RequestKey) -> KeptResponse | None:
-        """The kept response to a request, now the most recently used."""
-        with self.lock:
-            kept = self.kept.get(key)
-            if kept is not None:
-                self.kept.move_to_end(key)
-                self.replayed += 1
-            return kept
+    @property
+    def replayed(self) -> int:
+        """How many responses were replayed so far."""
+        return self.kept.hits
 
     def ask_app(
         self, environ: dict[str, Any], start_response: StartResponse, key: RequestKey
@@ -157,22 +150,5 @@ class ReplayedAnswers:
             if close is not None:
                 close()
         fingerprint = query_fingerprint(environ.get(QUERY_TEXT_KEY))
-        self.keep(key, KeptResponse(status, headers, body, fingerprint))
+        self.kept.put(key, KeptResponse(status, headers, body, fingerprint))
         return [body]
-
-    def keep(self, key: RequestKey, response: KeptResponse) -> None:
-        """Keep a response, dropping the least recently used past the bounds."""
-        size = len(response.body)
-        if size > self.settings.max_bytes:
-            return
-        with self.lock:
-            previous = self.kept.pop(key, None)
-            if previous is not None:
-                self.bytes -= len(previous.body)
-            self.kept[key] = response
-            self.bytes += size
-            while (
-                len(self.kept) > self.settings.max_entries or self.bytes > self.settings.max_bytes
-            ):
-                _key, dropped = self.kept.popitem(last=False)
-                self.bytes -= len(dropped.body)

@@ -15,11 +15,10 @@ agree. https://www.rfc-editor.org/rfc/rfc9110#name-etag
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from kzgov.bounded_lru import BoundedLru
 from kzgov.config import ServerConfig
 from kzgov.executor import Executor
 from kzgov.serialize import QueryAnswer
@@ -97,11 +96,9 @@ class ResultCache:
         """
         self.build_id = build_id
         self.settings = settings
-        self.lock = threading.Lock()
-        self.answers: OrderedDict[CacheKey, QueryAnswer] = OrderedDict()
-        self.bytes = 0
-        self.hits = 0
-        self.misses = 0
+        self.answers: BoundedLru[CacheKey, QueryAnswer] = BoundedLru(
+            settings.max_entries, settings.max_bytes, lambda answer: len(answer.body)
+        )
 
     def etag(self, key: CacheKey) -> str:
         """The opaque part of the weak ETag of an answer (send it with weak=True)."""
@@ -112,42 +109,15 @@ class ResultCache:
 
     def get(self, key: CacheKey) -> QueryAnswer | None:
         """The kept answer for a key, now the most recently used; None if not kept."""
-        with self.lock:
-            answer = self.answers.get(key)
-            if answer is None:
-                self.misses += 1
-                return None
-            self.answers.move_to_end(key)
-            self.hits += 1
-            return answer
+        return self.answers.get(key)
 
     def put(self, key: CacheKey, answer: QueryAnswer) -> None:
         """Keep an answer, dropping the least recently used ones past the bounds."""
-        size = len(answer.body)
-        if size > self.settings.max_bytes:
-            return
-        with self.lock:
-            previous = self.answers.pop(key, None)
-            if previous is not None:
-                self.bytes -= len(previous.body)
-            self.answers[key] = answer
-            self.bytes += size
-            while (
-                len(self.answers) > self.settings.max_entries
-                or self.bytes > self.settings.max_bytes
-            ):
-                _key, dropped = self.answers.popitem(last=False)
-                self.bytes -= len(dropped.body)
+        self.answers.put(key, answer)
 
     def status(self) -> dict[str, int]:
         """How many answers and bytes are kept, and the hits and misses so far."""
-        with self.lock:
-            return {
-                "entries": len(self.answers),
-                "bytes": self.bytes,
-                "hits": self.hits,
-                "misses": self.misses,
-            }
+        return self.answers.status()
 
 
 class CachingExecutor:
