@@ -122,6 +122,7 @@ def server_config_from(args: argparse.Namespace) -> ServerConfig:
         "max_result_rows",
         "max_result_bytes",
         "max_pending_queries",
+        "worker_memory_growth_mb",
         "store",
         "cache",
         "cache_max_entries",
@@ -191,6 +192,14 @@ def add_serve_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
         dest="max_pending_queries",
         type=int,
         help="queries waiting for a worker before 429 (default 32; KZGOV_MAX_PENDING_QUERIES)",
+    )
+    option(
+        "--worker-memory-growth",
+        dest="worker_memory_growth_mb",
+        type=int,
+        metavar="MB",
+        help="replace a query worker whose own memory grew by more than this after its"
+        " answer, 0 never (default 64; KZGOV_WORKER_MEMORY_GROWTH_MB)",
     )
     option(
         "--store",

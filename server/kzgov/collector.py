@@ -63,6 +63,24 @@ def release_memory() -> int:
     return found
 
 
+def private_memory_kb() -> int | None:
+    """This process's own memory (private pages, in kB), or None where Linux cannot tell.
+
+    Pages shared copy-on-write with the process it was forked from are not counted until
+    written to: for a query worker, this is what it costs on top of the zygote.
+    """
+    try:
+        with open("/proc/self/smaps_rollup", encoding="ascii") as rollup:
+            lines = rollup.read().splitlines()
+    except OSError:
+        return None
+    fields = dict(line.split(":", 1) for line in lines if ":" in line)
+    try:
+        return sum(int(fields[name].split()[0]) for name in ("Private_Clean", "Private_Dirty"))
+    except (KeyError, ValueError, IndexError):
+        return None
+
+
 def return_free_heap() -> None:
     """Return the C heap's free pages to the system, without collecting garbage.
 

@@ -19,6 +19,9 @@ HTTP_THREADS_FOR_PAGES = 4
 # Room in a request body for a form-encoded query of the largest size, and not much more.
 REQUEST_BODY_BYTES_PER_QUERY_BYTE = 4
 MIN_REQUEST_BODY_BYTES = 1024 * 1024
+# A query worker whose own memory grew past this since it started is replaced after its
+# answer: a little more than the largest answer it may hold (MAX_RESULT_BYTES).
+WORKER_MEMORY_GROWTH_MB = 64
 CACHE_SWITCH = ("on", "off")
 CACHE_MAX_ENTRIES = 1024
 CACHE_MAX_BYTES = 64 * 1024 * 1024
@@ -73,6 +76,8 @@ class ServerConfig:
         max_result_rows: the most rows a SELECT returns.
         max_result_bytes: the largest serialized result.
         max_pending_queries: queries waiting for a worker before 429.
+        worker_memory_growth_mb: a query worker whose own memory grew by more than this
+            since it started is replaced by a fresh one after its answer (0: never).
         store: the store backend: memory, oxigraph, oxigraph:PATH or sparql:URL
             (see kzgov.store.open_store).
         cache: "on" keeps answers in the result cache and sends ETag and
@@ -93,6 +98,7 @@ class ServerConfig:
     max_result_rows: int = MAX_RESULT_ROWS
     max_result_bytes: int = MAX_RESULT_BYTES
     max_pending_queries: int = MAX_PENDING_QUERIES
+    worker_memory_growth_mb: int = WORKER_MEMORY_GROWTH_MB
     store: str = "memory"
     cache: str = "on"
     cache_max_entries: int = CACHE_MAX_ENTRIES
@@ -148,7 +154,7 @@ class ServerConfig:
         """
         if not 0 <= self.port <= MAX_PORT:
             raise bad_setting("port", self.port, f"a port number from 0 to {MAX_PORT}")
-        for name in ("workers", "threads"):
+        for name in ("workers", "threads", "worker_memory_growth_mb"):
             if getattr(self, name) < 0:
                 raise bad_setting(name, getattr(self, name), "0 or more")
         if self.cache not in CACHE_SWITCH:

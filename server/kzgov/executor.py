@@ -37,7 +37,7 @@ from typing import NoReturn, Protocol
 
 from rdflib import URIRef
 
-from kzgov.collector import return_free_heap
+from kzgov.collector import private_memory_kb, return_free_heap
 from kzgov.config import ServerConfig
 from kzgov.errors import (
     KzgovError,
@@ -130,6 +130,8 @@ class ExecutorSettings:
         max_pending_queries: queries waiting for a worker before QueueFull.
         max_query_bytes: the longest query text accepted.
         limits: the row and byte caps of a result.
+        worker_memory_growth_kb: a worker whose own memory grew by more than this since
+            it started is replaced after its answer (0: never).
     """
 
     workers: int
@@ -137,6 +139,7 @@ class ExecutorSettings:
     max_pending_queries: int
     max_query_bytes: int
     limits: ResultLimits
+    worker_memory_growth_kb: int = 0
 
     @classmethod
     def from_config(cls, config: ServerConfig) -> ExecutorSettings:
@@ -147,6 +150,7 @@ class ExecutorSettings:
             max_pending_queries=config.max_pending_queries,
             max_query_bytes=config.max_query_bytes,
             limits=ResultLimits(config.max_result_rows, config.max_result_bytes),
+            worker_memory_growth_kb=config.worker_memory_growth_mb * 1024,
         )
 
 
@@ -259,7 +263,14 @@ def serve_queries(
     available: Collection[URIRef],
     settings: ExecutorSettings,
 ) -> None:
-    """The loop of a worker: answer each job from the server until it hangs up."""
+    """The loop of a worker: answer each job from the server until it hangs up.
+
+    Each reply goes as (retiring, reply). After a heavy job (long, or a large answer) the
+    worker hands freed heap back to the system and, if its own memory has grown by more
+    than `settings.worker_memory_growth_kb` since it started, says it is retiring and
+    exits once the reply is sent; the pool forks a fresh worker in its place.
+    """
+    start_kb = private_memory_kb()
     while True:
         try:
             job: Job = connection.recv()
@@ -281,19 +292,32 @@ def serve_queries(
             fatal = True
         except Exception as error:
             reply = ("error", "QueryFailed", str(failure_of(error)))
+        heavy = (
+            answer_bytes >= RETURN_HEAP_AFTER_BYTES
+            or time.perf_counter() - started >= RETURN_HEAP_AFTER_SECONDS
+        )
+        retiring = False
+        if heavy:
+            return_free_heap()
+            retiring = grew_past(start_kb, settings.worker_memory_growth_kb)
         try:
-            connection.send(reply)
+            connection.send((retiring, reply))
         except (OSError, ValueError):
             return
-        if fatal:
+        if fatal or retiring:
             return
         answer = None
         reply = ()
-        if (
-            answer_bytes >= RETURN_HEAP_AFTER_BYTES
-            or time.perf_counter() - started >= RETURN_HEAP_AFTER_SECONDS
-        ):
+        if heavy:
             return_free_heap()
+
+
+def grew_past(start_kb: int | None, growth_kb: int) -> bool:
+    """Whether this process's own memory is more than `growth_kb` above `start_kb`."""
+    if growth_kb <= 0 or start_kb is None:
+        return False
+    now_kb = private_memory_kb()
+    return now_kb is not None and now_kb - start_kb > growth_kb
 
 
 def reap(children: set[int]) -> None:
@@ -490,8 +514,11 @@ class WorkerPool:
                     self.idle.append(worker)
                     self.slots.notify()
 
-    def ask(self, worker: Worker, job: Job) -> tuple[object, ...]:
+    def ask(self, worker: Worker, job: Job) -> tuple[bool, tuple[object, ...]]:
         """Send a job to a worker and wait for its reply until the deadline.
+
+        Returns:
+            Whether the worker is retiring (see `serve_queries`), and its reply.
 
         Raises:
             QueryTimedOut: no reply by the deadline.
@@ -501,8 +528,8 @@ class WorkerPool:
         worker.connection.send(job)
         if not worker.connection.poll(timeout):
             raise query_timed_out(timeout)
-        reply: tuple[object, ...] = worker.connection.recv()
-        return reply
+        retiring, reply = worker.connection.recv()
+        return bool(retiring), reply
 
     def run(
         self,
@@ -517,7 +544,10 @@ class WorkerPool:
         pid = worker.pid
         returned: Worker | None = worker
         try:
-            reply = self.ask(worker, job)
+            retiring, reply = self.ask(worker, job)
+            if retiring:
+                log.info("query worker %d outgrew its memory; replacing it", pid)
+                returned = self.replace(worker)
         except QueryTimedOut:
             log.warning("query worker %d passed the deadline; replacing it", pid)
             returned = self.replace(worker)
