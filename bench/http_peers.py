@@ -617,6 +617,36 @@ def start_oxigraph_server(name: str, store: Path, log_path: Path, start_seconds:
     )  # fmt: skip
 
 
+def in_front_of_oxigraph(
+    name: str,
+    release: Path,
+    log_path: Path,
+    start_seconds: float,
+    start_front: Callable[[Target], Target],
+) -> Target:
+    """Start an Oxigraph server on a release's store, then a target that asks it.
+
+    The Oxigraph server logs beside the target's log and stops with the target (it is
+    one of its companions), or at once if the target does not start.
+
+    Raises:
+        RuntimeError: either did not start; the tail of its log is in the message.
+    """
+    upstream = start_oxigraph_server(
+        f"the Oxigraph server behind {name}",
+        ensure_oxigraph_store(release),
+        log_path.with_name(log_path.stem + "-oxigraph.log"),
+        start_seconds,
+    )
+    try:
+        target = start_front(upstream)
+    except BaseException:
+        upstream.stop()
+        raise
+    target.companions = (upstream.process,)
+    return target
+
+
 def start_target(
     name: str,
     layout: Layout,
@@ -642,44 +672,29 @@ def start_target(
     if name == "oxigraph-server":
         return start_oxigraph_server(name, ensure_oxigraph_store(current), log_path, start_seconds)
     if name == "kzgov-sparql":
-        backend_log = log_path.with_name(log_path.stem + "-oxigraph.log")
-        backend = start_oxigraph_server(
-            "the Oxigraph server behind kzgov-sparql",
-            ensure_oxigraph_store(current),
-            backend_log,
-            start_seconds,
-        )
-        options = ["--store", f"sparql:{backend.endpoint}", "--no-cache", *workers]
-        try:
-            target = start_kzgov(name, layout, log_path, options, start_seconds)
-        except BaseException:
-            backend.stop()
-            raise
-        target.companions = (backend.process,)
-        return target
+
+        def kzgov_forwarding(upstream: Target) -> Target:
+            """kzgov on the sparql: store, forwarding to the upstream."""
+            options = ["--store", f"sparql:{upstream.endpoint}", "--no-cache", *workers]
+            return start_kzgov(name, layout, log_path, options, start_seconds)
+
+        return in_front_of_oxigraph(name, current, log_path, start_seconds, kzgov_forwarding)
     if name == "waitress-replay":
-        upstream = start_oxigraph_server(
-            "the Oxigraph server behind waitress-replay",
-            ensure_oxigraph_store(current),
-            log_path.with_name(log_path.stem + "-oxigraph.log"),
-            start_seconds,
-        )
-        port = free_port()
-        threads = ServerConfig(layout=layout, workers=settings.workers).http_threads
-        command = [
-            sys.executable, str(BENCH_DIR / "waitress_replay.py"), "--upstream", upstream.endpoint,
-            "--port", str(port), "--threads", str(threads),
-        ]  # fmt: skip
-        try:
-            target = start_peer(
+
+        def replay(upstream: Target) -> Target:
+            """bench/waitress_replay.py, asking the upstream each new request once."""
+            port = free_port()
+            threads = ServerConfig(layout=layout, workers=settings.workers).http_threads
+            command = [
+                sys.executable, str(BENCH_DIR / "waitress_replay.py"),
+                "--upstream", upstream.endpoint, "--port", str(port), "--threads", str(threads),
+            ]  # fmt: skip
+            return start_peer(
                 name, command, f"http://127.0.0.1:{port}/", log_path, start_seconds,
                 default_graphs=upstream.default_graphs, named_graphs=upstream.named_graphs,
             )  # fmt: skip
-        except BaseException:
-            upstream.stop()
-            raise
-        target.companions = (upstream.process,)
-        return target
+
+        return in_front_of_oxigraph(name, current, log_path, start_seconds, replay)
     if name == "rdflib-endpoint":
         port = free_port()
         command = [
