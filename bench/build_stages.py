@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from kzgov.build import DEFAULT_REASONER, DEFAULT_VALIDATOR, STAGES, build
-from kzgov.layout import PROJECT_ROOT, Layout
+from kzgov.build.pipeline import DEFAULT_REASONER, DEFAULT_VALIDATOR, STAGES, build
+from kzgov.core.layout import PROJECT_ROOT, Layout
 
 
 def main() -> None:

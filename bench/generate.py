@@ -5,7 +5,7 @@ Usage: .venv/bin/python bench/generate.py --triples N [--seed S] [--violations K
 Writes DIR/data/<source-slug>.ttl (one file and named graph per synthetic source),
 DIR/data/registry.ttl and DIR/data/catalog.ttl, and links DIR/ontology and DIR/queries to
 the real project's (copies them with --copy), so that
-`kzgov.build.build(Layout(root=DIR, build_dir=...))` builds it.
+`kzgov.build.pipeline.build(Layout(root=DIR, build_dir=...))` builds it.
 
 The graph is a country with oblasts, districts, rural districts and villages (four levels
 below the country, typed with kz: territory classes and linked by kz:territoryPartOf);

@@ -36,8 +36,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from kzgov.layout import Layout
-from kzgov.queries import NamedQuery, list_named_queries
+from kzgov.core.layout import Layout
+from kzgov.core.queries import NamedQuery, list_named_queries
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results" / "http-latency.json"
 DEFAULT_RUNS = 100

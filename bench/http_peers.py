@@ -75,17 +75,17 @@ from http_latency import (
     nearest_rank,
     stop_server,
 )
-from kzgov.config import ServerConfig
-from kzgov.errors import KzgovError
-from kzgov.layout import Layout
-from kzgov.namespaces import ASSERTED_GRAPH, UNION_GRAPH
-from kzgov.oxigraph_store import (
+from kzgov.core.config import ServerConfig
+from kzgov.core.errors import KzgovError
+from kzgov.core.layout import Layout
+from kzgov.core.namespaces import ASSERTED_GRAPH, UNION_GRAPH
+from kzgov.core.queries import list_named_queries
+from kzgov.store.oxigraph import (
     OXIGRAPH_DIR,
     holds_build,
     read_metadata,
     write_in_fresh_process,
 )
-from kzgov.queries import list_named_queries
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent

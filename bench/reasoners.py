@@ -5,9 +5,9 @@ Usage: .venv/bin/python bench/reasoners.py [--sizes 10000 100000] [--seed 1]
 
 For the real project and for synthetic graphs of each size (bench/generate.py, written to
 a temporary folder), prints one row per graph: the triples parsed, the seconds kzgov takes
-to load them into an rdflib dataset (kzgov.build.load_dataset: Oxigraph's parser, then
+to load them into an rdflib dataset (kzgov.build.pipeline.load_dataset: Oxigraph's parser, then
 rdflib's in-memory store) and a pyoxigraph store to load the same files, the seconds
-owlrl (kzgov.infer.materialize) and the fast path (kzgov.infer_fast.materialize_fast) take
+owlrl (kzgov.reasoning.infer.materialize) and the fast path (kzgov.reasoning.infer_fast.materialize_fast) take
 to materialize, the ratio fast/owlrl, and whether the two cleaned closures are equal.
 
 Times are CPU seconds of this process (time.process_time), which a busy machine disturbs
@@ -27,10 +27,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import TypeVar
 
-from kzgov.build import load_dataset
-from kzgov.infer import materialize
-from kzgov.infer_fast import materialize_fast
-from kzgov.layout import PROJECT_ROOT, Layout, graph_for_data_file
+from kzgov.build.pipeline import load_dataset
+from kzgov.core.layout import PROJECT_ROOT, Layout, graph_for_data_file
+from kzgov.reasoning.infer import materialize
+from kzgov.reasoning.infer_fast import materialize_fast
 
 T = TypeVar("T")
 

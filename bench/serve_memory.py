@@ -60,8 +60,8 @@ from http_peers import (
     start_kzgov,
     to_stderr,
 )
-from kzgov.errors import KzgovError
-from kzgov.layout import Layout
+from kzgov.core.errors import KzgovError
+from kzgov.core.layout import Layout
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results" / "serve-memory.json"
 DEFAULT_SIZE = "100000"

@@ -57,7 +57,7 @@ from typing import Any, TextIO
 import build_scale
 import http_peers
 import serve_memory
-from kzgov.layout import Layout
+from kzgov.core.layout import Layout
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent

@@ -26,10 +26,11 @@ from rdflib import BNode, Dataset, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from SPARQLWrapper import SPARQLWrapper
 
-from kzgov.build import BuildResult, build
-from kzgov.layout import PROJECT_ROOT, Layout
-from kzgov.publish import publish_build
-from kzgov.store import open_dataset, release_or_fail
+from kzgov.build.pipeline import BuildResult, build
+from kzgov.build.publish import publish_build
+from kzgov.core.layout import PROJECT_ROOT, Layout
+from kzgov.store.base import release_or_fail
+from kzgov.store.memory import open_dataset
 
 INPUT_FOLDERS = ("ontology", "data", "queries")
 

@@ -12,12 +12,13 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import OWL
 
-from kzgov.build import CURRENT_LINK, DATASET_NQUADS, BuildResult, build, current_release
-from kzgov.collector import garbage_collection_paused, release_memory
-from kzgov.errors import InputSyntaxError, MissingBuild, ValidationFailed
-from kzgov.layout import Layout
-from kzgov.namespaces import INFERRED_GRAPH, KZG, ONTOLOGY_GRAPH
-from kzgov.store import open_dataset
+from kzgov.build.pipeline import BuildResult, build
+from kzgov.core.collector import garbage_collection_paused, release_memory
+from kzgov.core.errors import InputSyntaxError, MissingBuild, ValidationFailed
+from kzgov.core.layout import Layout
+from kzgov.core.namespaces import INFERRED_GRAPH, KZG, ONTOLOGY_GRAPH
+from kzgov.core.release import CURRENT_LINK, DATASET_NQUADS, current_release
+from kzgov.store.memory import open_dataset
 
 
 def run_cli(layout: Layout, *args: str) -> subprocess.CompletedProcess[str]:

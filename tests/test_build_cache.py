@@ -15,19 +15,12 @@ import pytest
 from rdflib import BNode, Dataset
 from rdflib.term import Node
 
-from kzgov.build import (
-    CACHE_DIR,
-    DATASET_NQUADS,
-    STAGES,
-    SUMMARY_JSON,
-    BuildResult,
-    build,
-    current_release,
-)
-from kzgov.errors import KzgovError, ValidationFailed
-from kzgov.layout import PROJECT_ROOT, Layout
-from kzgov.stage_cache import StageCache
-from kzgov.stage_entries import INFERRED_TRIPLES
+from kzgov.build.pipeline import CACHE_DIR, STAGES, BuildResult, build
+from kzgov.build.stage_cache import StageCache
+from kzgov.build.stage_entries import INFERRED_TRIPLES
+from kzgov.core.errors import KzgovError, ValidationFailed
+from kzgov.core.layout import PROJECT_ROOT, Layout
+from kzgov.core.release import DATASET_NQUADS, SUMMARY_JSON, current_release
 
 INPUT_FOLDERS = ("ontology", "data", "queries")
 

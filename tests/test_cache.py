@@ -15,16 +15,16 @@ from typing import Any
 import pytest
 
 from conftest import HttpResponse, LiveServer, oxigraph_server, query_url, running_server, send
-from kzgov.access_log import query_fingerprint
-from kzgov.build import build
-from kzgov.config import BadSetting, ServerConfig
-from kzgov.layout import Layout
-from kzgov.namespaces import REGISTRY_GRAPH, UNION_GRAPH
-from kzgov.publish import publish_build
-from kzgov.replayed_answers import ReplayedAnswers, WsgiApp
-from kzgov.result_cache import CacheSettings, ResultCache, cache_key
-from kzgov.serialize import QueryAnswer
-from kzgov.store import release_or_fail
+from kzgov.build.pipeline import build
+from kzgov.build.publish import publish_build
+from kzgov.core.config import BadSetting, ServerConfig
+from kzgov.core.layout import Layout
+from kzgov.core.namespaces import REGISTRY_GRAPH, UNION_GRAPH
+from kzgov.core.serialize import QueryAnswer
+from kzgov.store.base import release_or_fail
+from kzgov.web.access_log import query_fingerprint
+from kzgov.web.replayed_answers import ReplayedAnswers, WsgiApp
+from kzgov.web.result_cache import CacheSettings, ResultCache, cache_key
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 JSON_RESULTS = {"Accept": "application/sparql-results+json"}
@@ -219,7 +219,7 @@ def test_etag_depends_on_the_build() -> None:
     assert ResultCache("one", settings).etag(key) != ResultCache("two", settings).etag(key)
 
 
-# -- Replayed answers (kzgov.replayed_answers) -----------------------------------------------
+# -- Replayed answers (kzgov.web.replayed_answers) -----------------------------------------------
 
 
 def unique_count_query(tag: str) -> str:

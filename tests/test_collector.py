@@ -1,4 +1,4 @@
-"""The heap is handed back to the system after a stage or a large answer (kzgov.collector)."""
+"""The heap is handed back to the system after a stage or a large answer (kzgov.core.collector)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import textwrap
 
 # A child process frees 100 MB of small C-heap blocks under one block still in use (so
 # that the heap cannot simply shrink from its top), then reports its anonymous resident
-# memory before and after kzgov.collector.return_free_heap.
+# memory before and after kzgov.core.collector.return_free_heap.
 HEAP_PROGRAM = textwrap.dedent(
     """
     import ctypes
-    from kzgov.collector import return_free_heap
+    from kzgov.core.collector import return_free_heap
 
     libc = ctypes.CDLL(None)
     libc.malloc.restype = ctypes.c_void_p

@@ -8,9 +8,9 @@ from pathlib import Path
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import PROV, RDF, SKOS
 
-from kzgov.build import BuildResult
-from kzgov.layout import PROJECT_ROOT
-from kzgov.namespaces import (
+from kzgov.build.pipeline import BuildResult
+from kzgov.core.layout import PROJECT_ROOT
+from kzgov.core.namespaces import (
     CATALOG_GRAPH,
     INFERRED_GRAPH,
     KZ,

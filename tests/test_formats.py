@@ -18,8 +18,8 @@ from rdflib.query import Result
 from SPARQLWrapper import CSV, JSON, TSV, XML, SPARQLWrapper
 
 from conftest import HttpResponse, LiveServer, query_url, send
-from kzgov.namespaces import REGISTRY_GRAPH
-from kzgov.sparql import evaluate, parse_query
+from kzgov.core.namespaces import REGISTRY_GRAPH
+from kzgov.core.sparql import evaluate, parse_query
 
 SELECT_QUERY = (
     "SELECT ?thing ?label WHERE {"

@@ -11,13 +11,13 @@ import owlrl
 import pytest
 from rdflib import Graph
 
-from kzgov.build import load_dataset
-from kzgov.errors import InconsistentClosure
-from kzgov.infer import Triple, is_noise, materialize
-from kzgov.infer_fast import is_noise as is_noise_of_terms
-from kzgov.infer_fast import materialize_fast, needs_owlrl
-from kzgov.layout import PROJECT_ROOT, Layout
-from kzgov.oxigraph_terms import TermConverter
+from kzgov.build.pipeline import load_dataset
+from kzgov.core.errors import InconsistentClosure
+from kzgov.core.layout import PROJECT_ROOT, Layout
+from kzgov.core.oxigraph_terms import TermConverter
+from kzgov.reasoning.infer import Triple, is_noise, materialize
+from kzgov.reasoning.infer_fast import is_noise as is_noise_of_terms
+from kzgov.reasoning.infer_fast import materialize_fast, needs_owlrl
 
 PREFIXES = """
 @prefix : <https://w3id.org/kzgov/test#> .

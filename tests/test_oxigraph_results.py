@@ -1,7 +1,7 @@
 """Oxigraph's own SPARQL JSON and XML writers, as the oxigraph store uses them: same caps.
 
 The oxigraph store hands SELECT and ASK answers in SPARQL JSON or XML to Oxigraph's
-serializers (`kzgov.oxigraph_store.written_by_oxigraph`); these tests hold it to the
+serializers (`kzgov.store.oxigraph.written_by_oxigraph`); these tests hold it to the
 row and byte caps every store keeps, and to the same answers as rdflib's writers.
 """
 
@@ -14,9 +14,9 @@ import pyoxigraph as ox
 import pytest
 from rdflib.query import Result
 
-from kzgov.errors import ResultTooLarge
-from kzgov.limits import ResultLimits
-from kzgov.oxigraph_store import more_rows_than, rows_begun, written_by_oxigraph
+from kzgov.core.errors import ResultTooLarge
+from kzgov.core.limits import ResultLimits
+from kzgov.store.oxigraph import more_rows_than, rows_begun, written_by_oxigraph
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"

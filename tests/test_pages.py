@@ -22,11 +22,20 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, VOID, XSD
 from rdflib.term import Node
 
 from conftest import HttpResponse, LiveServer, send
-from kzgov.build import DATASET_NQUADS, BuildResult
-from kzgov.layout import Layout
-from kzgov.namespaces import ASSERTED_GRAPH, BASE, INFERRED_GRAPH, KZ, KZG, KZID, ONTOLOGY_GRAPH
-from kzgov.queries import list_named_queries
-from kzgov.store import read_summary
+from kzgov.build.pipeline import BuildResult
+from kzgov.core.layout import Layout
+from kzgov.core.namespaces import (
+    ASSERTED_GRAPH,
+    BASE,
+    INFERRED_GRAPH,
+    KZ,
+    KZG,
+    KZID,
+    ONTOLOGY_GRAPH,
+)
+from kzgov.core.queries import list_named_queries
+from kzgov.core.release import DATASET_NQUADS
+from kzgov.store.base import read_summary
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 RDF_SYNTAXES = {

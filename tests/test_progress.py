@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kzgov.layout import PROJECT_ROOT, Layout
-from kzgov.progress import StageProgress
+from kzgov.build.progress import StageProgress
+from kzgov.core.layout import PROJECT_ROOT, Layout
 
 
 class FakeClock:

@@ -26,11 +26,18 @@ from SPARQLWrapper import JSON, POST, POSTDIRECTLY, RDFXML, URLENCODED, SPARQLWr
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from conftest import HttpResponse, LiveServer, query_url, send
-from kzgov.app import create_app
-from kzgov.config import ServerConfig
-from kzgov.layout import Layout
-from kzgov.namespaces import ASSERTED_GRAPH, CATALOG_GRAPH, KZG, ONTOLOGY_GRAPH, REGISTRY_GRAPH, SD
-from kzgov.protocol import SPARQL_HTML_VIEW
+from kzgov.core.config import ServerConfig
+from kzgov.core.layout import Layout
+from kzgov.core.namespaces import (
+    ASSERTED_GRAPH,
+    CATALOG_GRAPH,
+    KZG,
+    ONTOLOGY_GRAPH,
+    REGISTRY_GRAPH,
+    SD,
+)
+from kzgov.web.app import create_app
+from kzgov.web.protocol import SPARQL_HTML_VIEW
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 DIRECT = {"Content-Type": "application/sparql-query"}

@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 from conftest import ConnectionRecorder, free_port, oxigraph_server, send
-from kzgov.build import BuildResult
-from kzgov.layout import Layout
-from kzgov.namespaces import ASSERTED_GRAPH, UNION_GRAPH
-from kzgov.store import release_or_fail
+from kzgov.build.pipeline import BuildResult
+from kzgov.core.layout import Layout
+from kzgov.core.namespaces import ASSERTED_GRAPH, UNION_GRAPH
+from kzgov.store.base import release_or_fail
 
 FORM = {
     "Content-Type": "application/x-www-form-urlencoded",

@@ -14,9 +14,9 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.query import Result
 
-from kzgov.layout import PROJECT_ROOT
-from kzgov.queries import NamedQuery, list_named_queries
-from kzgov.sparql import evaluate, parse_query
+from kzgov.core.layout import PROJECT_ROOT
+from kzgov.core.queries import NamedQuery, list_named_queries
+from kzgov.core.sparql import evaluate, parse_query
 
 NAMED_QUERIES = list_named_queries(PROJECT_ROOT / "queries")
 KZID = "https://w3id.org/kzgov/id/"

@@ -130,7 +130,7 @@ def test_importing_the_store_turns_off_rdflibs_loading_of_from(
     listener: ConnectionRecorder,
 ) -> None:
     """rdflib's own FROM handling, as any code in this process would use it, loads nothing."""
-    import kzgov.store  # noqa: F401  (the import is what sets the flag)
+    import kzgov.store.base  # noqa: F401  (the import is what sets the flag)
 
     assert rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS is False
     with warnings.catch_warnings():  # rdflib's own FROM handling uses its deprecated API

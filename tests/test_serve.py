@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_project, environment_without_kzgov_variables, running_server, send
-from kzgov.build import current_release
 from kzgov.cli import make_parser, server_config_from
-from kzgov.config import DEFAULT_HOST, DEFAULT_PORT, QUERY_TIMEOUT_SECONDS, ServerConfig
-from kzgov.layout import Layout
+from kzgov.core.config import DEFAULT_HOST, DEFAULT_PORT, QUERY_TIMEOUT_SECONDS, ServerConfig
+from kzgov.core.layout import Layout
+from kzgov.core.release import current_release
 
 DIRECT_QUERY = {"Content-Type": "application/sparql-query"}
 ANNOUNCEMENT = re.compile(

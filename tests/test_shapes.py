@@ -8,7 +8,7 @@ naming the result the shapes must report for it:
     # expect-shape: https://w3id.org/kzgov/shapes#PostShape-label
     # expect-message: <the shape's sh:message, or a distinctive part of it>
 
-The data is validated as the build validates data/: with kzgov.validate.validate_graph and
+The data is validated as the build validates data/: with kzgov.build.validate.validate_graph and
 the ontology mixed in, so that class targets reach subclasses.
 """
 
@@ -22,8 +22,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
-from kzgov.layout import PROJECT_ROOT
-from kzgov.validate import Violation, load_shapes, validate_graph
+from kzgov.build.validate import Violation, load_shapes, validate_graph
+from kzgov.core.layout import PROJECT_ROOT
 
 ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
 SHAPES_DIR = ONTOLOGY_DIR / "shapes"

@@ -22,18 +22,20 @@ from rdflib.compare import isomorphic
 from rdflib.query import Result
 
 from conftest import free_port, oxigraph_server, query_url, running_server, send
-from kzgov.build import BuildResult, build
-from kzgov.errors import KzgovError
-from kzgov.executor import available_graphs
-from kzgov.guards import admit_query
-from kzgov.layout import PROJECT_ROOT, Layout
-from kzgov.limits import ResultLimits
-from kzgov.namespaces import ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH, REGISTRY_GRAPH
-from kzgov.oxigraph_store import STORE_METADATA, OxigraphStore
-from kzgov.publish import publish_build
-from kzgov.queries import NamedQuery, list_named_queries
-from kzgov.remote_store import RemoteStore
-from kzgov.store import MemoryStore, Store, open_store, release_or_fail
+from kzgov.build.pipeline import BuildResult, build
+from kzgov.build.publish import publish_build
+from kzgov.core.errors import KzgovError
+from kzgov.core.layout import PROJECT_ROOT, Layout
+from kzgov.core.limits import ResultLimits
+from kzgov.core.namespaces import ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH, REGISTRY_GRAPH
+from kzgov.core.queries import NamedQuery, list_named_queries
+from kzgov.store.backends import open_store
+from kzgov.store.base import Store, release_or_fail
+from kzgov.store.memory import MemoryStore
+from kzgov.store.oxigraph import STORE_METADATA, OxigraphStore
+from kzgov.store.remote import RemoteStore
+from kzgov.web.executor import available_graphs
+from kzgov.web.guards import admit_query
 
 NAMED_QUERIES = list_named_queries(PROJECT_ROOT / "queries")
 LIMITS = ResultLimits(max_rows=100_000, max_bytes=100 * 1024 * 1024)

@@ -12,11 +12,11 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
-from kzgov.build import data_union, load_dataset
-from kzgov.layout import PROJECT_ROOT, Layout
-from kzgov.namespaces import ONTOLOGY_GRAPH
-from kzgov.validate import Violation, load_shapes, validate_graph
-from kzgov.validate_fast import plan_validation, validate_fast
+from kzgov.build.pipeline import data_union, load_dataset
+from kzgov.build.validate import Violation, load_shapes, validate_graph
+from kzgov.build.validate_fast import plan_validation, validate_fast
+from kzgov.core.layout import PROJECT_ROOT, Layout
+from kzgov.core.namespaces import ONTOLOGY_GRAPH
 
 CASES_DIR = PROJECT_ROOT / "tests" / "shapes"
 CASE_FILES = sorted(CASES_DIR.glob("*.ttl"))

@@ -15,8 +15,8 @@ import pytest
 
 from conftest import LiveServer, running_server, send, store_option
 from kzgov.cli import make_parser, server_config_from
-from kzgov.config import BadSetting, ServerConfig
-from kzgov.layout import Layout
+from kzgov.core.config import BadSetting, ServerConfig
+from kzgov.core.layout import Layout
 
 # Every quad of the build: over a megabyte of SPARQL JSON, so a heavy job for a worker.
 EVERY_QUAD = "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"

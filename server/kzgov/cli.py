@@ -9,24 +9,25 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kzgov import __version__
-from kzgov.build import (
+from kzgov.build.pipeline import (
     DEFAULT_REASONER,
     DEFAULT_VALIDATOR,
     REASONERS,
     VALIDATORS,
     build,
-    current_release,
     quiet,
     to_stderr,
     validate_only,
 )
-from kzgov.config import ServerConfig
-from kzgov.errors import KzgovError
-from kzgov.formats import GRAPH_FORMATS, TABULAR_FORMATS, render
-from kzgov.layout import Layout
-from kzgov.queries import find_named_query, list_named_queries
-from kzgov.sparql import evaluate, parse_query
-from kzgov.store import open_dataset, release_or_fail
+from kzgov.core.config import ServerConfig
+from kzgov.core.errors import KzgovError
+from kzgov.core.formats import GRAPH_FORMATS, TABULAR_FORMATS, render
+from kzgov.core.layout import Layout
+from kzgov.core.queries import find_named_query, list_named_queries
+from kzgov.core.release import current_release
+from kzgov.core.sparql import evaluate, parse_query
+from kzgov.store.base import release_or_fail
+from kzgov.store.memory import open_dataset
 
 
 def layout_from(args: argparse.Namespace) -> Layout:
@@ -137,7 +138,7 @@ def server_config_from(args: argparse.Namespace) -> ServerConfig:
 
 def command_serve(args: argparse.Namespace) -> int:
     """Build the graph if there is no build yet, then serve it over HTTP until stopped."""
-    from kzgov.serve import serve  # the web stack loads only for this command
+    from kzgov.web.serve import serve  # the web stack loads only for this command
 
     config = server_config_from(args)
     if current_release(config.layout.build_dir) is None:
@@ -236,7 +237,7 @@ def add_serve_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
 
 def command_publish(args: argparse.Namespace) -> int:
     """Push the current build to a SPARQL store with the Graph Store HTTP Protocol."""
-    from kzgov.publish import publish_build  # Oxigraph loads only for this command
+    from kzgov.build.publish import publish_build  # Oxigraph loads only for this command
 
     release = release_or_fail(layout_from(args))
 

@@ -1,0 +1,1 @@
+"""The build pipeline: load, stage cache, validate, materialize, check, write and release."""

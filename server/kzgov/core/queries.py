@@ -1,0 +1,190 @@
+"""Named SPARQL queries: their header (title, description, parameters) and parameter binding."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from kzgov.core.errors import UnknownQuery
+
+HEADER_LINE = re.compile(r"^#\s*(title|description|parameter):\s*(.*)$")
+PARAMETER_SPEC = re.compile(r"^(?P<name>\w+)\s*=\s*(?P<default>\S+)\s*(?:[-—]+\s*(?P<about>.*))?$")
+IRI_TERM = re.compile(r"^<[^<>\"{}|^`\\\s]*>$")
+PREFIXED_TERM = re.compile(r"^[A-Za-z][\w-]*:[\w\-./%]*$")
+NUMBER_TERM = re.compile(r"^-?\d+(\.\d+)?$")
+LANG_STRING_TERM = re.compile(r'^"[^"\\\n]*"(@[a-zA-Z]+(-[a-zA-Z0-9]+)*)?$')
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A value a named query takes, bound through its `VALUES ?name { ... }` clause.
+
+    Attributes:
+        name: the SPARQL variable, without `?`.
+        default: the term used when the caller gives none, as written in SPARQL.
+        about: what the parameter means.
+    """
+
+    name: str
+    default: str
+    about: str
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A competency question answered by one SPARQL file in queries/.
+
+    Attributes:
+        name: the file stem, used in URLs and on the command line.
+        title: a one-line title.
+        description: what the query answers and how to read its rows.
+        parameters: the values the caller may set.
+        text: the SPARQL text, with defaults bound.
+        path: the .rq file.
+    """
+
+    name: str
+    title: str
+    description: str
+    parameters: tuple[Parameter, ...]
+    text: str
+    path: Path
+
+    @property
+    def expected_path(self) -> Path:
+        """Where the expected answer sits: .srj for SELECT/ASK, .ttl for CONSTRUCT/DESCRIBE."""
+        if self.form in ("CONSTRUCT", "DESCRIBE"):
+            return self.path.with_suffix(".ttl")
+        return self.path.with_suffix(".srj")
+
+    @property
+    def form(self) -> str:
+        """The query form: SELECT, ASK, CONSTRUCT or DESCRIBE."""
+        body = "\n".join(
+            line for line in self.text.splitlines() if not line.lstrip().startswith("#")
+        )
+        body = re.sub(r"PREFIX\s+\S*\s*<[^>]*>", " ", body, flags=re.IGNORECASE)
+        match = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body, re.IGNORECASE)
+        return match.group(1).upper() if match else "SELECT"
+
+    def bind(self, values: dict[str, str]) -> str:
+        """The query text with parameters set.
+
+        Args:
+            values: parameter name to SPARQL term (an <IRI>, a prefixed name, a number or
+                a plain or language-tagged string).
+
+        Returns:
+            The SPARQL text to run.
+
+        Raises:
+            UnknownQuery: a parameter this query does not take, or a value that is not a
+                single SPARQL term.
+        """
+        known = {p.name for p in self.parameters}
+        text = self.text
+        for name, value in values.items():
+            if name not in known:
+                raise UnknownQuery(
+                    f"query {self.name!r} takes no parameter {name!r}"
+                    f" (it takes: {', '.join(sorted(known)) or 'none'})"
+                )
+            term = value.strip()
+            if not is_single_term(term):
+                raise UnknownQuery(
+                    f"parameter {name!r} of query {self.name!r}: {value!r} is not an IRI in <...>,"
+                    " a prefixed name, a number or a quoted string"
+                )
+            clause = re.compile(r"VALUES\s+\?" + re.escape(name) + r"\s*\{[^}]*\}")
+            replacement = f"VALUES ?{name} {{ {term} }}"
+            # A function, so that backslashes in the term are not read as group references.
+            text = clause.sub(constant(replacement), text, count=1)
+        return text
+
+
+def constant(text: str) -> Callable[[re.Match[str]], str]:
+    """A re.sub replacement function that always returns the given text, as it is."""
+
+    def replace(_match: re.Match[str]) -> str:
+        return text
+
+    return replace
+
+
+def is_single_term(term: str) -> bool:
+    """Whether a parameter value is exactly one SPARQL term, so it cannot inject syntax."""
+    return any(
+        pattern.match(term) for pattern in (IRI_TERM, PREFIXED_TERM, NUMBER_TERM, LANG_STRING_TERM)
+    )
+
+
+def parse_named_query(path: Path) -> NamedQuery:
+    """Read a named query file and its header comments.
+
+    Args:
+        path: a .rq file whose leading comments give `# title:`, `# description:` (may
+            continue on following `#` lines) and `# parameter: name = default — meaning`.
+
+    Returns:
+        The named query.
+
+    Raises:
+        UnknownQuery: the header lacks a title, or a parameter has no VALUES clause.
+    """
+    text = path.read_text(encoding="utf-8")
+    fields: dict[str, list[str]] = {"title": [], "description": [], "parameter": []}
+    current: str | None = None
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        match = HEADER_LINE.match(line)
+        if match:
+            current = match.group(1)
+            fields[current].append(match.group(2).strip())
+        elif current == "description" and line.strip("# ").strip():
+            fields["description"][-1] += " " + line.lstrip("#").strip()
+    if not fields["title"]:
+        raise UnknownQuery(f"{path}: line 1: a named query needs a '# title:' header line")
+    parameters = []
+    for spec in fields["parameter"]:
+        match = PARAMETER_SPEC.match(spec)
+        if not match:
+            raise UnknownQuery(
+                f"{path}: bad parameter header {spec!r}: use 'name = default — meaning'"
+            )
+        name = match.group("name")
+        if not re.search(r"VALUES\s+\?" + re.escape(name) + r"\s*\{", text):
+            raise UnknownQuery(
+                f"{path}: parameter {name!r} has no 'VALUES ?{name} {{ ... }}' clause"
+            )
+        parameters.append(
+            Parameter(name, match.group("default"), (match.group("about") or "").strip())
+        )
+    return NamedQuery(
+        name=path.stem,
+        title=fields["title"][0],
+        description=" ".join(fields["description"]),
+        parameters=tuple(parameters),
+        text=text,
+        path=path,
+    )
+
+
+def list_named_queries(queries_dir: Path) -> list[NamedQuery]:
+    """Every named query in a folder (not its checks/ subfolder), by name."""
+    return [parse_named_query(p) for p in sorted(queries_dir.glob("*.rq"))]
+
+
+def find_named_query(queries_dir: Path, name: str) -> NamedQuery:
+    """The named query with this name.
+
+    Raises:
+        UnknownQuery: there is none; the message lists the names there are.
+    """
+    path = queries_dir / f"{name}.rq"
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name) or not path.is_file():
+        names = ", ".join(q.name for q in list_named_queries(queries_dir))
+        raise UnknownQuery(f"no named query {name!r}; the named queries are: {names}")
+    return parse_named_query(path)

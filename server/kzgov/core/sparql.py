@@ -1,0 +1,100 @@
+"""Parsing and evaluating SPARQL queries against a dataset, with errors that give the position."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from pyparsing import ParseBaseException
+from rdflib import Dataset
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.query import Result
+
+from kzgov.core.errors import KzgovError
+from kzgov.core.namespaces import PREFIXES
+
+
+class QuerySyntaxError(KzgovError):
+    """A SPARQL query that does not parse; the message gives line and column."""
+
+    def __init__(self, reason: str, line: int | None, column: int | None, source: str) -> None:
+        """Record where the query is malformed.
+
+        Args:
+            reason: what the parser expected or found.
+            line: the 1-based line of the error.
+            column: the 1-based column of the error.
+            source: the offending line of the query.
+        """
+        self.reason = reason
+        self.line = line
+        self.column = column
+        where = f"line {line}, column {column}" if line is not None else "unknown position"
+        pointer = ""
+        if source and column is not None:
+            pointer = f"\n  {source}\n  {' ' * (column - 1)}^"
+        super().__init__(f"SPARQL syntax error at {where}: {reason}{pointer}")
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A parsed SPARQL query and its form.
+
+    Attributes:
+        text: the query text.
+        query: rdflib's algebra for it.
+        form: SELECT, ASK, CONSTRUCT or DESCRIBE.
+    """
+
+    text: str
+    query: Query
+    form: str
+
+
+# rdflib's SPARQL grammar (pyparsing) keeps state while parsing: two threads parsing at
+# once get spurious syntax errors. Every parse in a process takes this lock.
+PARSER_LOCK = threading.Lock()
+
+FORM_OF_ALGEBRA = {
+    "SelectQuery": "SELECT",
+    "AskQuery": "ASK",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Parse a SPARQL query, with kzgov's prefixes predeclared.
+
+    Args:
+        text: the SPARQL query.
+
+    Returns:
+        The parsed query.
+
+    Raises:
+        QuerySyntaxError: the query does not parse; the message gives line and column.
+    """
+    try:
+        with PARSER_LOCK:
+            query = prepareQuery(text, initNs=dict(PREFIXES))
+    except ParseBaseException as error:
+        raise QuerySyntaxError(error.msg, error.lineno, error.col, error.line) from error
+    except Exception as error:  # rdflib raises plain exceptions for unknown prefixes
+        raise QuerySyntaxError(str(error), None, None, "") from error
+    form = FORM_OF_ALGEBRA.get(query.algebra.name, "SELECT")
+    return ParsedQuery(text=text, query=query, form=form)
+
+
+def evaluate(dataset: Dataset, parsed: ParsedQuery) -> Result:
+    """Evaluate a parsed query on a dataset whose default graph is the union of its graphs.
+
+    Args:
+        dataset: the dataset (as opened by kzgov.store.memory.open_dataset).
+        parsed: the query.
+
+    Returns:
+        rdflib's result: rows for SELECT, a boolean for ASK, a graph otherwise.
+    """
+    return dataset.query(parsed.query)

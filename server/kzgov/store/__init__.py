@@ -1,0 +1,1 @@
+"""The stores a query runs against: the `Store` interface (base) and its backends (memory, oxigraph, remote)."""

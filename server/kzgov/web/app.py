@@ -1,0 +1,99 @@
+"""The Flask application factory: wires the store, the query executor and the blueprints.
+
+What the blueprints find in `app.extensions`:
+
+- "kzgov.config": the ServerConfig.
+- "kzgov.store": the loaded Store (`graph_sizes()`, `triple_count()`; a MemoryStore
+  also has `.dataset`, the rdflib Dataset).
+- "kzgov.executor": the query Executor (`run(query_text, media_type,
+  default_graph_uris, named_graph_uris) -> QueryAnswer`, see kzgov.web.executor),
+  behind the result cache when the cache is on.
+- "kzgov.result_cache": the ResultCache of kzgov.web.result_cache, or None when the
+  cache is off (the endpoint then sends no ETag).
+- "kzgov.replayed_answers": the ReplayedAnswers in front of the app's WSGI callable
+  (kzgov.web.replayed_answers), when the cache is on.
+- "kzgov.sparql_html" (optional, set by the pages): a view called with no arguments
+  that answers a browser opening /sparql without a query; without it, /sparql
+  redirects such a browser to /#query.
+
+The SPARQL endpoint is `kzgov.web.protocol.bp`; the HTML pages, when the module exists,
+are `kzgov.web.pages.bp`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import importlib.util
+
+from flask import Blueprint, Flask
+
+from kzgov.core.config import ServerConfig
+from kzgov.store.backends import open_store
+from kzgov.store.base import read_summary
+from kzgov.web import protocol
+from kzgov.web.access_log import install_access_log
+from kzgov.web.cors import install_cors
+from kzgov.web.executor import Executor, ExecutorSettings, start_executor
+from kzgov.web.replayed_answers import ReplayedAnswers
+from kzgov.web.result_cache import CacheSettings, CachingExecutor, ResultCache, build_id_of
+
+PAGES_MODULE = "kzgov.web.pages"
+
+
+def pages_blueprint() -> Blueprint | None:
+    """The HTML pages' blueprint, if this installation has them."""
+    if importlib.util.find_spec(PAGES_MODULE) is None:
+        return None
+    blueprint: Blueprint = importlib.import_module(PAGES_MODULE).bp
+    return blueprint
+
+
+def create_app(config: ServerConfig | None = None) -> Flask:
+    """Create the kzgov web application.
+
+    Loads the build and starts the query workers: call it before the WSGI server
+    starts its threads, and call `close_app` (or let the interpreter exit) to stop
+    the workers.
+
+    Args:
+        config: the server's settings (default: from the environment).
+
+    Returns:
+        The Flask app (see the module docstring for its extensions).
+
+    Raises:
+        MissingBuild: there is no build to serve.
+    """
+    config = config or ServerConfig.from_environment()
+    store = open_store(config.store, config.layout, config.query_timeout_seconds)
+    store.load()
+    executor: Executor = start_executor(store, ExecutorSettings.from_config(config))
+    atexit.register(executor.close)
+    cache = None
+    if config.cache == "on":
+        build_id = build_id_of(read_summary(config.layout))
+        cache = ResultCache(build_id, CacheSettings.from_config(config))
+        executor = CachingExecutor(executor, cache)
+    app = Flask(__name__)
+    app.extensions["kzgov.config"] = config
+    app.extensions["kzgov.store"] = store
+    app.extensions["kzgov.executor"] = executor
+    app.extensions["kzgov.result_cache"] = cache
+    app.register_blueprint(protocol.bp)
+    pages = pages_blueprint()
+    if pages is not None:
+        app.register_blueprint(pages)
+    install_access_log(app)
+    install_cors(app)
+    if cache is not None:
+        replay = ReplayedAnswers(app.wsgi_app, cache.settings, config.max_request_body_bytes)
+        app.wsgi_app = replay  # type: ignore[method-assign]
+        app.extensions["kzgov.replayed_answers"] = replay
+    return app
+
+
+def close_app(app: Flask) -> None:
+    """Stop the app's query workers."""
+    executor: Executor = app.extensions["kzgov.executor"]
+    executor.close()

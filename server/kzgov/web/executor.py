@@ -1,0 +1,606 @@
+"""Running SPARQL queries for the server in worker processes, each query under a deadline.
+
+The contract the HTTP layer relies on:
+
+    executor.run(query_text, media_type, default_graph_uris=(), named_graph_uris=())
+        -> QueryAnswer(form, media_type, body: bytes)
+
+raising QueryRejected (400), UpdateRefused (403), ResultTooLarge (400: the result
+cap), QueryTimedOut (503), QueueFull (429), QueryFailed (500) and StoreUnavailable
+(502: a remote store is down), with messages that say what is wrong.
+
+How the workers run: once the store is loaded, the server forks a small "zygote"
+process, single-threaded, that holds the loaded store and forks the query workers on
+request; a worker therefore shares the loaded graph with it copy-on-write, and can be
+forked again at any time without forking the multi-threaded HTTP server. Each query
+goes to an idle worker over a socket; if no answer comes by the deadline, the zygote
+kills that worker and forks a fresh one. Queries that find no idle worker wait in a
+bounded queue; past its bound they get QueueFull. When the server stops (or dies),
+the zygote and the workers stop with it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import NoReturn, Protocol
+
+from rdflib import URIRef
+
+from kzgov.core.collector import private_memory_kb, return_free_heap
+from kzgov.core.config import ServerConfig
+from kzgov.core.errors import (
+    KzgovError,
+    QueryFailed,
+    QueryRejected,
+    QueryTimedOut,
+    QueryTooLong,
+    QueueFull,
+    ResultTooLarge,
+    StoreUnavailable,
+    UpdateRefused,
+)
+from kzgov.core.limits import ResultLimits, check_query_length
+from kzgov.core.namespaces import ASSERTED_GRAPH
+from kzgov.core.serialize import MEDIA_TYPE_TO_RDFLIB, QueryAnswer
+from kzgov.store.base import Store
+from kzgov.web.guards import admit_query
+
+__all__ = [
+    "MEDIA_TYPE_TO_RDFLIB",
+    "Executor",
+    "ExecutorSettings",
+    "InProcessExecutor",
+    "QueryAnswer",
+    "QueryFailed",
+    "QueryRejected",
+    "QueryTimedOut",
+    "QueueFull",
+    "ResultTooLarge",
+    "UpdateRefused",
+    "WorkerPool",
+    "available_graphs",
+    "start_executor",
+]
+
+log = logging.getLogger("kzgov.executor")
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# After a job that ran this long or answered this many bytes, a worker hands the heap it
+# freed back to the system, so that idle workers do not each keep their largest answer.
+RETURN_HEAP_AFTER_SECONDS = 0.05
+RETURN_HEAP_AFTER_BYTES = 1 << 20
+SPAWN = b"S"
+KILL = b"K"
+KILLED = b"k"
+PID_BYTES = 8
+
+# The errors a worker reports back by name; anything else becomes QueryFailed.
+ERROR_KINDS: dict[str, type[KzgovError]] = {
+    kind.__name__: kind
+    for kind in (
+        QueryRejected,
+        UpdateRefused,
+        ResultTooLarge,
+        QueryTooLong,
+        QueryFailed,
+        QueryTimedOut,
+        StoreUnavailable,
+    )
+}
+
+Job = tuple[str, str, tuple[str, ...], tuple[str, ...]]
+
+
+class Executor(Protocol):
+    """Runs queries for the HTTP layer (see the module docstring for the contract)."""
+
+    def run(
+        self,
+        query_text: str,
+        media_type: str,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+    ) -> QueryAnswer:
+        """Admit, evaluate and serialize one query."""
+
+    def close(self) -> None:
+        """Stop the workers and release their resources."""
+
+
+@dataclass(frozen=True)
+class ExecutorSettings:
+    """How many workers run queries, and the limits they enforce.
+
+    Attributes:
+        workers: query worker processes; 0 evaluates in the calling thread, without a
+            deadline (for debugging only).
+        query_timeout_seconds: the deadline of one query, and the longest a query
+            waits for a free worker.
+        max_pending_queries: queries waiting for a worker before QueueFull.
+        max_query_bytes: the longest query text accepted.
+        limits: the row and byte caps of a result.
+        worker_memory_growth_kb: a worker whose own memory grew by more than this since
+            it started is replaced after its answer (0: never).
+    """
+
+    workers: int
+    query_timeout_seconds: float
+    max_pending_queries: int
+    max_query_bytes: int
+    limits: ResultLimits
+    worker_memory_growth_kb: int = 0
+
+    @classmethod
+    def from_config(cls, config: ServerConfig) -> ExecutorSettings:
+        """The executor's part of the server settings."""
+        return cls(
+            workers=config.workers,
+            query_timeout_seconds=config.query_timeout_seconds,
+            max_pending_queries=config.max_pending_queries,
+            max_query_bytes=config.max_query_bytes,
+            limits=ResultLimits(config.max_result_rows, config.max_result_bytes),
+            worker_memory_growth_kb=config.worker_memory_growth_mb * 1024,
+        )
+
+
+def query_timed_out(seconds: float) -> QueryTimedOut:
+    """The error for a query that passed its deadline."""
+    return QueryTimedOut(
+        f"the query did not finish within {seconds:g} s and was stopped;"
+        " narrow it (fewer unbound patterns, a LIMIT) and try again"
+    )
+
+
+def no_worker_free(seconds: float) -> QueryTimedOut:
+    """The error for a query that waited its whole deadline for a free worker."""
+    return QueryTimedOut(
+        f"the server is busy: no query worker became free within {seconds:g} s; try again later"
+    )
+
+
+def queue_full(pending: int) -> QueueFull:
+    """The error for a query that arrives when the waiting queue is full."""
+    return QueueFull(f"too many queries are waiting ({pending}); try again in a few seconds")
+
+
+def worker_stopped(pid: int) -> QueryFailed:
+    """The error for a query whose worker process died while running it."""
+    return QueryFailed(
+        f"the worker process running the query ({pid}) stopped unexpectedly"
+        " (out of memory?); it has been replaced"
+    )
+
+
+def pool_closed() -> QueryFailed:
+    """The error for a query that arrives while the server is stopping."""
+    return QueryFailed("the server is stopping and no longer runs queries")
+
+
+def available_graphs(store: Store) -> frozenset[URIRef]:
+    """The graph names a query may use: the build's named graphs and `kzg:asserted`."""
+    return frozenset(store.graph_sizes()) | {ASSERTED_GRAPH}
+
+
+def answer_job(
+    store: Store, available: Collection[URIRef], job: Job, settings: ExecutorSettings
+) -> QueryAnswer:
+    """Admit, evaluate and serialize one query (in whichever process runs it).
+
+    Raises:
+        QueryTooLong, UpdateRefused, QueryRejected, ResultTooLarge: as their names say.
+    """
+    text, media_type, default_graph_uris, named_graph_uris = job
+    check_query_length(text, settings.max_query_bytes)
+    admitted = admit_query(text, default_graph_uris, named_graph_uris, available)
+    return store.answer(admitted.parsed, admitted.dataset, media_type, settings.limits)
+
+
+def failure_of(error: Exception) -> QueryFailed:
+    """The error for an exception rdflib raised while evaluating a query."""
+    return QueryFailed(f"the query failed while running: {type(error).__name__}: {error}")
+
+
+class InProcessExecutor:
+    """Evaluates queries in the calling thread: no deadline, no queue (debugging only)."""
+
+    def __init__(self, store: Store, settings: ExecutorSettings) -> None:
+        """Serve queries over a loaded store.
+
+        Args:
+            store: the loaded store.
+            settings: the limits to enforce.
+        """
+        self.store = store
+        self.settings = settings
+        self.available = available_graphs(store)
+        self.lock = threading.Lock()
+
+    def run(
+        self,
+        query_text: str,
+        media_type: str,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+    ) -> QueryAnswer:
+        """Admit, evaluate and serialize a query (see the module docstring)."""
+        job: Job = (query_text, media_type, tuple(default_graph_uris), tuple(named_graph_uris))
+        with self.lock:  # rdflib's memory store is not safe for concurrent readers and writers
+            try:
+                return answer_job(self.store, self.available, job, self.settings)
+            except KzgovError:
+                raise
+            except Exception as error:
+                raise failure_of(error) from error
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (elsewhere, do nothing)."""
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def serve_queries(
+    connection: Connection,
+    store: Store,
+    available: Collection[URIRef],
+    settings: ExecutorSettings,
+) -> None:
+    """The loop of a worker: answer each job from the server until it hangs up.
+
+    Each reply goes as (retiring, reply). After a heavy job (long, or a large answer) the
+    worker hands freed heap back to the system and, if its own memory has grown by more
+    than `settings.worker_memory_growth_kb` since it started, says it is retiring and
+    exits once the reply is sent; the pool forks a fresh worker in its place.
+    """
+    start_kb = private_memory_kb()
+    while True:
+        try:
+            job: Job = connection.recv()
+        except (EOFError, OSError):
+            return
+        fatal = False
+        started = time.perf_counter()
+        answer: QueryAnswer | None = None
+        answer_bytes = 0
+        try:
+            answer = answer_job(store, available, job, settings)
+            answer_bytes = len(answer.body)
+            reply: tuple[object, ...] = ("answer", answer.form, answer.media_type, answer.body)
+        except KzgovError as error:
+            kind = type(error).__name__ if type(error).__name__ in ERROR_KINDS else "QueryRejected"
+            reply = ("error", kind, str(error))
+        except MemoryError:
+            reply = ("error", "QueryFailed", "the query ran out of memory and was stopped")
+            fatal = True
+        except Exception as error:
+            reply = ("error", "QueryFailed", str(failure_of(error)))
+        heavy = (
+            answer_bytes >= RETURN_HEAP_AFTER_BYTES
+            or time.perf_counter() - started >= RETURN_HEAP_AFTER_SECONDS
+        )
+        retiring = False
+        if heavy:
+            return_free_heap()
+            retiring = grew_past(start_kb, settings.worker_memory_growth_kb)
+        try:
+            connection.send((retiring, reply))
+        except (OSError, ValueError):
+            return
+        if fatal or retiring:
+            return
+        answer = None
+        reply = ()
+        if heavy:
+            return_free_heap()
+
+
+def grew_past(start_kb: int | None, growth_kb: int) -> bool:
+    """Whether this process's own memory is more than `growth_kb` above `start_kb`."""
+    if growth_kb <= 0 or start_kb is None:
+        return False
+    now_kb = private_memory_kb()
+    return now_kb is not None and now_kb - start_kb > growth_kb
+
+
+def reap(children: set[int]) -> None:
+    """Forget the children that have exited, collecting their exit status."""
+    for pid in list(children):
+        with contextlib.suppress(ChildProcessError):
+            done, _status = os.waitpid(pid, os.WNOHANG)
+            if done == 0:
+                continue
+        children.discard(pid)
+
+
+def stop_children(children: set[int]) -> None:
+    """Kill and collect every child still running."""
+    reap(children)
+    for pid in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    for pid in children:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+    children.clear()
+
+
+def run_zygote(
+    control: socket.socket,
+    store: Store,
+    available: Collection[URIRef],
+    settings: ExecutorSettings,
+) -> NoReturn:
+    """The loop of the zygote: fork a worker or kill one on request; stop on hang-up.
+
+    Only this process's children are ever killed, and only before they are
+    collected, so a stale process id can never hit another process.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent()
+    gc.freeze()  # keep the garbage collector from touching (and so copying) the shared graph
+    children: set[int] = set()
+    while True:
+        try:
+            request = control.recv(1 + PID_BYTES)
+        except OSError:
+            request = b""
+        reap(children)
+        if request[:1] == SPAWN:
+            worker_end, server_end = socket.socketpair()
+            pid = os.fork()
+            if pid == 0:
+                control.close()
+                server_end.close()
+                die_with_parent()
+                try:
+                    serve_queries(Connection(worker_end.detach()), store, available, settings)
+                finally:
+                    os._exit(0)
+            worker_end.close()
+            children.add(pid)
+            socket.send_fds(control, [pid.to_bytes(PID_BYTES, "big")], [server_end.fileno()])
+            server_end.close()
+        elif request[:1] == KILL:
+            pid = int.from_bytes(request[1:], "big")
+            if pid in children:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+                children.discard(pid)
+            control.sendall(KILLED)
+        else:
+            stop_children(children)
+            os._exit(0)
+
+
+@dataclass
+class Worker:
+    """A query worker as the server sees it.
+
+    Attributes:
+        pid: its process id.
+        connection: the socket to send it jobs on.
+    """
+
+    pid: int
+    connection: Connection
+
+
+class WorkerPool:
+    """Query workers forked from a zygote that holds the loaded store."""
+
+    def __init__(self, store: Store, settings: ExecutorSettings) -> None:
+        """Fork the zygote and the workers.
+
+        Call this before the HTTP server starts its threads.
+
+        Args:
+            store: the loaded store.
+            settings: the number of workers and the limits.
+        """
+        self.settings = settings
+        self.available = available_graphs(store)
+        self.zygote_lock = threading.Lock()
+        self.slots = threading.Condition()
+        self.idle: list[Worker] = []
+        self.busy: set[int] = set()
+        self.waiting = 0
+        self.closed = False
+        # Datagrams keep each request and reply whole, and can carry a worker's socket.
+        server_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:
+            server_end.close()
+            run_zygote(zygote_end, store, self.available, settings)
+        zygote_end.close()
+        self.zygote_pid = pid
+        self.control = server_end
+        for _ in range(settings.workers):
+            self.idle.append(self.spawn())
+
+    def spawn(self) -> Worker:
+        """Have the zygote fork a new worker.
+
+        Raises:
+            QueryFailed: the zygote no longer answers.
+        """
+        with self.zygote_lock:
+            try:
+                self.control.sendall(SPAWN)
+                message, fds, _flags, _address = socket.recv_fds(self.control, PID_BYTES, 1)
+            except OSError as error:
+                raise QueryFailed(f"cannot start a query worker: {error}") from error
+        if not fds:
+            raise QueryFailed("cannot start a query worker: the zygote has stopped")
+        return Worker(pid=int.from_bytes(message, "big"), connection=Connection(fds[0]))
+
+    def kill(self, worker: Worker) -> None:
+        """Have the zygote kill a worker, and close our end of its socket."""
+        with self.zygote_lock, contextlib.suppress(OSError):
+            self.control.sendall(KILL + worker.pid.to_bytes(PID_BYTES, "big"))
+            self.control.recv(len(KILLED))
+        worker.connection.close()
+
+    def replace(self, worker: Worker) -> Worker | None:
+        """Kill a worker and fork another in its place (None if that fails)."""
+        self.kill(worker)
+        if self.closed:
+            return None
+        try:
+            return self.spawn()
+        except QueryFailed:
+            log.exception("could not replace query worker %d", worker.pid)
+            return None
+
+    def acquire(self) -> Worker:
+        """An idle worker, waiting in the bounded queue for one if need be.
+
+        Raises:
+            QueueFull: the queue is full.
+            QueryTimedOut: no worker became free within the deadline.
+            QueryFailed: the pool is closed.
+        """
+        timeout = self.settings.query_timeout_seconds
+        with self.slots:
+            if self.closed:
+                raise pool_closed()
+            if not self.idle:
+                if self.waiting >= self.settings.max_pending_queries:
+                    raise queue_full(self.waiting)
+                self.waiting += 1
+                try:
+                    deadline = time.monotonic() + timeout
+                    while not self.idle:
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            raise no_worker_free(timeout)
+                        self.slots.wait(remaining)
+                        if self.closed:
+                            raise pool_closed()
+                finally:
+                    self.waiting -= 1
+            worker = self.idle.pop()
+            self.busy.add(worker.pid)
+            return worker
+
+    def release(self, worker: Worker | None, busy_pid: int) -> None:
+        """Give a worker (or its replacement) back to the idle list."""
+        with self.slots:
+            self.busy.discard(busy_pid)
+            if worker is not None:
+                if self.closed:
+                    worker.connection.close()
+                else:
+                    self.idle.append(worker)
+                    self.slots.notify()
+
+    def ask(self, worker: Worker, job: Job) -> tuple[bool, tuple[object, ...]]:
+        """Send a job to a worker and wait for its reply until the deadline.
+
+        Returns:
+            Whether the worker is retiring (see `serve_queries`), and its reply.
+
+        Raises:
+            QueryTimedOut: no reply by the deadline.
+            EOFError, OSError: the worker died.
+        """
+        timeout = self.settings.query_timeout_seconds
+        worker.connection.send(job)
+        if not worker.connection.poll(timeout):
+            raise query_timed_out(timeout)
+        retiring, reply = worker.connection.recv()
+        return bool(retiring), reply
+
+    def run(
+        self,
+        query_text: str,
+        media_type: str,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+    ) -> QueryAnswer:
+        """Run one query on a worker (see the module docstring for the contract)."""
+        job: Job = (query_text, media_type, tuple(default_graph_uris), tuple(named_graph_uris))
+        worker = self.acquire()
+        pid = worker.pid
+        returned: Worker | None = worker
+        try:
+            retiring, reply = self.ask(worker, job)
+            if retiring:
+                log.info("query worker %d outgrew its memory; replacing it", pid)
+                returned = self.replace(worker)
+        except QueryTimedOut:
+            log.warning("query worker %d passed the deadline; replacing it", pid)
+            returned = self.replace(worker)
+            raise
+        except (EOFError, OSError, ValueError) as error:
+            returned = self.replace(worker)
+            if self.closed:
+                raise pool_closed() from error
+            raise worker_stopped(pid) from error
+        finally:
+            self.release(returned, pid)
+        if reply[0] == "answer":
+            _tag, form, answered_type, body = reply
+            return QueryAnswer(form=str(form), media_type=str(answered_type), body=bytes(body))  # type: ignore[call-overload]
+        _tag, kind, message = reply
+        raise ERROR_KINDS.get(str(kind), QueryFailed)(str(message))
+
+    def status(self) -> dict[str, int]:
+        """How many workers are idle and busy, and how many queries wait."""
+        with self.slots:
+            return {"idle": len(self.idle), "busy": len(self.busy), "waiting": self.waiting}
+
+    def worker_pids(self) -> list[int]:
+        """The process ids of the zygote and of the idle and busy workers."""
+        with self.slots:
+            return [self.zygote_pid, *(w.pid for w in self.idle), *self.busy]
+
+    def close(self) -> None:
+        """Stop the zygote and every worker, and wait for the zygote to exit."""
+        with self.slots:
+            if self.closed:
+                return
+            self.closed = True
+            idle, self.idle = self.idle, []
+            self.slots.notify_all()
+        with self.zygote_lock:
+            self.control.close()
+        for worker in idle:
+            worker.connection.close()
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.zygote_pid, 0)
+
+
+def start_executor(store: Store, settings: ExecutorSettings) -> Executor:
+    """The executor the settings ask for: worker processes, or in-process if workers is 0.
+
+    Args:
+        store: the loaded store.
+        settings: the number of workers and the limits.
+
+    Returns:
+        The executor; call `close` when the server stops.
+    """
+    if settings.workers <= 0:
+        return InProcessExecutor(store, settings)
+    return WorkerPool(store, settings)

@@ -1,0 +1,196 @@
+"""Finding entities by their labels in any language, ignoring case and common accents.
+
+The search is a SPARQL query run through the executor. The user's text never enters
+the query as syntax: it is folded (accents and case removed), turned into a regular
+expression whose every letter also matches its accented forms, and written as an
+escaped SPARQL string literal.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.term import Node
+
+from kzgov.core.namespaces import INFERRED_GRAPH, KZ
+from kzgov.web.describe import fetch_labels
+from kzgov.web.linking import short_name
+from kzgov.web.lookup import Executor, select, string_literal, values_clause
+
+# The shortest text searched for: one letter would match nearly every label.
+MIN_QUERY_CHARACTERS = 2
+# The longest text searched for.
+MAX_QUERY_CHARACTERS = 200
+# The most matching labels read; the entities they name are what the page lists.
+MAX_MATCHED_LABELS = 500
+
+SEARCHED_PROPERTIES = (RDFS.label, SKOS.prefLabel, SKOS.altLabel, DCTERMS.title)
+
+# Letters and the accented forms that match them (the Latin letters of Turkish,
+# Kazakh Latin and the common Western European accents). Case is left to the
+# regular expression's "i" flag.
+LETTER_TO_VARIANTS = {
+    "a": "aàáâäãåāăą",
+    "c": "cçćč",
+    "e": "eèéêëēėęě",
+    "g": "gğ",
+    "i": "iìíîïī\u0131įİ",  # \u0131: the dotless i
+    "n": "nñńň",
+    "o": "oòóôöõōø",
+    "s": "sşśšș",
+    "t": "tţț",
+    "u": "uùúûüūů",
+    "y": "yýÿ",
+    "z": "zžźż",
+}
+
+# Letters that do not decompose into a base letter and a combining mark.
+UNDECOMPOSED_TO_BASE = str.maketrans({"\u0131": "i", "ø": "o", "İ": "i"})
+
+REGEX_SPECIAL = set(".^$*+?()[]{}|\\-/")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """An entity whose label matched.
+
+    Attributes:
+        iri: the entity.
+        label: its display label (English if it has one).
+        matched: the labels that matched, with their language tags.
+        types: its kzgov classes, as short names.
+        rank: lower is better: an exact match, then a prefix, then a word start, then any.
+    """
+
+    iri: URIRef
+    label: str
+    matched: tuple[Literal, ...]
+    types: tuple[URIRef, ...]
+    rank: int
+
+
+def fold(text: str) -> str:
+    """Text without case or accents: "Cumhurbaşkan\u0131" -> "cumhurbaskani"."""
+    decomposed = unicodedata.normalize("NFD", text.translate(UNDECOMPOSED_TO_BASE))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", stripped).lower()
+
+
+def accent_pattern(text: str) -> str:
+    """A regular expression that matches the text with or without accents.
+
+    Args:
+        text: what the user typed.
+
+    Returns:
+        The pattern: each letter with accented forms becomes a character class, each
+        regular-expression special character is escaped, runs of spaces match any
+        whitespace.
+    """
+    parts = []
+    for character in " ".join(fold(text).split()):
+        if character in LETTER_TO_VARIANTS:
+            parts.append(f"[{LETTER_TO_VARIANTS[character]}]")
+        elif character == " ":
+            parts.append("\\s+")
+        elif character in REGEX_SPECIAL:
+            parts.append("\\" + character)
+        else:
+            parts.append(character)
+    return "".join(parts)
+
+
+def search_query(text: str) -> str:
+    """The SELECT of the labels that contain the text, case- and accent-insensitively.
+
+    Args:
+        text: what the user typed.
+
+    Returns:
+        The query; the text only appears inside an escaped string literal.
+    """
+    properties = " ".join(f"<{p}>" for p in SEARCHED_PROPERTIES)
+    pattern = string_literal(accent_pattern(text))
+    return (
+        "SELECT DISTINCT ?entity ?label WHERE {\n"
+        f"  VALUES ?property {{ {properties} }}\n"
+        "  ?entity ?property ?label .\n"
+        f'  FILTER(isIRI(?entity) && isLiteral(?label) && REGEX(STR(?label), {pattern}, "i"))\n'
+        "}\n"
+        f"LIMIT {MAX_MATCHED_LABELS}"
+    )
+
+
+def types_query(iris: list[str]) -> str:
+    """The SELECT of the kzgov classes stated (not inferred) for some entities."""
+    return (
+        "SELECT DISTINCT ?x ?type WHERE {\n"
+        f"  {values_clause('x', iris)}\n"
+        f"  GRAPH ?g {{ ?x <{RDF.type}> ?type }}\n"
+        f'  FILTER(?g != <{INFERRED_GRAPH}> && STRSTARTS(STR(?type), "{KZ}"))\n'
+        "}"
+    )
+
+
+def rank_of(text: str, labels: list[Literal]) -> int:
+    """How well the best of an entity's labels matches: 0 exact, 1 prefix, 2 word start, 3 any."""
+    wanted = " ".join(fold(text).split())
+    best = 3
+    for label in labels:
+        folded = " ".join(fold(str(label)).split())
+        if folded == wanted:
+            return 0
+        if folded.startswith(wanted):
+            best = min(best, 1)
+        elif any(word.startswith(wanted) for word in folded.split()):
+            best = min(best, 2)
+    return best
+
+
+def is_searchable(text: str) -> bool:
+    """Whether a text is long enough, and short enough, to search for."""
+    stripped = " ".join(text.split())
+    return MIN_QUERY_CHARACTERS <= len(stripped) <= MAX_QUERY_CHARACTERS
+
+
+def find_entities(executor: Executor, text: str) -> list[Hit]:
+    """Find the entities with a label that contains the text.
+
+    Args:
+        executor: the query executor.
+        text: what the user typed (at least MIN_QUERY_CHARACTERS).
+
+    Returns:
+        The entities, best matches first.
+
+    Raises:
+        KzgovError: the executor refused or stopped a query.
+    """
+    matched: dict[URIRef, list[Literal]] = defaultdict(list)
+    for row in select(executor, search_query(text)):
+        entity, label = row.get("entity"), row.get("label")
+        if isinstance(entity, URIRef) and isinstance(label, Literal):
+            matched[entity].append(label)
+    if not matched:
+        return []
+    types: dict[Node, list[URIRef]] = defaultdict(list)
+    for row in select(executor, types_query([str(i) for i in matched])):
+        kind = row.get("type")
+        if isinstance(kind, URIRef):
+            types[row["x"]].append(kind)
+    labels = fetch_labels(executor, matched)
+    hits = [
+        Hit(
+            iri=iri,
+            label=labels.get(iri) or short_name(iri),
+            matched=tuple(sorted(found, key=lambda lit: (lit.language or "", str(lit)))),
+            types=tuple(sorted(types.get(iri, []))),
+            rank=rank_of(text, found),
+        )
+        for iri, found in matched.items()
+    ]
+    return sorted(hits, key=lambda hit: (hit.rank, len(hit.label), hit.label.lower()))
