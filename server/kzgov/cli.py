@@ -270,6 +270,19 @@ def add_publish_parser(commands: argparse._SubParsersAction) -> None:  # type: i
     publish_parser.set_defaults(run=command_publish)
 
 
+def command_coverage(args: argparse.Namespace) -> int:
+    """Print how much of each source the graph quotes; exit 1 on a misplaced quote."""
+    from kzgov.coverage import coverage_table, default_sources_dir, measure_coverage
+
+    layout = layout_from(args)
+    sources = Path(args.sources) if args.sources else default_sources_dir(layout)
+    report = measure_coverage(layout, sources, args.sources or "../shared/seeds")
+    print(coverage_table(report))
+    for problem in report.problems:
+        print(f"kzgov: {problem}", file=sys.stderr)
+    return 1 if report.problems else 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser of the kzgov command."""
     parser = argparse.ArgumentParser(
@@ -329,6 +342,18 @@ def make_parser() -> argparse.ArgumentParser:
 
     list_parser = commands.add_parser("queries", help="list the named queries")
     list_parser.set_defaults(run=command_queries)
+
+    coverage_parser = commands.add_parser(
+        "coverage",
+        help="per source: sentences quoted, stating no fact, uncovered; check every quote",
+        description="Split each source document into sentences, place every kz:sourcePassage"
+        " in its own source and check its kz:sourceLocator. Exits 1 if a quote is not verbatim"
+        " in its graph's source, a locator is wrong or a no-fact entry does not fit.",
+    )
+    coverage_parser.add_argument(
+        "--sources", metavar="DIR", help="the source documents' folder (default ../shared/seeds)"
+    )
+    coverage_parser.set_defaults(run=command_coverage)
 
     add_serve_parser(commands)
     add_publish_parser(commands)
