@@ -7,6 +7,10 @@ only ("single source" in the evidence) is linked with skos:closeMatch, otherwise
 skos:exactMatch; never owl:sameAs. GeoNames ids of Almaty and Shymkent name the populated
 places, not the administrative units, so they are closeMatch too. Current ISO 3166-2 codes
 become wdt:P300, the former letter codes kz:formerIso3166Code.
+
+Acts with a document code in Adilet, Kazakhstan's legal information system (column
+`adilet` of ../shared/links/names-and-acts.csv), get kz:adiletCode and rdfs:seeAlso the
+document's page https://adilet.zan.kz/rus/docs/<code>.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from rdflib import Graph, URIRef
 ROOT = Path(__file__).resolve().parents[1]
 LINKS_CSV = ROOT.parent / "shared" / "links" / "wikidata-and-geo-ids.csv"
 REGISTRY = ROOT / "data" / "registry.ttl"
+NAMES_CSV = ROOT.parent / "shared" / "links" / "names-and-acts.csv"
 OUTPUT = ROOT / "data" / "links.ttl"
+ADILET_DOCUMENT = "https://adilet.zan.kz/rus/docs/"
 ID = "https://w3id.org/kzgov/id/"
 
 # The links file's entity names, and the kzgov IRI each one is.
@@ -73,9 +79,12 @@ HEADER = """\
 # names for each identifier the public file it was seen in. Do not edit by hand.
 # skos:closeMatch where the identifier was seen in one file only, or (GeoNames of
 # Almaty and Shymkent) names the populated place rather than the administrative unit.
+# Adilet document codes of acts (kz:adiletCode, rdfs:seeAlso the document) from
+# ../shared/links/names-and-acts.csv, which names the page each code was seen on.
 # Loaded into graph <https://w3id.org/kzgov/graph/links>.
 
 @prefix kz: <https://w3id.org/kzgov/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 @prefix wd: <http://www.wikidata.org/entity/> .
 @prefix wdt: <http://www.wikidata.org/prop/direct/> .
@@ -109,6 +118,16 @@ def main() -> int:
                 lines.append(f'    kz:formerIso3166Code "{value}"')
             elif scheme == "iso3166-1-alpha2":
                 lines.append(f'    wdt:P297 "{value}"')
+    with NAMES_CSV.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            code = row["adilet"].strip()
+            if not code:
+                continue
+            if URIRef(ID + row["local_id"]) not in known:
+                sys.exit(f"names-and-acts.csv: {row['local_id']} is not in data/registry.ttl")
+            lines = blocks.setdefault(row["local_id"], [])
+            lines.append(f'    kz:adiletCode "{code}"')
+            lines.append(f"    rdfs:seeAlso <{ADILET_DOCUMENT}{code}>")
     out = [HEADER]
     for path in sorted(blocks):
         lines = blocks[path]

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 
-from kzgov.coverage import default_sources_dir, locator_of, read_sources
-from kzgov.layout import Layout, is_source_file
+from kzgov.build.coverage import default_sources_dir, locator_of, read_sources
+from kzgov.core.layout import Layout, is_source_file
 
 QUOTE_LINE = re.compile(
     r'^(?P<indent>\s+)kz:sourcePassage (?P<literal>".*"@[A-Za-z-]+) (?P<end>[;.])$'

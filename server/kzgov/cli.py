@@ -272,7 +272,7 @@ def add_publish_parser(commands: argparse._SubParsersAction) -> None:  # type: i
 
 def command_coverage(args: argparse.Namespace) -> int:
     """Print how much of each source the graph quotes; exit 1 on a misplaced quote."""
-    from kzgov.coverage import coverage_table, default_sources_dir, measure_coverage
+    from kzgov.build.coverage import coverage_table, default_sources_dir, measure_coverage
 
     layout = layout_from(args)
     sources = Path(args.sources) if args.sources else default_sources_dir(layout)

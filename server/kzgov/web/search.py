@@ -1,4 +1,4 @@
-"""Finding entities by their labels in any language, ignoring case and common accents.
+"""Finding entities by their labels in any language and script, ignoring case and accents.
 
 The search is a SPARQL query run through the executor. The user's text never enters
 the query as syntax: it is folded (accents and case removed), turned into a regular
@@ -20,6 +20,7 @@ from kzgov.core.namespaces import INFERRED_GRAPH, KZ
 from kzgov.web.describe import fetch_labels
 from kzgov.web.linking import short_name
 from kzgov.web.lookup import Executor, select, string_literal, values_clause
+from kzgov.web.transliteration import spelling_pattern
 
 # The shortest text searched for: one letter would match nearly every label.
 MIN_QUERY_CHARACTERS = 2
@@ -50,8 +51,6 @@ LETTER_TO_VARIANTS = {
 
 # Letters that do not decompose into a base letter and a combining mark.
 UNDECOMPOSED_TO_BASE = str.maketrans({"\u0131": "i", "ø": "o", "İ": "i"})
-
-REGEX_SPECIAL = set(".^$*+?()[]{}|\\-/")
 
 
 @dataclass(frozen=True)
@@ -87,21 +86,11 @@ def accent_pattern(text: str) -> str:
         text: what the user typed.
 
     Returns:
-        The pattern: each letter with accented forms becomes a character class, each
-        regular-expression special character is escaped, runs of spaces match any
-        whitespace.
+        The pattern: each letter also matches its accented forms and its spellings in
+        the other script and language (kzgov.transliteration), each regular-expression
+        special character is escaped, runs of spaces match any whitespace.
     """
-    parts = []
-    for character in " ".join(fold(text).split()):
-        if character in LETTER_TO_VARIANTS:
-            parts.append(f"[{LETTER_TO_VARIANTS[character]}]")
-        elif character == " ":
-            parts.append("\\s+")
-        elif character in REGEX_SPECIAL:
-            parts.append("\\" + character)
-        else:
-            parts.append(character)
-    return "".join(parts)
+    return spelling_pattern(" ".join(fold(text).split()), LETTER_TO_VARIANTS)
 
 
 def search_query(text: str) -> str:

@@ -21,10 +21,10 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV
 
-from kzgov.errors import KzgovError
-from kzgov.layout import Layout, is_source_file
-from kzgov.load import display_path
-from kzgov.namespaces import KZ, KZG
+from kzgov.core.errors import KzgovError
+from kzgov.core.layout import Layout, is_source_file
+from kzgov.build.load import display_path
+from kzgov.core.namespaces import KZ, KZG
 
 # The reviewed list of sentences that state no fact, beside the data it is about.
 NO_FACT_FILE = "no-fact-sentences.csv"
