@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import urllib.parse
 
 import pytest
@@ -22,6 +23,7 @@ from kzgov.build.names import (
 )
 from kzgov.core.layout import PROJECT_ROOT, Layout, is_source_file
 from kzgov.core.namespaces import KZ, KZID, LINKS_GRAPH, REGISTRY_GRAPH
+from kzgov.web.search import accent_pattern
 
 NAMES_CSV = PROJECT_ROOT.parent / "shared" / "links" / "names-and-acts.csv"
 # What this branch reaches from the sources and names-and-acts.csv; the targets
@@ -226,3 +228,23 @@ def test_search_finds_russian_names_and_their_transliterations(
 
 def test_search_across_scripts_still_needs_every_letter(live_server: LiveServer) -> None:
     assert search_iris(live_server, "Токаевъ") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Жомарт", "Kassym-Jomart Tokayev"),
+        ("Jomart", "Қасым-Жомарт"),
+        ("Tokayev", "Tokaev"),
+        ("Shymkent", "Шымкент"),
+        ("Qazaqstan", "Қазақстан"),
+        ("аудан әкімі", "аудан акими"),
+    ],
+)
+def test_search_pattern_matches_the_other_spelling(text: str, label: str) -> None:
+    assert re.search(accent_pattern(text), label, re.IGNORECASE)
+
+
+@pytest.mark.parametrize(("text", "label"), [("Токаев", "Tokarev"), ("Сенат", "Sent")])
+def test_search_pattern_does_not_match_another_word(text: str, label: str) -> None:
+    assert not re.search(accent_pattern(text), label, re.IGNORECASE)

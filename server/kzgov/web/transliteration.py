@@ -33,8 +33,9 @@ CYRILLIC_PARTNERS = (
     "хһ",
     "еёэ",
 )
-# Latin spellings of a Cyrillic letter that anyascii does not give: English "ye" for е.
-EXTRA_LATIN = {"е": ("ye",), "э": ("ye",), "й": ("y",), "и": ("y",)}
+# Latin spellings of a Cyrillic letter that anyascii does not give: English "ye" for е,
+# and "j" for ж, as Kazakh names are often written in English ("Jomart").
+EXTRA_LATIN = {"е": ("ye",), "э": ("ye",), "й": ("y",), "и": ("y",), "ж": ("j",)}
 # And the other way: "ye" typed for е also matches a Latin "e" ("Tokayev", "Tokaev").
 LATIN_ALSO = {"ye": "e"}
 REGEX_SPECIAL = set(".^$*+?()[]{}|\\-/")
