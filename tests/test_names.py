@@ -23,7 +23,7 @@ from kzgov.build.names import (
 )
 from kzgov.core.layout import PROJECT_ROOT, Layout, is_source_file
 from kzgov.core.namespaces import KZ, KZID, LINKS_GRAPH, REGISTRY_GRAPH
-from kzgov.web.search import accent_pattern
+from kzgov.web.search import accent_pattern, rank_of
 
 NAMES_CSV = PROJECT_ROOT.parent / "shared" / "links" / "names-and-acts.csv"
 # What this branch reaches from the sources and names-and-acts.csv; the targets
@@ -248,3 +248,10 @@ def test_search_pattern_matches_the_other_spelling(text: str, label: str) -> Non
 @pytest.mark.parametrize(("text", "label"), [("Токаев", "Tokarev"), ("Сенат", "Sent")])
 def test_search_pattern_does_not_match_another_word(text: str, label: str) -> None:
     assert not re.search(accent_pattern(text), label, re.IGNORECASE)
+
+
+def test_a_label_in_the_other_script_ranks_as_an_exact_match() -> None:
+    assert rank_of("Senat", [Literal("Сенат", lang="ru")]) == 0
+    assert rank_of("аким", [Literal("akim of an oblast", lang="en")]) == 1
+    assert rank_of("Tokayev", [Literal("Kassym-Jomart Tokayev", lang="en")]) == 2
+    assert rank_of("okay", [Literal("Kassym-Jomart Tokayev", lang="en")]) == 3

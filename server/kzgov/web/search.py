@@ -8,6 +8,7 @@ escaped SPARQL string literal.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
@@ -126,16 +127,20 @@ def types_query(iris: list[str]) -> str:
 
 
 def rank_of(text: str, labels: list[Literal]) -> int:
-    """How well the best of an entity's labels matches: 0 exact, 1 prefix, 2 word start, 3 any."""
-    wanted = " ".join(fold(text).split())
+    """How well the best of an entity's labels matches: 0 exact, 1 prefix, 2 word start, 3 any.
+
+    The labels are compared with the search pattern, so a label in the other script or
+    language ranks as its own spelling would ("Senat" is an exact match for "Сенат").
+    """
+    pattern = re.compile(accent_pattern(text), re.IGNORECASE)
     best = 3
     for label in labels:
-        folded = " ".join(fold(str(label)).split())
-        if folded == wanted:
+        spaced = " ".join(str(label).split())
+        if pattern.fullmatch(spaced):
             return 0
-        if folded.startswith(wanted):
+        if pattern.match(spaced):
             best = min(best, 1)
-        elif any(word.startswith(wanted) for word in folded.split()):
+        elif any(not spaced[m.start() - 1].isalnum() for m in pattern.finditer(spaced)):
             best = min(best, 2)
     return best
 
