@@ -161,7 +161,10 @@ def proposal_label(data: Graph, graph: Graph, proposal: URIRef, slug: str) -> st
     by = sorted(o for o in graph.objects(proposal, KZ.proposedBy) if isinstance(o, URIRef))
     targets = sorted(o for o in graph.objects(proposal, KZ.proposedFor) if isinstance(o, URIRef))
     if by:
-        text += ", by " + " and ".join(english_label(data, b) for b in by)
+        own_source = KZID["source/" + slug]
+        text += ", by " + " and ".join(
+            "the authors of the source" if b == own_source else english_label(data, b) for b in by
+        )
     if targets:
         text += ", for " + " and ".join(english_label(data, t) for t in targets)
     return f"{text} (proposal, {slug})"
