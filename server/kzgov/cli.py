@@ -80,7 +80,9 @@ def read_query_argument(layout: Layout, argument: str, parameters: list[str]) ->
         if not sep:
             raise KzgovError(f"--param {item!r}: write it as name=value")
         values[name] = value
-    if argument.endswith(".rq") and Path(argument).is_file():
+    if argument.endswith(".rq"):
+        if not Path(argument).is_file():
+            raise KzgovError(f"{argument}: no such query file")
         return Path(argument).read_text(encoding="utf-8")
     if "{" in argument or " " in argument:
         return argument
@@ -94,8 +96,14 @@ def command_query(args: argparse.Namespace) -> int:
     text = read_query_argument(layout, args.query, args.param)
     parsed = parse_query(text)
     dataset = open_dataset(layout)
-    result = evaluate(dataset, parsed)
-    sys.stdout.write(render(result, args.format))
+    try:
+        result = evaluate(dataset, parsed)
+        output = render(result, args.format)
+    except KzgovError:
+        raise
+    except Exception as error:  # rdflib raises plain exceptions for what it cannot evaluate
+        raise KzgovError(f"the query cannot be evaluated: {error}") from error
+    sys.stdout.write(output)
     return 0
 
 

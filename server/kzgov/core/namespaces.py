@@ -54,3 +54,59 @@ PREFIXES = {
 DATASET = URIRef(BASE + "dataset")
 SPARQL_ENDPOINT = URIRef(BASE + "sparql")
 DUMPS = Namespace(BASE + "dumps/")
+
+# -- Prefixes every query may use without declaring them ---------------------
+
+# Each kind of instance, `<BASE>id/<kind>/<slug>`, has its own prefix (`post:president`),
+# as the data files write them. A local name may not hold a `/` unescaped in SPARQL:
+# write `rule:reforms-article-2022\/oblast-akim-appointment`, or the full IRI.
+INSTANCE_KINDS = (
+    "act",
+    "body",
+    "figure",
+    "level",
+    "measure",
+    "period",
+    "person",
+    "post",
+    "proposal",
+    "provision",
+    "reform",
+    "rule",
+    "source",
+    "tenure",
+    "territory",
+)
+INSTANCE_PREFIXES = {kind: Namespace(f"{KZID}{kind}/") for kind in INSTANCE_KINDS}
+
+# The usual vocabularies, and Wikidata's query prefixes, so that queries pasted from
+# elsewhere run unchanged.
+VOCABULARY_PREFIXES = {
+    "rdf": Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
+    "rdfs": Namespace("http://www.w3.org/2000/01/rdf-schema#"),
+    "owl": Namespace("http://www.w3.org/2002/07/owl#"),
+    "xsd": Namespace("http://www.w3.org/2001/XMLSchema#"),
+    "skos": Namespace("http://www.w3.org/2004/02/skos/core#"),
+    "prov": Namespace("http://www.w3.org/ns/prov#"),
+    "dcterms": Namespace("http://purl.org/dc/terms/"),
+    "dct": Namespace("http://purl.org/dc/terms/"),
+    "dc": Namespace("http://purl.org/dc/elements/1.1/"),
+    "foaf": Namespace("http://xmlns.com/foaf/0.1/"),
+    "dcat": Namespace("http://www.w3.org/ns/dcat#"),
+    "void": VOID,
+    "sd": SD,
+    "sh": Namespace("http://www.w3.org/ns/shacl#"),
+    "geo": Namespace("http://www.opengis.net/ont/geosparql#"),
+    "wikibase": Namespace("http://wikiba.se/ontology#"),
+    "p": Namespace("http://www.wikidata.org/prop/"),
+    "ps": Namespace("http://www.wikidata.org/prop/statement/"),
+    "pq": Namespace("http://www.wikidata.org/prop/qualifier/"),
+    "bd": Namespace("http://www.bigdata.com/rdf#"),
+}
+
+# Every prefix a query may use undeclared (listed on the home page and in the service
+# description): kzgov's own, one per kind of instance, then the usual vocabularies.
+QUERY_PREFIXES: dict[str, Namespace] = {**PREFIXES, **INSTANCE_PREFIXES, **VOCABULARY_PREFIXES}
+
+# The JSON-LD context entity documents are compacted with, served at this IRI's path.
+JSONLD_CONTEXT = URIRef(BASE + "context.jsonld")

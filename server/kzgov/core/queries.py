@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kzgov.core.errors import UnknownQuery
+from kzgov.core.namespaces import INSTANCE_PREFIXES
 
 HEADER_LINE = re.compile(r"^#\s*(title|description|parameter):\s*(.*)$")
 PARAMETER_SPEC = re.compile(r"^(?P<name>\w+)\s*=\s*(?P<default>\S+)\s*(?:[-—]+\s*(?P<about>.*))?$")
 IRI_TERM = re.compile(r"^<[^<>\"{}|^`\\\s]*>$")
 PREFIXED_TERM = re.compile(r"^[A-Za-z][\w-]*:[\w\-./%]*$")
 NUMBER_TERM = re.compile(r"^-?\d+(\.\d+)?$")
+SLUG_TERM = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LANG_STRING_TERM = re.compile(r'^"[^"\\\n]*"(@[a-zA-Z]+(-[a-zA-Z0-9]+)*)?$')
 
 
@@ -69,6 +71,10 @@ class NamedQuery:
         match = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body, re.IGNORECASE)
         return match.group(1).upper() if match else "SELECT"
 
+    def parameter(self, name: str) -> Parameter:
+        """The parameter of this name (the caller has checked that it exists)."""
+        return next(p for p in self.parameters if p.name == name)
+
     def bind(self, values: dict[str, str]) -> str:
         """The query text with parameters set.
 
@@ -91,17 +97,42 @@ class NamedQuery:
                     f"query {self.name!r} takes no parameter {name!r}"
                     f" (it takes: {', '.join(sorted(known)) or 'none'})"
                 )
-            term = value.strip()
+            term = expand_slug(value.strip(), self.parameter(name).default)
             if not is_single_term(term):
                 raise UnknownQuery(
                     f"parameter {name!r} of query {self.name!r}: {value!r} is not an IRI in <...>,"
-                    " a prefixed name, a number or a quoted string"
+                    " a prefixed name (post:president), a bare slug of the parameter's kind"
+                    " (president), a number or a quoted string"
                 )
             clause = re.compile(r"VALUES\s+\?" + re.escape(name) + r"\s*\{[^}]*\}")
             replacement = f"VALUES ?{name} {{ {term} }}"
             # A function, so that backslashes in the term are not read as group references.
             text = clause.sub(constant(replacement), text, count=1)
         return text
+
+
+def kind_of(default: str) -> str | None:
+    """The kind of instance (post, body...) a parameter's default names, if it names one."""
+    for kind, namespace in INSTANCE_PREFIXES.items():
+        if default.startswith((f"<{namespace}", f"{kind}:")):
+            return kind
+    return None
+
+
+def expand_slug(term: str, default: str) -> str:
+    """A bare slug (`oblast-akim`) as the full IRI of the kind the default names.
+
+    Args:
+        term: the value given.
+        default: the parameter's default (`<https://w3id.org/kzgov/id/post/president>`).
+
+    Returns:
+        `<...id/post/oblast-akim>` for a slug where the default is a post; else the term.
+    """
+    kind = kind_of(default)
+    if kind is None or NUMBER_TERM.match(term) or not SLUG_TERM.match(term):
+        return term
+    return f"<{INSTANCE_PREFIXES[kind]}{term}>"
 
 
 def constant(text: str) -> Callable[[re.Match[str]], str]:

@@ -12,7 +12,8 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 
 from kzgov.core.errors import KzgovError
-from kzgov.core.namespaces import PREFIXES
+from kzgov.core.namespaces import QUERY_PREFIXES
+from kzgov.core.syntax_position import locate_syntax_error
 
 
 class QuerySyntaxError(KzgovError):
@@ -64,6 +65,15 @@ FORM_OF_ALGEBRA = {
 }
 
 
+def syntax_error(text: str, reason: str, line: int | None, column: int | None) -> QuerySyntaxError:
+    """The error for a query rdflib refused, placed and worded by kzgov.core.syntax_position."""
+    prefixes = {prefix: str(namespace) for prefix, namespace in QUERY_PREFIXES.items()}
+    problem = locate_syntax_error(text, reason, line, column, prefixes)
+    lines = text.split("\n")
+    source = lines[problem.line - 1] if problem.line and problem.line <= len(lines) else ""
+    return QuerySyntaxError(problem.reason, problem.line, problem.column, source)
+
+
 def parse_query(text: str) -> ParsedQuery:
     """Parse a SPARQL query, with kzgov's prefixes predeclared.
 
@@ -78,11 +88,11 @@ def parse_query(text: str) -> ParsedQuery:
     """
     try:
         with PARSER_LOCK:
-            query = prepareQuery(text, initNs=dict(PREFIXES))
+            query = prepareQuery(text, initNs=dict(QUERY_PREFIXES))
     except ParseBaseException as error:
-        raise QuerySyntaxError(error.msg, error.lineno, error.col, error.line) from error
+        raise syntax_error(text, error.msg, error.lineno, error.col) from error
     except Exception as error:  # rdflib raises plain exceptions for unknown prefixes
-        raise QuerySyntaxError(str(error), None, None, "") from error
+        raise syntax_error(text, str(error), None, None) from error
     form = FORM_OF_ALGEBRA.get(query.algebra.name, "SELECT")
     return ParsedQuery(text=text, query=query, form=form)
 

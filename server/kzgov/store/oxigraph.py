@@ -38,7 +38,7 @@ from rdflib import Graph, URIRef, Variable
 from kzgov.core.errors import KzgovError, QueryFailed, QueryRejected, ResultTooLarge
 from kzgov.core.layout import Layout
 from kzgov.core.limits import ResultLimits, over_byte_cap, too_many_rows
-from kzgov.core.namespaces import PREFIXES, UNION_GRAPH
+from kzgov.core.namespaces import QUERY_PREFIXES, UNION_GRAPH
 from kzgov.core.oxigraph_terms import TermConverter
 from kzgov.core.release import SUMMARY_JSON
 from kzgov.core.serialize import (
@@ -71,7 +71,7 @@ WRITE_STORE_SCRIPT = (
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
-PREFIX_TO_IRI = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+PREFIX_TO_IRI = {prefix: str(namespace) for prefix, namespace in QUERY_PREFIXES.items()}
 
 # The results formats Oxigraph writes itself (the others go through kzgov.core.serialize).
 NATIVE_RESULTS_FORMATS = {

@@ -37,7 +37,7 @@ from kzgov.core.errors import (
 )
 from kzgov.core.layout import Layout
 from kzgov.core.limits import ResultLimits, too_many_rows
-from kzgov.core.namespaces import PREFIXES, UNION_GRAPH
+from kzgov.core.namespaces import QUERY_PREFIXES, UNION_GRAPH
 from kzgov.core.oxigraph_terms import TermConverter
 from kzgov.core.serialize import QueryAnswer, serialize_answer
 from kzgov.core.sparql import ParsedQuery
@@ -61,7 +61,9 @@ USER_AGENT = "kzgov"
 ERROR_EXCERPT_CHARS = 500
 
 # The prefixes kzgov's queries may use undeclared, declared for the store.
-PROLOGUE = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in PREFIXES.items())
+PROLOGUE = "".join(
+    f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in QUERY_PREFIXES.items()
+)
 
 XSD_STRING = str(XSD.string)
 

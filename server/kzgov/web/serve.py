@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
 import sys
@@ -12,6 +13,7 @@ from typing import NoReturn
 import waitress.server
 
 from kzgov.core.config import ServerConfig
+from kzgov.core.errors import KzgovError
 from kzgov.store.base import Store, release_or_fail
 from kzgov.web.app import close_app, create_app
 
@@ -26,6 +28,16 @@ def to_stdout(message: str) -> None:
 def stop_on_signal(signum: int, _frame: FrameType | None) -> NoReturn:
     """Turn SIGTERM into the same orderly stop as Ctrl-C."""
     raise SystemExit(128 + signum)
+
+
+def cannot_listen(host: str, port: int, error: OSError) -> KzgovError:
+    """The error for an address the server cannot listen on (most often: the port is taken)."""
+    if error.errno == errno.EADDRINUSE:
+        return KzgovError(
+            f"port {port} on {host} is already in use: stop what listens there, or choose"
+            " another port with --port (0 picks a free one)"
+        )
+    return KzgovError(f"cannot listen on {host} port {port}: {error.strerror or error}")
 
 
 def configure_logging() -> None:
@@ -54,14 +66,17 @@ def serve(config: ServerConfig, announce: Announce = to_stdout) -> None:
     configure_logging()
     app = create_app(config)
     try:
-        server = waitress.server.create_server(
-            app,
-            host=config.host,
-            port=config.port,
-            threads=config.http_threads,
-            ident="kzgov",
-            max_request_body_size=config.max_request_body_bytes,
-        )
+        try:
+            server = waitress.server.create_server(
+                app,
+                host=config.host,
+                port=config.port,
+                threads=config.http_threads,
+                ident="kzgov",
+                max_request_body_size=config.max_request_body_bytes,
+            )
+        except OSError as error:
+            raise cannot_listen(config.host, config.port, error) from error
         store: Store = app.extensions["kzgov.store"]
         port = getattr(server, "effective_port", config.port)
         workers = f"{config.workers} query worker{'s' if config.workers != 1 else ''}"
