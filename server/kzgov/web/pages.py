@@ -36,8 +36,10 @@ from kzgov.core.serialize import (
     FORM_TO_MEDIA_TYPES,
     JSON_LD,
     MEDIA_TYPE_TO_RDFLIB,
+    N_QUADS,
     N_TRIPLES,
     RDF_XML,
+    TRIG,
     TURTLE,
 )
 from kzgov.store.base import read_summary, release_or_fail
@@ -51,6 +53,12 @@ from kzgov.web.describe import (
     ontology_index,
 )
 from kzgov.web.dumps import UnknownDump, find_dump, list_dumps
+from kzgov.web.entity_data import (
+    compact_jsonld,
+    context_document,
+    entity_dataset,
+    mentions,
+)
 from kzgov.web.linking import DISPLAY_PREFIXES, href, iri_for_path, is_internal, short_name
 from kzgov.web.lookup import Executor, UnsafeTerm, read_graph
 from kzgov.web.negotiation import choose_media_type, media_types_for_format
@@ -86,6 +94,10 @@ RDF_DOWNLOADS = (
     ("nt", "N-Triples"),
     ("rdfxml", "RDF/XML"),
 )
+# An entity is also served with its provenance: each statement in its source graphs.
+ENTITY_MEDIA_TYPES = (*PAGE_MEDIA_TYPES, TRIG, N_QUADS)
+ENTITY_DOWNLOADS = (*RDF_DOWNLOADS, ("trig", "TriG"), ("nquads", "N-Quads"))
+QUAD_MEDIA_TYPES = (TRIG, N_QUADS)
 VOID_MEDIA_TYPES = (TURTLE, JSON_LD, N_TRIPLES, RDF_XML)
 HEALTH_QUERY = "ASK {}"
 
@@ -529,13 +541,37 @@ def resource_page(iri: str, template: str = "entity.html", **context: Any) -> Re
         UnknownResource: no graph mentions the resource.
         NotAcceptable: nothing offered fits the request.
     """
-    media_type = negotiate(PAGE_MEDIA_TYPES)
+    media_type = negotiate(ENTITY_MEDIA_TYPES)
+    if media_type in QUAD_MEDIA_TYPES:
+        quads = entity_dataset(executor(), iri)
+        if not mentions(quads):
+            raise unknown_resource(iri)
+        body = quads.serialize(format=MEDIA_TYPE_TO_RDFLIB[media_type], encoding="utf-8")
+        return negotiated_response(body, media_type)
+    if media_type == JSON_LD:
+        return negotiated_response(compact_jsonld(entity_graph(iri), jsonld_context()), JSON_LD)
     if media_type != HTML:
         return negotiated_response(serialize_graph(entity_graph(iri), media_type), media_type)
     description = describe(executor(), iri, served().source_of_graph)
     if description is None:
         raise unknown_resource(iri)
-    return render(template, d=description, downloads=RDF_DOWNLOADS, **context)
+    return render(template, d=description, downloads=ENTITY_DOWNLOADS, **context)
+
+
+def jsonld_context() -> dict[str, Any]:
+    """Kzgov's JSON-LD context (computed once per served build)."""
+    found: dict[str, Any] = cached("jsonld_context", lambda: context_document(executor()))
+    return found
+
+
+@bp.route("/context.jsonld")
+def jsonld_context_document() -> Response:
+    """The JSON-LD context entity documents are compacted with (`<BASE>context.jsonld`)."""
+    response = Response(
+        json.dumps(jsonld_context(), indent=2) + "\n", content_type="application/ld+json"
+    )
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @bp.route("/id/<path:rest>")
