@@ -33,6 +33,7 @@ from kzgov.store.backends import open_store
 from kzgov.store.base import read_summary
 from kzgov.web import protocol
 from kzgov.web.access_log import install_access_log
+from kzgov.web.compression import install_compression
 from kzgov.web.cors import install_cors
 from kzgov.web.executor import Executor, ExecutorSettings, start_executor
 from kzgov.web.replayed_answers import ReplayedAnswers
@@ -86,6 +87,7 @@ def create_app(config: ServerConfig | None = None) -> Flask:
         app.register_blueprint(pages)
     install_access_log(app)
     install_cors(app)
+    install_compression(app)
     if cache is not None:
         replay = ReplayedAnswers(app.wsgi_app, cache.settings, config.max_request_body_bytes)
         app.wsgi_app = replay  # type: ignore[method-assign]

@@ -50,6 +50,7 @@ from kzgov.core.errors import (
 from kzgov.core.limits import check_query_length, query_too_long
 from kzgov.core.serialize import MEDIA_TYPE_TO_RDFLIB
 from kzgov.store.base import Store
+from kzgov.web.compression import matching_etag
 from kzgov.web.executor import Executor, available_graphs
 from kzgov.web.guards import admit_query, update_refused
 from kzgov.web.negotiation import choose_media_type, choose_result_media_type
@@ -337,8 +338,9 @@ def answer_query(query: QueryRequest, text: str) -> Response:
     if cache is not None:
         key = cache_key(text, media_type, query.default_graph_uris, query.named_graph_uris)
         etag = cache.etag(key)
-        if request.method in CONDITIONAL_METHODS and request.if_none_match.contains_weak(etag):
-            return cache_headers(Response(status=304), etag, cache)
+        held = matching_etag(etag) if request.method in CONDITIONAL_METHODS else None
+        if held is not None:
+            return cache_headers(Response(status=304), held, cache)
     answer = executor.run(text, media_type, query.default_graph_uris, query.named_graph_uris)
     response = Response(answer.body, status=200, content_type=content_type_header(media_type))
     return cache_headers(response, etag, cache)

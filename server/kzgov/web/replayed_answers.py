@@ -5,7 +5,8 @@ from the cache anyway, but only after Flask has built a request context, parsed 
 admitted the query, negotiated the format and run the after-request hooks: most of the
 cost of a cached answer. This WSGI middleware sits in front of the Flask app and keeps
 the complete response (status, headers, body) of each cacheable answer under the raw
-request that asked for it: method, path, query string, Content-Type, Accept and body.
+request that asked for it: method, path, query string, Content-Type, Accept,
+Accept-Encoding (a compressed answer is kept apart from the plain one) and body.
 The same raw request on the same build gets the same response bytes again, without
 Flask. What it keeps is what the Flask app answered, so the two cannot disagree.
 
@@ -37,7 +38,7 @@ QUERY_TEXT_KEY = "kzgov.query_text"
 Headers = list[tuple[str, str]]
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-RequestKey = tuple[str, str, str, str, str, bytes]
+RequestKey = tuple[str, str, str, str, str, str, bytes]
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class ReplayedAnswers:
             environ.get("QUERY_STRING", ""),
             environ.get("CONTENT_TYPE", ""),
             environ.get("HTTP_ACCEPT", ""),
+            environ.get("HTTP_ACCEPT_ENCODING", ""),
             body,
         )
         kept = self.kept.get(key)
