@@ -2,7 +2,10 @@
 
 Usage: .venv/bin/python tools/write_links.py
 
-Only entities present in data/registry.ttl are linked. A Wikidata QID seen in one file
+Every name in the links file must be in ENTITY_TO_IRI: mapped to a kzgov IRI that
+data/registry.ttl has, or to None where the graph has no such entity (the single
+oblasts, for example). An unmatched name or an IRI the registry lacks stops the script
+with exit code 1, so that no verified link is dropped unnoticed. A Wikidata QID seen in one file
 only ("single source" in the evidence) is linked with skos:closeMatch, otherwise
 skos:exactMatch; never owl:sameAs. GeoNames ids of Almaty and Shymkent name the populated
 places, not the administrative units, so they are closeMatch too. Current ISO 3166-2 codes
@@ -29,8 +32,8 @@ OUTPUT = ROOT / "data" / "links.ttl"
 ADILET_DOCUMENT = "https://adilet.zan.kz/rus/docs/"
 ID = "https://w3id.org/kzgov/id/"
 
-# The links file's entity names, and the kzgov IRI each one is.
-ENTITY_TO_IRI = {
+# The links file's entity names, and the kzgov IRI each one is (None: not in the graph).
+ENTITY_TO_IRI: dict[str, str | None] = {
     "Kazakhstan": "territory/kazakhstan",
     "Turkey": "territory/turkey",
     "President of Kazakhstan (office)": "post/president",
@@ -42,34 +45,36 @@ ENTITY_TO_IRI = {
     "National Bank of Kazakhstan": "body/national-bank",
     "Nursultan Nazarbayev": "person/nursultan-nazarbayev",
     "Kassym-Jomart Tokayev": "person/kassym-jomart-tokayev",
-    "Ak Zhol Democratic Party": "body/ak-zhol",
-    "Nur Otan (renamed Amanat; see links.md)": "body/nur-otan",
-    "Soviet Union": "territory/soviet-union",
+    "Ak Zhol Democratic Party": "body/ak-zhol-party",
+    "Nur Otan (renamed Amanat; see links.md)": None,
+    "Soviet Union": "territory/ussr",
     "Kazakh SSR": "territory/kazakh-ssr",
     "Grand National Assembly of Turkey": "body/grand-national-assembly-of-turkey",
-    "Member of the Grand National Assembly of Turkey (position)": "post/turkey-member-of-parliament",
+    "Member of the Grand National Assembly of Turkey (position)": None,
     "European Union": "body/european-union",
     "United Nations Development Programme (UNDP)": "body/undp",
     "Almaty (city)": "territory/almaty",
     "Astana (also 'Nur-Sultan')": "territory/astana",
     "Shymkent": "territory/shymkent",
-    "Abai Region": "territory/abai-region",
-    "Akmola Region": "territory/akmola-region",
-    "Aktobe Region": "territory/aktobe-region",
-    "Almaty Region": "territory/almaty-region",
-    "Atyrau Region": "territory/atyrau-region",
-    "West Kazakhstan Region": "territory/west-kazakhstan-region",
-    "Jambyl Region": "territory/jambyl-region",
-    "Jetisu Region": "territory/jetisu-region",
-    "Karaganda Region": "territory/karaganda-region",
-    "Kostanay Region": "territory/kostanay-region",
-    "Kyzylorda Region": "territory/kyzylorda-region",
-    "Mangystau Region": "territory/mangystau-region",
-    "Pavlodar Region": "territory/pavlodar-region",
-    "North Kazakhstan Region": "territory/north-kazakhstan-region",
-    "Turkistan Region (formerly South Kazakhstan)": "territory/turkistan-region",
-    "Ulytau Region": "territory/ulytau-region",
-    "East Kazakhstan Region": "territory/east-kazakhstan-region",
+    "Abai Region": None,
+    "Akmola Region": None,
+    "Aktobe Region": None,
+    "Almaty Region": None,
+    "Atyrau Region": None,
+    "West Kazakhstan Region": None,
+    "Jambyl Region": None,
+    "Jetisu Region": None,
+    "Karaganda Region": None,
+    "Kostanay Region": None,
+    "Kyzylorda Region": None,
+    "Mangystau Region": None,
+    "Pavlodar Region": None,
+    "North Kazakhstan Region": None,
+    "Turkistan Region (formerly South Kazakhstan)": None,
+    "Ulytau Region": None,
+    "East Kazakhstan Region": None,
+    # A type, not an entity: it would link the class kz:CityOfRepublicanSignificance.
+    "city of republican significance (type)": None,
 }
 POPULATED_PLACE_GEONAMES = {"Almaty (city)", "Shymkent"}
 
@@ -96,10 +101,24 @@ def main() -> int:
     registry = Graph().parse(REGISTRY, format="turtle")
     known = set(registry.subjects())
     blocks: dict[str, list[str]] = {}
+    problems: list[str] = []
     with LINKS_CSV.open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            path = ENTITY_TO_IRI.get(row["entity_en"])
-            if path is None or URIRef(ID + path) not in known:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            name = row["entity_en"]
+            if name not in ENTITY_TO_IRI:
+                problems.append(
+                    f"{LINKS_CSV.name}:{line}: {name!r} is not in ENTITY_TO_IRI: map it to"
+                    " its kzgov IRI, or to None if the graph has no such entity"
+                )
+                continue
+            path = ENTITY_TO_IRI[name]
+            if path is None:
+                continue
+            if URIRef(ID + path) not in known:
+                problems.append(
+                    f"{LINKS_CSV.name}:{line}: {name!r} maps to {path}, which"
+                    f" {REGISTRY.relative_to(ROOT)} does not have"
+                )
                 continue
             single = "single source" in row["evidence"]
             lines = blocks.setdefault(path, [])
@@ -128,6 +147,11 @@ def main() -> int:
             lines = blocks.setdefault(row["local_id"], [])
             lines.append(f'    kz:adiletCode "{code}"')
             lines.append(f"    rdfs:seeAlso <{ADILET_DOCUMENT}{code}>")
+    if problems:
+        for problem in problems:
+            print(f"write_links: {problem}", file=sys.stderr)
+        print("write_links: data/links.ttl not written", file=sys.stderr)
+        return 1
     out = [HEADER]
     for path in sorted(blocks):
         lines = blocks[path]

@@ -30,7 +30,15 @@ from werkzeug.exceptions import NotFound
 from kzgov import __version__
 from kzgov.core.config import ServerConfig
 from kzgov.core.errors import KzgovError, NotAcceptable, UnknownQuery
-from kzgov.core.namespaces import ASSERTED_GRAPH, BASE, INFERRED_GRAPH, KZ, KZG, ONTOLOGY_GRAPH
+from kzgov.core.namespaces import (
+    ASSERTED_GRAPH,
+    BASE,
+    INFERRED_GRAPH,
+    KZ,
+    KZG,
+    ONTOLOGY_GRAPH,
+    QUERY_PREFIXES,
+)
 from kzgov.core.queries import NamedQuery, find_named_query, list_named_queries
 from kzgov.core.serialize import (
     FORM_TO_MEDIA_TYPES,
@@ -60,8 +68,10 @@ from kzgov.web.entity_data import (
     mentions,
 )
 from kzgov.web.linking import DISPLAY_PREFIXES, href, iri_for_path, is_internal, short_name
+from kzgov.web.linksets import add_linksets, gather_linksets
 from kzgov.web.lookup import Executor, UnsafeTerm, read_graph
 from kzgov.web.negotiation import choose_media_type, media_types_for_format
+from kzgov.web.popolo import popolo_document
 from kzgov.web.protocol import ERROR_TO_STATUS
 from kzgov.web.search import (
     MAX_QUERY_CHARACTERS,
@@ -449,6 +459,7 @@ def home_page(query: str | None) -> Response:
         sources=sources_listing(),
         dumps=list_dumps(served().path),
         asserted_graph=ASSERTED_GRAPH,
+        prefixes=QUERY_PREFIXES,
     )
 
 
@@ -784,6 +795,7 @@ def statistics() -> Statistics:
 def void_response(media_type: str) -> Response:
     """The VoID and DCAT description in an RDF syntax."""
     graph = void_graph(served().summary, statistics(), list_dumps(served().path), source_labels())
+    add_linksets(graph, cached("linksets", lambda: gather_linksets(executor())))
     return negotiated_response(serialize_graph(graph, media_type), media_type)
 
 
@@ -797,3 +809,17 @@ def well_known_void() -> Response:
     except NotAcceptable:
         media_type = TURTLE
     return void_response(media_type)
+
+
+# -- Exports ------------------------------------------------------------------
+
+
+@bp.route("/export/popolo.json")
+def popolo_export() -> Response:
+    """Persons, organizations, posts and memberships in Popolo JSON (see kzgov.web.popolo)."""
+    document = cached("popolo", lambda: popolo_document(executor(), served().source_of_graph))
+    response = Response(
+        json.dumps(document, ensure_ascii=False, indent=2) + "\n", content_type=JSON
+    )
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

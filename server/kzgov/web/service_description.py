@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS
+from rdflib.namespace import DCTERMS, RDF, RDFS, SH, XSD
 
-from kzgov.core.namespaces import ASSERTED_GRAPH, FORMATS, PREFIXES, SD, VOID
+from kzgov.core.namespaces import ASSERTED_GRAPH, FORMATS, PREFIXES, QUERY_PREFIXES, SD, VOID
 from kzgov.core.serialize import (
     CSV,
     JSON_LD,
@@ -70,6 +70,20 @@ def describe_named_graph(graph: Graph, name: URIRef, triples: int | None) -> BNo
     return node
 
 
+def add_prefix_declarations(graph: Graph, service: BNode) -> None:
+    """List the prefixes every query may use undeclared, as SHACL prefix declarations.
+
+    https://www.w3.org/TR/shacl/#sparql-prefixes: `sh:declare [ sh:prefix "post" ;
+    sh:namespace "https://w3id.org/kzgov/id/post/"^^xsd:anyURI ]`.
+    """
+    graph.bind("sh", SH)
+    for prefix, namespace in QUERY_PREFIXES.items():
+        declaration = BNode()
+        graph.add((service, SH.declare, declaration))
+        graph.add((declaration, SH.prefix, Literal(prefix)))
+        graph.add((declaration, SH.namespace, Literal(str(namespace), datatype=XSD.anyURI)))
+
+
 def describe_service(
     endpoint: str,
     graph_sizes: Mapping[URIRef, int],
@@ -119,6 +133,8 @@ def describe_service(
             ),
         )
     )
+
+    add_prefix_declarations(graph, service)
 
     dataset = BNode()
     graph.add((service, SD.defaultDataset, dataset))
