@@ -158,7 +158,8 @@ def main() -> int:
         out.append(f"<{ID}{path}>\n" + " ;\n".join(lines) + " .\n")
     OUTPUT.write_text("\n".join(out), encoding="utf-8")
     Graph().parse(OUTPUT, format="turtle")
-    print(f"wrote {OUTPUT.relative_to(ROOT)}: {len(blocks)} entities linked", file=sys.stderr)
+    shown = OUTPUT.relative_to(ROOT) if OUTPUT.is_relative_to(ROOT) else OUTPUT.name
+    print(f"wrote {shown}: {len(blocks)} entities linked", file=sys.stderr)
     return 0
 
 

@@ -80,7 +80,7 @@ from kzgov.web.search import (
     is_searchable,
 )
 from kzgov.web.shape_index import read_shapes
-from kzgov.web.tables import ResultTable, query_form, run_as_table
+from kzgov.web.tables import ResultTable, query_form, run_as_table, run_capped_as_table
 from kzgov.web.void import Statistics, gather_statistics, void_graph
 
 bp = Blueprint(
@@ -433,7 +433,7 @@ def run_editor_query(text: str) -> tuple[ResultTable | None, str | None, int]:
     g.query_text = text
     try:
         form = query_form(text, config().max_query_bytes)
-        return run_as_table(executor(), text, form), None, 200
+        return run_capped_as_table(executor(), text, form, config().max_result_rows), None, 200
     except KzgovError as error:
         status = next((s for kind, s in ERROR_TO_STATUS.items() if isinstance(error, kind)), 500)
         return None, str(error), status
