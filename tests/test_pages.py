@@ -547,7 +547,10 @@ def test_void_counts_the_triples_of_the_build(void: Graph, real_layout: Layout) 
     assert isinstance(triples, dict)
     dataset = dataset_of(void)
     assert void.value(dataset, VOID.triples).toPython() == triples["total"]  # type: ignore[union-attr]
-    subsets = list(void.objects(dataset, VOID.subset))
+    # The named graphs partition the dataset; the linksets are subsets of it too.
+    subsets = [
+        s for s in void.objects(dataset, VOID.subset) if (s, RDF.type, VOID.Linkset) not in void
+    ]
     assert sum(void.value(s, VOID.triples).toPython() for s in subsets) == triples["total"]  # type: ignore[union-attr]
 
 

@@ -33,6 +33,8 @@ from kzgov.core.errors import KzgovError, NotAcceptable, UnknownQuery
 from kzgov.core.namespaces import (
     ASSERTED_GRAPH,
     BASE,
+    DATASET,
+    DUMPS,
     INFERRED_GRAPH,
     KZ,
     KZG,
@@ -81,7 +83,9 @@ from kzgov.web.search import (
 )
 from kzgov.web.shape_index import read_shapes
 from kzgov.web.tables import ResultTable, query_form, run_as_table, run_capped_as_table
-from kzgov.web.void import Statistics, gather_statistics, void_graph
+from kzgov.web.void import DESCRIPTION as VOID_DESCRIPTION
+from kzgov.web.void import LICENCE, Statistics, gather_statistics, void_graph
+from kzgov.web.void import TITLE as VOID_TITLE
 
 bp = Blueprint(
     "pages",
@@ -460,7 +464,41 @@ def home_page(query: str | None) -> Response:
         dumps=list_dumps(served().path),
         asserted_graph=ASSERTED_GRAPH,
         prefixes=QUERY_PREFIXES,
+        dataset_jsonld=dataset_markup(),
     )
+
+
+def dataset_markup() -> str:
+    """The schema.org Dataset description of the home page, as a JSON-LD script body.
+
+    https://schema.org/Dataset, as dataset search engines read it; `</` is escaped so
+    that no value can end the script element.
+    """
+    summary = served().summary
+    document: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Dataset",
+        "@id": str(DATASET),
+        "name": VOID_TITLE,
+        "description": VOID_DESCRIPTION,
+        "url": BASE,
+        "license": str(LICENCE),
+        "isAccessibleForFree": True,
+        "keywords": ["Kazakhstan", "public administration", "linked data", "SPARQL"],
+        "spatialCoverage": {"@type": "Place", "name": "Kazakhstan"},
+        "version": summary.get("build_version"),
+        "dateModified": summary.get("built_at"),
+        "distribution": [
+            {
+                "@type": "DataDownload",
+                "name": dump.name,
+                "encodingFormat": dump.media_type,
+                "contentUrl": str(DUMPS[dump.name]),
+            }
+            for dump in list_dumps(served().path)
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2).replace("</", "<\\/")
 
 
 def sources_listing() -> list[dict[str, Any]]:
