@@ -181,6 +181,10 @@ def test_entity_quads_keep_each_statement_in_its_source_graphs(
 def test_entity_page_offers_trig_and_n_quads(live_server: LiveServer) -> None:
     html = get(live_server, "/id/post/president", BROWSER).decode("utf-8")
     assert "format=trig" in html and "format=nquads" in html
+    assert (
+        '<link rel="alternate" type="application/trig" href="/id/post/president?format=trig">'
+        in html
+    )
     trig = send("GET", live_server.base_url + "/id/post/president?format=trig")
     assert trig.status == 200 and trig.media_type == "application/trig"
 
