@@ -315,7 +315,10 @@ def test_query_the_engine_cannot_evaluate_is_a_message(served_layout: Layout) ->
     done = kzgov(served_layout, "query", query)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert done.stderr.startswith("kzgov: the query cannot be evaluated: ")
+    # One line saying what is wrong (the wording depends on the engine that refuses it).
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kzgov: ")
+    assert "evaluated" in lines[0] or "syntax error" in lines[0]
 
 
 @pytest.fixture()
