@@ -20,6 +20,7 @@ from kzgov.core.errors import KzgovError
 from kzgov.core.layout import Layout
 from kzgov.core.limits import ResultLimits
 from kzgov.core.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH
+from kzgov.core.projection import with_written_order
 from kzgov.core.release import DATASET_NQUADS
 from kzgov.core.serialize import QueryAnswer, serialize_answer
 from kzgov.core.sparql import ParsedQuery
@@ -240,4 +241,4 @@ class MemoryStore:
         context = QueryContext(self.view_of(dataset), initBindings={})
         context.prologue = parsed.query.prologue
         outcome: Mapping[str, Any] = evalPart(context, parsed.query.algebra)
-        return serialize_answer(outcome, media_type, limits)
+        return serialize_answer(with_written_order(parsed.text, outcome), media_type, limits)

@@ -40,6 +40,7 @@ from kzgov.core.layout import Layout
 from kzgov.core.limits import ResultLimits, over_byte_cap, too_many_rows
 from kzgov.core.namespaces import QUERY_PREFIXES, UNION_GRAPH
 from kzgov.core.oxigraph_terms import TermConverter
+from kzgov.core.projection import selects_star, with_written_order
 from kzgov.core.release import SUMMARY_JSON
 from kzgov.core.serialize import (
     SPARQL_RESULTS_JSON,
@@ -392,7 +393,10 @@ class OxigraphStore:
                     default_graph=[ox.NamedNode(str(g)) for g in graphs.default],
                     named_graphs=named,
                 )
-            if media_type in NATIVE_RESULTS_FORMATS and not isinstance(result, ox.QueryTriples):
+            # Oxigraph writes `SELECT *` columns sorted by name: those answers are
+            # written here instead, in the query's order (kzgov.core.projection).
+            native = media_type in NATIVE_RESULTS_FORMATS and not selects_star(parsed.text)
+            if native and not isinstance(result, ox.QueryTriples):
                 return written_by_oxigraph(result, media_type, limits)
             outcome = outcome_of(result, limits)
         except SyntaxError as error:
@@ -401,7 +405,7 @@ class OxigraphStore:
             raise oxigraph_failed(error) from error
         if outcome["type_"] == "CONSTRUCT" and parsed.form == "DESCRIBE":
             outcome["type_"] = "DESCRIBE"
-        return serialize_answer(outcome, media_type, limits)
+        return serialize_answer(with_written_order(parsed.text, outcome), media_type, limits)
 
 
 class CappedSink(io.BytesIO):

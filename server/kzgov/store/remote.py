@@ -39,6 +39,7 @@ from kzgov.core.layout import Layout
 from kzgov.core.limits import ResultLimits, too_many_rows
 from kzgov.core.namespaces import QUERY_PREFIXES, UNION_GRAPH
 from kzgov.core.oxigraph_terms import TermConverter
+from kzgov.core.projection import with_written_order
 from kzgov.core.serialize import QueryAnswer, serialize_answer
 from kzgov.core.sparql import ParsedQuery
 from kzgov.store.base import QueryDataset, read_summary
@@ -368,4 +369,4 @@ class RemoteStore:
                 outcome = outcome_of_json(body)
         except (ValueError, KeyError, TypeError, SyntaxError) as error:
             raise store_answer_unreadable(self.url, error) from error
-        return serialize_answer(outcome, media_type, limits)
+        return serialize_answer(with_written_order(parsed.text, outcome), media_type, limits)
