@@ -83,6 +83,7 @@ from kzgov.web.search import (
 )
 from kzgov.web.shape_index import read_shapes
 from kzgov.web.tables import ResultTable, query_form, run_as_table, run_capped_as_table
+from kzgov.web.vocabulary import editor_vocabulary
 from kzgov.web.void import DESCRIPTION as VOID_DESCRIPTION
 from kzgov.web.void import LICENCE, Statistics, gather_statistics, void_graph
 from kzgov.web.void import TITLE as VOID_TITLE
@@ -123,9 +124,12 @@ RELEASE_KEY = "kzgov.pages.release"
 CACHE_KEY = "kzgov.pages.cache"
 
 SECURITY_HEADERS = {
-    # Everything the pages use comes from this server: no CDN, no inline script.
+    # Everything the pages use comes from this server: no CDN, no inline script. Inline
+    # styles are allowed: the vendored editor and pictures (YASGUI, vis-network,
+    # vis-timeline) set style attributes and inject their style sheets; styles run no code.
     "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self';"
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline';"
+        " script-src 'self';"
         " base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
@@ -531,6 +535,13 @@ def home() -> Response:
     query = request.args.get("query")
     # Browsers submit a textarea's line breaks as CR LF.
     return home_page(query.replace("\r\n", "\n") if query is not None else None)
+
+
+@bp.route("/editor/vocabulary.json")
+def vocabulary() -> Response:
+    """What the query editor completes: prefixes and the ontology's classes and properties."""
+    document = cached("vocabulary", lambda: editor_vocabulary(executor()))
+    return negotiated_response(json.dumps(document, ensure_ascii=False), JSON)
 
 
 @bp.route("/healthz")

@@ -1,7 +1,8 @@
 // kzgov pages: the little the editor needs. Everything works without it.
 (function () {
   "use strict";
-  var editor = document.getElementById("query-text");
+  // With YASQE loaded (the home page), kzgov-editor.js runs the editor instead.
+  var editor = window.Yasqe ? null : document.getElementById("query-text");
 
   // Picking an example fills the editor instead of running it at once.
   document.querySelectorAll("a.example[data-query]").forEach(function (link) {
