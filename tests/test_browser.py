@@ -85,16 +85,16 @@ def test_example_query_runs_and_its_iris_lead_to_pages_with_sources(
     assert page.url.rstrip("/") == live_server.base_url, "picking an example must not navigate"
 
     page.locator("#run-query").click()
-    page.wait_for_selector("table.results tbody tr")
-    assert page.locator("table.results tbody tr").count() > 0
-    share = page.locator("#share-link").get_attribute("href") or ""
+    page.wait_for_selector("#yasr table.results tbody tr")
+    assert page.locator("#yasr table.results tbody tr").count() > 0
+    share = page.locator("#live-share").get_attribute("href") or ""
     assert urllib.parse.parse_qs(urllib.parse.urlsplit(share).query)["query"] == [
         editor.input_value()
     ]
     page.screenshot(path=str(tmp_path / "results.png"), full_page=True)
 
     entity_link = page.locator(
-        'table.results a.internal[href^="/id/"]:not([href^="/id/source/"])'
+        '#yasr table.results a.internal[href^="/id/"]:not([href^="/id/source/"])'
     ).first
     target = entity_link.get_attribute("href")
     entity_link.click()
@@ -111,16 +111,18 @@ def test_shared_link_fills_the_editor_and_runs_the_query(
     query = "SELECT ?post WHERE { ?post a kz:Post } ORDER BY ?post LIMIT 5"
     page.goto(live_server.base_url + "/?" + urllib.parse.urlencode({"query": query}))
     assert page.locator("#query-text").input_value() == query
-    assert page.locator("table.results tbody tr").count() == 5
+    page.wait_for_selector("#yasr table.results tbody tr")
+    assert page.locator("#yasr table.results tbody tr").count() == 5
 
 
 def test_ctrl_enter_runs_the_query_in_the_editor(page: Page, live_server: LiveServer) -> None:
     page.goto(live_server.base_url + "/")
-    editor = page.locator("#query-text")
-    editor.fill("ASK { ?s a kz:Post }")
-    editor.press("Control+Enter")
-    page.wait_for_selector("p.boolean")
-    assert "yes" in page.locator("p.boolean").inner_text()
+    page.locator(".yasqe .CodeMirror").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("ASK { ?s a kz:Post }")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#yasr .booleanResult")
+    assert "True" in page.locator("#yasr .booleanResult").inner_text()
 
 
 def test_search_box_finds_an_entity_and_opens_it(page: Page, live_server: LiveServer) -> None:

@@ -37,7 +37,8 @@
       if (this.yasr.results) {
         await Views.lookupLabels(resultIris(this.yasr.results).slice(0, 5000));
       }
-      return super.draw(config);
+      await super.draw(config);
+      if (this.tableEl) { this.tableEl.classList.add("results"); }
     }
     getUriLinkFromBinding(binding) {
       return Views.iriLinkHtml(binding.value);
@@ -383,6 +384,9 @@
     var label = form.querySelector('label[for="query-text"]');
     if (label) { label.setAttribute("for", "query-editor-input"); }
     window.kzgovEditor = yasqe;
+    // The textarea keeps the query too: the form still submits it, and it is what a
+    // script or a test reads.
+    yasqe.on("change", function () { textarea.value = yasqe.getValue(); });
 
     var yasr = new Yasr(document.getElementById("yasr"), {
       persistenceId: null,
@@ -403,8 +407,10 @@
       var text = yasqe.getValue();
       textarea.value = text;
       lastForm = (yasqe.getQueryType() || "SELECT").toUpperCase();
+      // Each query opens in the view its #defaultView comment names, else as a table
+      // (set before the answer arrives, so that the old answer is not redrawn first).
       var wanted = DEFAULT_VIEW.exec(text);
-      if (wanted) { yasr.selectPlugin(wanted[1].toLowerCase()); }
+      yasr.selectedPlugin = wanted ? wanted[1].toLowerCase() : "table";
       live.hidden = false;
       if (serverResults) { serverResults.hidden = true; }
       status.textContent = "Running the query…";
@@ -445,7 +451,10 @@
     });
 
     // A shared link (/?query=...) runs its query here, in the live views.
-    if (new URLSearchParams(window.location.search).has("query")) { run(); }
+    if (new URLSearchParams(window.location.search).has("query")) {
+      yasr.once("drawn", function () { live.scrollIntoView({ block: "start" }); });
+      run();
+    }
     document.documentElement.classList.add("editor-ready");
   }
 

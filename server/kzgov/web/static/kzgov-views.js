@@ -345,6 +345,8 @@
       autoResize: true
     });
     network.once("stabilizationIterationsDone", function () { network.setOptions({ physics: false }); });
+    canvasHost.setAttribute("data-nodes", String(nodes.length));
+    canvasHost.setAttribute("data-edges", String(edges.length));
     var hrefs = {};
     nodes.forEach(function (node) { hrefs[node.id] = node.href; });
     network.on("doubleClick", function (event) {

@@ -1,0 +1,382 @@
+"""The query editor and the pictures in a real browser (Debian's Chromium, headless).
+
+YASQE on the home page (syntax errors marked in the editor, completion of kz: terms and
+of prefixes), the YASR table with labels in the reader's language, the graph and
+timeline views, the network on post and body pages, the downloads of the pictures, and
+that no page asks any host but the server. Screenshots at desktop and phone width are
+written to each test's tmp_path.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from conftest import LiveServer, query_url, send
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGE_TIMEOUT_MILLISECONDS = 30_000
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+BASE = "https://w3id.org/kzgov/"
+PRESIDENT = BASE + "id/post/president"
+PRIME_MINISTER = BASE + "id/post/prime-minister"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+pytestmark = pytest.mark.parametrize("backend", ["memory"], indirect=True)
+
+PageFactory = Callable[..., Page]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium from Debian."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture()
+def open_page(browser: Browser, live_server: LiveServer) -> Iterator[PageFactory]:
+    """Open pages at a viewport and locale; every request and script error is recorded.
+
+    Each page gets `.requests` (every URL it asked for) and `.errors` (script errors);
+    at the end no script may have failed.
+    """
+    contexts = []
+    pages: list[Page] = []
+
+    def open_one(viewport: dict[str, int] | None = None, locale: str = "en-US") -> Page:
+        context = browser.new_context(
+            viewport=viewport or DESKTOP, locale=locale, accept_downloads=True
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(PAGE_TIMEOUT_MILLISECONDS)
+        requests: list[str] = []
+        errors: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.requests = requests  # type: ignore[attr-defined]
+        page.errors = errors  # type: ignore[attr-defined]
+        pages.append(page)
+        return page
+
+    try:
+        yield open_one
+    finally:
+        for context in contexts:
+            context.close()
+    for page in pages:
+        assert not page.errors, f"scripts failed: {page.errors}"  # type: ignore[attr-defined]
+
+
+def select_rows(live_server: LiveServer, query: str) -> list[dict[str, dict[str, str]]]:
+    """The rows of a SELECT query, asked of the server over HTTP."""
+    response = send(
+        "GET",
+        query_url(live_server.endpoint, query=query),
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert response.status == 200, response.text
+    rows: list[dict[str, dict[str, str]]] = json.loads(response.text)["results"]["bindings"]
+    return rows
+
+
+def label_in(live_server: LiveServer, iri: str, language: str) -> str:
+    """The label of an IRI in one language, from the graph."""
+    rows = select_rows(
+        live_server,
+        f'SELECT ?l WHERE {{ <{iri}> <{RDFS_LABEL}> ?l FILTER(LANG(?l) = "{language}") }}',
+    )
+    assert rows, f"<{iri}> has no {language} label"
+    return rows[0]["l"]["value"]
+
+
+def named_query_text(name: str) -> str:
+    """The text of a named query, as the gallery offers it."""
+    return (Path(__file__).parent.parent / "queries" / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def open_editor(page: Page, live_server: LiveServer) -> None:
+    """Open the home page and wait for YASQE."""
+    page.goto(live_server.base_url + "/")
+    page.wait_for_selector(".yasqe .CodeMirror")
+
+
+def type_query(page: Page, text: str) -> None:
+    """Replace the editor's text by typing, as a user does."""
+    page.locator(".yasqe .CodeMirror").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(text)
+
+
+def run_example(page: Page, name: str) -> None:
+    """Load a named query from the gallery into the editor and run it."""
+    page.locator(f'a.example[data-name="{name}"]').click()
+    page.locator("#run-query").click()
+
+
+@pytest.mark.parametrize(("locale", "language"), [("en-US", "en"), ("kk-KZ", "kk")])
+def test_a_query_run_in_the_editor_shows_labels_in_the_readers_language(
+    open_page: PageFactory, live_server: LiveServer, locale: str, language: str, tmp_path: Path
+) -> None:
+    page = open_page(locale=locale)
+    open_editor(page, live_server)
+    type_query(page, f"SELECT ?post WHERE {{ VALUES ?post {{ <{PRESIDENT}> }} }}")
+    page.locator("#run-query").click()
+    page.wait_for_selector("#yasr table.results tbody tr")
+    link = page.locator("#yasr table.results tbody a.iri").first
+    assert link.get_attribute("href") == "/id/post/president"
+    assert link.locator(".iri-label").inner_text() == label_in(live_server, PRESIDENT, language)
+    assert link.locator(".iri-label").get_attribute("lang") == language
+    assert link.locator(".pname").inner_text() == "kzid:post/president"
+    page.screenshot(path=str(tmp_path / f"labels-{language}.png"), full_page=True)
+
+
+def test_the_table_pages_sorts_and_filters_the_answer(
+    open_page: PageFactory, live_server: LiveServer
+) -> None:
+    page = open_page()
+    open_editor(page, live_server)
+    type_query(page, "SELECT ?post WHERE { ?post a kz:Post }")
+    page.locator("#run-query").click()
+    page.wait_for_selector("#yasr table.results tbody tr")
+    total = len(select_rows(live_server, "SELECT ?post WHERE { ?post a kz:Post }"))
+    assert f"{total} results" in page.locator("#yasr .yasr_response_chip").inner_text()
+    # Filtering finds rows by their label, which the answer itself does not hold.
+    words = "Prime Minister"
+    matching = select_rows(
+        live_server,
+        f"SELECT DISTINCT ?post WHERE {{ ?post a kz:Post ; <{RDFS_LABEL}> ?l "
+        f'FILTER(LANG(?l) = "en" && CONTAINS(?l, "{words}")) }}',
+    )
+    assert len(matching) > 1
+    page.locator("#yasr .tableFilter").fill(words)
+    page.locator("#yasr .tableFilter").press("Enter")
+    expect(page.locator("#yasr table.results tbody tr")).to_have_count(len(matching))
+    hrefs = page.locator("#yasr table.results a.iri").evaluate_all(
+        "links => links.map(link => link.getAttribute('href'))"
+    )
+    assert sorted(hrefs) == sorted("/" + row["post"]["value"][len(BASE) :] for row in matching)
+
+
+def test_syntax_errors_are_marked_on_their_line_and_predeclared_prefixes_are_not(
+    open_page: PageFactory, live_server: LiveServer, tmp_path: Path
+) -> None:
+    page = open_page()
+    open_editor(page, live_server)
+    type_query(page, "SELECT ?post\nWHERE { ?post a kz:Post ;\n  kz:appointedBy ?x FILTER( }")
+    page.wait_for_selector(".yasqe .parseErrorIcon")
+    marked_lines = page.locator(".yasqe .CodeMirror-code > div").evaluate_all(
+        "lines => lines.map((line, i) => line.querySelector('.parseErrorIcon') ? i + 1 : 0)"
+        ".filter(Boolean)"
+    )
+    assert marked_lines == [3]
+    page.screenshot(path=str(tmp_path / "syntax-error.png"))
+    type_query(page, "SELECT ?post WHERE { ?post a kz:Post ; kzid:x wd:Q1 }")
+    expect(page.locator(".yasqe .parseErrorIcon")).to_have_count(0)
+    type_query(page, "SELECT ?post WHERE { ?post a nope:Post }")
+    page.wait_for_selector(".yasqe .parseErrorIcon")
+
+
+def test_completion_offers_kz_terms_and_prefixes(
+    open_page: PageFactory, live_server: LiveServer
+) -> None:
+    page = open_page()
+    open_editor(page, live_server)
+    type_query(page, "SELECT ?x WHERE { ?x kz:appoint")
+    page.keyboard.press("Control+Space")
+    page.wait_for_selector(".CodeMirror-hints li")
+    hints = page.locator(".CodeMirror-hints li").all_inner_texts()
+    assert "kz:appointedBy" in hints
+    assert all(hint.startswith("kz:appoint") for hint in hints)
+    page.keyboard.press("Escape")
+    type_query(page, "SELECT ?x WHERE { ?x a kz:Pos")
+    page.keyboard.press("Control+Space")
+    page.wait_for_selector(".CodeMirror-hints li")
+    assert "kz:Post" in page.locator(".CodeMirror-hints li").all_inner_texts()
+    page.keyboard.press("Escape")
+    type_query(page, "PREFIX kzi")
+    page.keyboard.press("Control+Space")
+    page.wait_for_selector(".CodeMirror-hints li")
+    assert page.locator(".CodeMirror-hints li").all_inner_texts() == [f"kzid: <{BASE}id/>"]
+
+
+def test_the_graph_view_draws_the_nodes_and_links_of_the_answer(
+    open_page: PageFactory, live_server: LiveServer, tmp_path: Path
+) -> None:
+    rows = select_rows(live_server, named_query_text("appointment-network"))
+    nodes = {row[v]["value"] for row in rows for v in ("appointer", "appointed")}
+    links = {(row["appointer"]["value"], row["appointed"]["value"]) for row in rows}
+    page = open_page()
+    open_editor(page, live_server)
+    run_example(page, "appointment-network")
+    canvas = page.wait_for_selector("#yasr .kz-graph .network-canvas[data-nodes] canvas")
+    assert canvas is not None
+    drawn = page.locator("#yasr .kz-graph .network-canvas")
+    assert drawn.get_attribute("data-nodes") == str(len(nodes))
+    assert drawn.get_attribute("data-edges") == str(len(links))
+    assert "selected" in (page.locator("#yasr .select_graph").get_attribute("class") or "")
+    listed = page.locator("#yasr .kz-graph .network-list li").all_text_contents()
+    assert len(listed) == len(links)
+    president = label_in(live_server, PRESIDENT, "en")
+    prime_minister = label_in(live_server, PRIME_MINISTER, "en")
+    assert f"{president}  {prime_minister}" in [text.replace(" appoints ", "  ") for text in listed]
+    page.locator("#live-results").screenshot(path=str(tmp_path / "graph.png"))
+
+
+def test_the_timeline_view_places_every_dated_row_once(
+    open_page: PageFactory, live_server: LiveServer, tmp_path: Path
+) -> None:
+    rows = select_rows(live_server, named_query_text("reform-timeline"))
+    dated = {(row["item"]["value"], row["year"]["value"]) for row in rows if "year" in row}
+    assert len(dated) < len(rows), "the answer repeats items; the timeline draws each once"
+    page = open_page()
+    open_editor(page, live_server)
+    run_example(page, "reform-timeline")
+    page.wait_for_selector("#yasr .kz-timeline .vis-item.vis-point")
+    assert page.locator("#yasr .kz-timeline .vis-item.vis-point").count() == len(dated)
+    texts = page.locator("#yasr .kz-timeline .vis-item-content").all_inner_texts()
+    with_label = next(row for row in rows if "itemLabel" in row)
+    assert with_label["itemLabel"]["value"] in texts
+    page.locator("#live-results").screenshot(path=str(tmp_path / "timeline.png"))
+
+
+def test_the_pictures_download_as_png_and_svg(
+    open_page: PageFactory, live_server: LiveServer
+) -> None:
+    page = open_page()
+    open_editor(page, live_server)
+    run_example(page, "appointment-network")
+    page.wait_for_selector("#yasr .kz-graph .network-canvas[data-nodes] canvas")
+    with page.expect_download() as png:
+        page.locator('#yasr .kz-graph button.download-picture[data-format="png"]').click()
+    data = Path(png.value.path()).read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 1000
+    assert png.value.suggested_filename.endswith(".png")
+
+    run_example(page, "reform-timeline")
+    page.wait_for_selector("#yasr .kz-timeline .vis-item.vis-point")
+    with page.expect_download() as svg:
+        page.locator('#yasr .kz-timeline button.download-picture[data-format="svg"]').click()
+    # The file is the one our own page just wrote.
+    root = ET.fromstring(Path(svg.value.path()).read_bytes())  # noqa: S314
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    drawn = {t.text for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    shown = page.locator("#yasr .kz-timeline .vis-item-content").all_inner_texts()
+    assert set(shown) <= drawn, "the SVG lacks items the timeline shows"
+
+
+def test_a_post_page_draws_who_appoints_dismisses_and_holds_it_to_account(
+    open_page: PageFactory, live_server: LiveServer, tmp_path: Path
+) -> None:
+    appointed = select_rows(
+        live_server,
+        f"SELECT DISTINCT ?post WHERE {{ ?post <{BASE}ontology#appointedBy> <{PRESIDENT}> }}",
+    )
+    page = open_page()
+    page.goto(live_server.base_url + "/id/post/president")
+    page.wait_for_selector("section.network .network-canvas[data-nodes] canvas")
+    drawn = page.locator("section.network .network-canvas")
+    assert int(drawn.get_attribute("data-nodes") or 0) >= len(appointed) + 1
+    listed = page.locator("section.network .network-list li").all_text_contents()
+    president = label_in(live_server, PRESIDENT, "en")
+    prime_minister = label_in(live_server, PRIME_MINISTER, "en")
+    assert f"{president} appoints {prime_minister}" in listed
+    assert f"{president} may dismiss {prime_minister}" in listed
+    legend = page.locator("section.network .network-legend li").all_inner_texts()
+    assert {"appoints", "may dismiss"} <= {text.strip() for text in legend}
+    page.locator("section.network").screenshot(path=str(tmp_path / "network.png"))
+    with page.expect_download() as png:
+        page.locator('section.network button.download-picture[data-format="png"]').click()
+    assert Path(png.value.path()).read_bytes().startswith(b"\x89PNG")
+
+
+def test_pages_that_are_not_posts_or_bodies_have_no_network(
+    open_page: PageFactory, live_server: LiveServer
+) -> None:
+    page = open_page()
+    page.goto(live_server.base_url + "/id/act/constitution-1995")
+    assert page.locator("h1").inner_text().strip()
+    assert page.locator("section.network").count() == 0
+
+
+def test_the_views_fit_a_phone_screen(
+    open_page: PageFactory, live_server: LiveServer, tmp_path: Path
+) -> None:
+    page = open_page(viewport=PHONE)
+    open_editor(page, live_server)
+    for name, selector in [
+        ("appointment-network", ".kz-graph .network-canvas[data-nodes]"),
+        ("reform-timeline", ".kz-timeline .vis-item"),
+        ("who-appoints-post", "table.results tbody tr"),
+    ]:
+        run_example(page, name)
+        page.wait_for_selector(f"#yasr {selector}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
+        page.locator("#live-results").screenshot(path=str(tmp_path / f"phone-{name}.png"))
+    page.goto(live_server.base_url + "/id/post/president")
+    page.wait_for_selector("section.network .network-canvas[data-nodes]")
+    box = page.locator("section.network").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    page.locator("section.network").screenshot(path=str(tmp_path / "phone-network.png"))
+
+
+def test_no_page_asks_any_host_but_the_server(
+    open_page: PageFactory, live_server: LiveServer
+) -> None:
+    page = open_page()
+    open_editor(page, live_server)
+    type_query(page, "SELECT ?x WHERE { ?x kz:app")
+    page.keyboard.press("Control+Space")
+    page.wait_for_selector(".CodeMirror-hints li")
+    page.keyboard.press("Escape")
+    for name, selector in [
+        ("appointment-network", ".kz-graph canvas"),
+        ("reform-timeline", ".kz-timeline .vis-item"),
+        ("who-appoints-post", "table.results tbody tr"),
+    ]:
+        run_example(page, name)
+        page.wait_for_selector(f"#yasr {selector}")
+    for path in [
+        "/id/post/president",
+        "/id/body/government",
+        "/ontology",
+        "/ontology/Post",
+        "/queries",
+        "/queries/who-appoints-post",
+        "/search?q=akim",
+        "/shapes",
+        "/dumps",
+    ]:
+        page.goto(live_server.base_url + path)
+        page.wait_for_load_state("networkidle")
+    server = urllib.parse.urlsplit(live_server.base_url).netloc
+    asked = {
+        urllib.parse.urlsplit(url).netloc
+        for url in page.requests  # type: ignore[attr-defined]
+        if urllib.parse.urlsplit(url).scheme in ("http", "https", "ws", "wss")
+    }
+    assert asked == {server}
+    assert server.startswith("127.0.0.1:")
