@@ -38,7 +38,20 @@
         await Views.lookupLabels(resultIris(this.yasr.results).slice(0, 5000));
       }
       await super.draw(config);
-      if (this.tableEl) { this.tableEl.classList.add("results"); }
+      if (this.tableEl) {
+        this.tableEl.classList.add("results");
+        // The row-number column has no title; screen readers need one.
+        var first = this.tableEl.querySelector("thead th");
+        if (first && !first.textContent.trim()) {
+          var title = document.createElement("span");
+          title.className = "sr-only";
+          title.textContent = "Row";
+          first.appendChild(title);
+        }
+      }
+      this.yasr.rootEl.querySelectorAll("select:not([aria-label])").forEach(function (select) {
+        select.setAttribute("aria-label", "Rows per page");
+      });
     }
     getUriLinkFromBinding(binding) {
       return Views.iriLinkHtml(binding.value);
@@ -380,9 +393,12 @@
     });
     var input = yasqe.getInputField();
     input.setAttribute("aria-label", "SPARQL query");
-    input.id = "query-editor-input";
-    var label = form.querySelector('label[for="query-text"]');
-    if (label) { label.setAttribute("for", "query-editor-input"); }
+    // The scrolled view of a long query can be focused and scrolled from the keyboard.
+    var scroller = holder.querySelector(".CodeMirror-scroll");
+    if (scroller) {
+      scroller.setAttribute("tabindex", "0");
+      scroller.setAttribute("aria-label", "The query, scrollable");
+    }
     window.kzgovEditor = yasqe;
     // The textarea keeps the query too: the form still submits it, and it is what a
     // script or a test reads.
