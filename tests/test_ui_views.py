@@ -102,14 +102,20 @@ def select_rows(live_server: LiveServer, query: str) -> list[dict[str, dict[str,
     return rows
 
 
-def label_in(live_server: LiveServer, iri: str, language: str) -> str:
-    """The label of an IRI in one language, from the graph."""
+def labels_in(live_server: LiveServer, iri: str, language: str) -> set[str]:
+    """The labels of an IRI in one language, from the graph."""
     rows = select_rows(
         live_server,
         f'SELECT ?l WHERE {{ <{iri}> <{RDFS_LABEL}> ?l FILTER(LANG(?l) = "{language}") }}',
     )
     assert rows, f"<{iri}> has no {language} label"
-    return rows[0]["l"]["value"]
+    return {row["l"]["value"] for row in rows}
+
+
+def label_in(live_server: LiveServer, iri: str, language: str) -> str:
+    """The label of an IRI in a language that it has only one label in."""
+    (label,) = labels_in(live_server, iri, language)
+    return label
 
 
 def named_query_text(name: str) -> str:
@@ -148,7 +154,7 @@ def test_a_query_run_in_the_editor_shows_labels_in_the_readers_language(
     page.wait_for_selector("#yasr table.results tbody tr")
     link = page.locator("#yasr table.results tbody a.iri").first
     assert link.get_attribute("href") == "/id/post/president"
-    assert link.locator(".iri-label").inner_text() == label_in(live_server, PRESIDENT, language)
+    assert link.locator(".iri-label").inner_text() in labels_in(live_server, PRESIDENT, language)
     assert link.locator(".iri-label").get_attribute("lang") == language
     assert link.locator(".pname").inner_text() == "kzid:post/president"
     page.screenshot(path=str(tmp_path / f"labels-{language}.png"), full_page=True)

@@ -454,17 +454,7 @@
       yasqe.query().catch(function () { /* shown by YASR */ });
     }
 
-    document.querySelectorAll("a.example[data-query]").forEach(function (link) {
-      link.addEventListener("click", function (event) {
-        event.preventDefault();
-        yasqe.setValue(link.getAttribute("data-query"));
-        document.querySelectorAll("a.example.chosen").forEach(function (other) { other.classList.remove("chosen"); });
-        link.classList.add("chosen");
-        yasqe.focus();
-        yasqe.setCursor({ line: 0, ch: 0 });
-        holder.scrollIntoView({ block: "nearest" });
-      });
-    });
+    editor = { yasqe: yasqe, holder: holder };
 
     // A shared link (/?query=...) runs its query here, in the live views.
     if (new URLSearchParams(window.location.search).has("query")) {
@@ -473,6 +463,24 @@
     }
     document.documentElement.classList.add("editor-ready");
   }
+
+  // Picking an example loads it into the editor; until the editor has started (it
+  // waits for the vocabulary), into the textarea it will start from.
+  var editor = null;
+  document.querySelectorAll("a.example[data-query]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      var text = link.getAttribute("data-query");
+      document.querySelectorAll("a.example.chosen").forEach(function (other) { other.classList.remove("chosen"); });
+      link.classList.add("chosen");
+      textarea.value = text;
+      if (!editor) { return; }
+      editor.yasqe.setValue(text);
+      editor.yasqe.focus();
+      editor.yasqe.setCursor({ line: 0, ch: 0 });
+      editor.holder.scrollIntoView({ block: "nearest" });
+    });
+  });
 
   Views.loadVocabulary().then(start, function () { start(null); });
 })();

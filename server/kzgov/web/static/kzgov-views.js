@@ -302,6 +302,16 @@
         font: { color: node.focus ? "#ffffff" : "#1a1a1a", face: "DejaVu Sans, Arial, sans-serif", size: 14 }
       };
     });
+    var sideways = false;
+    if (options.layered) {
+      var shape = widestLevel(nodes, edges);
+      var available = host.clientWidth || 800;
+      sideways = shape.widest * NODE_WIDTH_PX > available * 1.4;
+      if (sideways) {
+        canvasHost.style.height = Math.min(1600, Math.max(420, shape.widest * ROW_HEIGHT_PX + 60)) + "px";
+        canvasHost.setAttribute("data-direction", "LR");
+      }
+    }
     // Edges between the same two nodes curve apart, so that neither hides the other.
     var pairCount = {};
     var pairSeen = {};
@@ -317,7 +327,7 @@
         var clockwise = (index % 2 === 1) === sameWay;
         return { type: clockwise ? "curvedCW" : "curvedCCW", roundness: 0.25 + 0.15 * Math.floor((index - 1) / 2) };
       }
-      return options.layered ? { type: "cubicBezier", forceDirection: "vertical", roundness: 0.4 } : { type: "dynamic" };
+      return options.layered ? { type: "cubicBezier", forceDirection: sideways ? "horizontal" : "vertical", roundness: 0.4 } : { type: "dynamic" };
     }
     var visEdges = edges.map(function (edge, index) {
       return {
@@ -333,11 +343,16 @@
       };
     });
     var layout = options.layered
-      ? { hierarchical: { direction: "UD", sortMethod: "directed", shakeTowards: "roots", levelSeparation: 130, nodeSpacing: 190 } }
+      ? {
+          hierarchical: sideways
+            ? { direction: "LR", sortMethod: "directed", shakeTowards: "roots", levelSeparation: 240, nodeSpacing: ROW_HEIGHT_PX }
+            : { direction: "UD", sortMethod: "directed", shakeTowards: "roots", levelSeparation: 130, nodeSpacing: NODE_WIDTH_PX }
+        }
       : { randomSeed: 7, improvedLayout: nodes.length < 150 };
+    var edgeSet = new window.vis.DataSet(visEdges);
     var network = new window.vis.Network(canvasHost, {
       nodes: new window.vis.DataSet(visNodes),
-      edges: new window.vis.DataSet(visEdges)
+      edges: edgeSet
     }, {
       layout: layout,
       physics: options.layered ? false : { stabilization: { iterations: 300 }, barnesHut: { springLength: 160, avoidOverlap: 0.3 } },
@@ -393,6 +408,31 @@
     }]));
     host.appendChild(list);
     return network;
+  }
+
+  // A top-down network whose widest level would be drawn too small to read (the
+  // President appoints a dozen posts) is laid out left to right instead: the levels
+  // become columns and the picture grows downwards. Levels are counted from the focus
+  // node along the arrows (one level down per arrow), as the layout draws them.
+  var NODE_WIDTH_PX = 190;
+  var ROW_HEIGHT_PX = 74;
+  function widestLevel(nodes, edges) {
+    var start = nodes.filter(function (node) { return node.focus; })[0] || nodes[0];
+    var level = {};
+    level[start.id] = 0;
+    var queue = [start.id];
+    while (queue.length) {
+      var id = queue.shift();
+      edges.forEach(function (edge) {
+        if (edge.from === id && !(edge.to in level)) { level[edge.to] = level[id] + 1; queue.push(edge.to); }
+        if (edge.to === id && !(edge.from in level)) { level[edge.from] = level[id] - 1; queue.push(edge.from); }
+      });
+    }
+    var count = {};
+    Object.keys(level).forEach(function (id) { count[level[id]] = (count[level[id]] || 0) + 1; });
+    var widest = 0;
+    Object.keys(count).forEach(function (l) { widest = Math.max(widest, count[l]); });
+    return { widest: widest, levels: Object.keys(count).length };
   }
 
   function nodeLink(node) {
