@@ -13,7 +13,7 @@ from typing import Any
 
 from rdflib import Literal, URIRef
 
-from kzgov.core.namespaces import BASE, KZ, KZSH, ONTOLOGY_GRAPH, PREFIXES
+from kzgov.core.namespaces import BASE, KZ, KZSH, ONTOLOGY_GRAPH, QUERY_PREFIXES
 from kzgov.web.linking import DISPLAY_PREFIXES
 from kzgov.web.lookup import Executor, iri_ref, select, string_literal
 
@@ -66,7 +66,9 @@ def editor_vocabulary(executor: Executor) -> dict[str, Any]:
     return {
         "base": BASE,
         "pages": {"ontology": str(KZ), "shapes": str(KZSH)},
-        "prefixes": {prefix: str(namespace) for prefix, namespace in sorted(PREFIXES.items())},
+        "prefixes": {
+            prefix: str(namespace) for prefix, namespace in sorted(QUERY_PREFIXES.items())
+        },
         "displayPrefixes": dict(sorted(DISPLAY_PREFIXES.items())),
         "classes": [
             {"name": t["name"], "label": t.get("label", "")} for t in terms if t.get("class")

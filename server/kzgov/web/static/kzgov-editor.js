@@ -328,7 +328,7 @@
 
   function registerCompleters(vocabulary) {
     predeclarePrefixes(vocabulary.prefixes);
-    var prefixes = vocabulary.displayPrefixes;
+    var prefixes = Object.assign({}, vocabulary.displayPrefixes, vocabulary.prefixes);
     Yasqe.forkAutocompleter("prefixes", {
       name: "kzPrefixes",
       persistenceId: null,
