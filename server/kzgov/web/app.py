@@ -85,6 +85,9 @@ def create_app(config: ServerConfig | None = None) -> Flask:
     pages = pages_blueprint()
     if pages is not None:
         app.register_blueprint(pages)
+        from kzgov.web.explain import bp as explain  # the /explain service needs the pages
+
+        app.register_blueprint(explain)
     install_access_log(app)
     install_cors(app)
     install_compression(app)

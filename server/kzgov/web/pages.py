@@ -122,6 +122,8 @@ CONFIG_KEY = "kzgov.config"
 SPARQL_HTML_KEY = "kzgov.sparql_html"
 RELEASE_KEY = "kzgov.pages.release"
 CACHE_KEY = "kzgov.pages.cache"
+# A function of a Description giving the "why" of its inferred rows (kzgov.web.explain).
+WHY_OF_ROWS_KEY = "kzgov.pages.why_of_rows"
 
 SECURITY_HEADERS = {
     # Everything the pages use comes from this server: no CDN, no inline script. Inline
@@ -615,7 +617,9 @@ def resource_page(iri: str, template: str = "entity.html", **context: Any) -> Re
     description = describe(executor(), iri, served().source_of_graph)
     if description is None:
         raise unknown_resource(iri)
-    return render(template, d=description, downloads=ENTITY_DOWNLOADS, **context)
+    why_of_rows = current_app.extensions.get(WHY_OF_ROWS_KEY)
+    why = why_of_rows(description) if why_of_rows is not None else {}
+    return render(template, d=description, downloads=ENTITY_DOWNLOADS, why=why, **context)
 
 
 def jsonld_context() -> dict[str, Any]:

@@ -1,0 +1,1261 @@
+"""Why an inferred triple holds: its derivation, rule by rule, down to the sources' own words.
+
+Derivations are computed on request by backward chaining over the published dataset (as
+GraphDB's proof plugin does), not recorded during materialization: the build stays as fast
+and small as it was, and the explanation follows whatever the reasoner and ontology of the
+build are. Given a conclusion, each rule family (`RuleFamily`) proposes the rule
+applications (`Step`) whose head it matches, with premise bindings found by SPARQL in the
+dataset; premises that are themselves inferred are explained in turn, breadth first. Each
+triple's rank is the height of its shortest proof (0 for an asserted triple), computed to
+a fixpoint over the steps found, and a proof uses, for each inferred triple, a step whose
+premises all rank lower: so a proof is well founded (no cycle) and as shallow as any.
+
+The OWL 2 RL family (`OwlRlFamily`) has the rules the build's reasoners fire, under their
+names in the OWL 2 RL specification (https://www.w3.org/TR/owl2-profiles/#OWL_2_RL, tables
+4 to 9). Its instance rules are those the fast reasoner runs (`kzgov.owl_rules`), compiled
+from the schema closure; the schema rules (scm-*) run backward on that closure, held in a
+small in-memory store, since the cleaned inferred graph leaves out schema triples that are
+noise on their own (such as `kz:Post rdfs:subClassOf owl:Thing`) but are premises of
+triples it keeps. Such a premise is shown as "not published". Another family (a temporal
+closure) plugs in by implementing `RuleFamily` and naming its rules `kz:temporal-...`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeGuard, cast
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import OWL, PROV, RDF, RDFS
+from rdflib.term import Node
+
+from kzgov.core.errors import KzgovError
+from kzgov.core.namespaces import INFERRED_GRAPH, KZ, KZID, PREFIXES
+from kzgov.core.oxigraph_terms import TermConverter
+from kzgov.core.release import DATASET_NQUADS
+from kzgov.reasoning.owl_rules import (
+    CHARACTERISTIC_TYPES,
+    READ_PREDICATES,
+    READ_TYPES,
+    instance_rules,
+    read_list,
+    schema_closure,
+    split,
+)
+from kzgov.reasoning.rule_engine import Rule
+
+Triple = tuple[Node, Node, Node]
+# Runs a SELECT query on the dataset (the default graph the union of every graph) and
+# gives its rows, each a map from variable name to term.
+Select = Callable[[str], list[dict[str, Node]]]
+
+# Placeholder IRIs for the schema's blank nodes and literals, in the rule tables and the
+# local schema store (the rule compiler works on IRIs only, as the fast reasoner does).
+PLACEHOLDER_PREFIX = "urn:kzgov:explain:"
+BLANK_PREFIX = PLACEHOLDER_PREFIX + "blank:"
+LITERAL_PREFIX = PLACEHOLDER_PREFIX + "literal:"
+
+# Breadth-first rounds of the search before giving up (a proof is never this tall in kzgov).
+MAX_ROUNDS = 64
+# Most rule applications one query may find per goal: alternatives beyond it are not
+# needed for a proof, and the cap keeps a lookup's cost bounded on a large graph.
+MAX_STEPS_PER_GOAL = 64
+# Most goals one explanation may visit.
+MAX_GOALS = 4000
+# Goals per backward query (a query's size grows with them).
+GOALS_PER_QUERY = 16
+
+# Where the OWL 2 RL rules are specified; a rule's section is the table that holds it.
+OWL_RL_SPEC = (
+    "https://www.w3.org/TR/owl2-profiles/#Reasoning_in_OWL_2_RL_and_RDF_Graphs_using_Rules"
+)
+# The IRI of an inference rule in the PROV-O rendering (kzid:inference-rule/prp-spo2).
+INFERENCE_RULE = KZID["inference-rule/"]
+
+PROPERTY_TYPES = (OWL.ObjectProperty, OWL.DatatypeProperty, RDF.Property)
+VARIABLE = re.compile(r"\?([A-Za-z_][A-Za-z0-9_]*)")
+# IRIREF and the escapes of STRING_LITERAL2 (SPARQL 1.1, section 19.8).
+SAFE_IRI = re.compile(r"[^<>\"{}|^`\\\x00-\x20]+")
+STRING_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+class NotInDataset(KzgovError):
+    """The triple to explain is not in the dataset (asserted or inferred)."""
+
+
+class NoDerivation(KzgovError):
+    """An inferred triple for which no rule application was found (a gap in the rules)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One rule application: its premises give its conclusion.
+
+    Attributes:
+        rule: the rule's name, as the OWL 2 RL specification names it (prp-spo2, cax-sco,
+            scm-dom1...) or as another family names it (kz:temporal-...).
+        conclusion: the triple it derives.
+        premises: the triples it uses, data first, then the schema axioms.
+    """
+
+    rule: str
+    conclusion: Triple
+    premises: tuple[Triple, ...]
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a triple sits in the dataset.
+
+    Attributes:
+        graphs: the named graphs that hold it (kzg:inferred among them if inferred).
+        quotes: (graph, quote) for the source passages of what states it: the
+            `kz:sourcePassage` of its subject (or, lacking one, of its object) in that graph.
+        unpublished: it holds in the closure, but the cleaned inferred graph leaves it out.
+        members: for an axiom whose object is an RDF list (a property chain, an
+            intersection, a union), the list's members, which the blank node hides.
+    """
+
+    graphs: frozenset[URIRef] = frozenset()
+    quotes: tuple[tuple[URIRef, Literal], ...] = ()
+    unpublished: bool = False
+    members: tuple[Node, ...] = ()
+
+    @property
+    def holds(self) -> bool:
+        """Whether the triple is in the closure."""
+        return bool(self.graphs) or self.unpublished
+
+    @property
+    def asserted(self) -> bool:
+        """Whether some graph other than kzg:inferred states it."""
+        return bool(self.graphs - {INFERRED_GRAPH})
+
+
+@dataclass(frozen=True)
+class Proof:
+    """A triple and why it holds: asserted (a leaf), or a rule applied to proven premises.
+
+    Attributes:
+        triple: the triple.
+        rule: the rule that derives it, or None if asserted.
+        where: the graphs holding it and the source passages.
+        premises: the proofs of the rule's premises.
+        alternatives: other derivations of the triple as short as this one.
+    """
+
+    triple: Triple
+    rule: str | None
+    where: Where
+    premises: tuple[Proof, ...] = ()
+    alternatives: tuple[Proof, ...] = ()
+
+    @property
+    def asserted(self) -> bool:
+        """Whether this is a leaf: a triple some graph states."""
+        return self.rule is None
+
+    @property
+    def height(self) -> int:
+        """The number of rule applications on the longest path to a leaf."""
+        return 0 if self.rule is None else 1 + max((p.height for p in self.premises), default=0)
+
+    def walk(self) -> Iterator[Proof]:
+        """This proof and every sub-proof, depth first."""
+        yield self
+        for premise in self.premises:
+            yield from premise.walk()
+
+    def leaves(self) -> list[Proof]:
+        """The asserted statements the proof rests on, each once, in order."""
+        seen: dict[Triple, Proof] = {}
+        for proof in self.walk():
+            if proof.asserted and proof.triple not in seen:
+                seen[proof.triple] = proof
+        return list(seen.values())
+
+    def source_graphs(self) -> list[URIRef]:
+        """Every graph that states a premise the proof rests on, sorted."""
+        return sorted({g for leaf in self.leaves() for g in leaf.where.graphs} - {INFERRED_GRAPH})
+
+    def all_source_graphs(self) -> list[URIRef]:
+        """The graphs that state the premises of this or any equally short derivation."""
+        found = set(self.source_graphs())
+        for other in self.alternatives:
+            found.update(other.source_graphs())
+        return sorted(found)
+
+
+class RuleFamily(Protocol):
+    """A family of inference rules, able to find the rule applications that conclude a triple."""
+
+    def steps(self, goals: Sequence[Triple]) -> list[Step]:
+        """The rule applications concluding each goal whose premises hold.
+
+        Args:
+            goals: inferred triples.
+
+        Returns:
+            The steps found (any number per goal, none for a goal the family cannot derive).
+        """
+
+    def known(self, triple: Triple) -> Where | None:
+        """Where a triple the family knows outside the dataset sits, or None.
+
+        The OWL 2 RL family knows the whole schema closure, published or not.
+        """
+
+
+def n3(term: Node) -> str:
+    """A term in SPARQL syntax.
+
+    Raises:
+        ValueError: the term is a blank node, which a query cannot name.
+    """
+    if isinstance(term, URIRef):
+        if not SAFE_IRI.fullmatch(str(term)):
+            raise ValueError(f"not an IRI a query can hold: {str(term)!r}")
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        lexical = '"' + str(term).translate(STRING_ESCAPES) + '"'
+        if term.language:
+            return f"{lexical}@{term.language}"
+        if term.datatype is not None:
+            return f"{lexical}^^<{term.datatype}>"
+        return lexical
+    raise ValueError(f"a blank node cannot be written into a query: {term!r}")
+
+
+def nameable(triple: Triple) -> bool:
+    """Whether a query can name every term of a triple (no blank node)."""
+    return not any(isinstance(term, BNode) for term in triple)
+
+
+def short(term: Node) -> str:
+    """A term as a prefixed name where a known prefix fits, for text output."""
+    if isinstance(term, URIRef):
+        text = str(term)
+        for prefix, namespace in DISPLAY_PREFIXES:
+            if text.startswith(namespace) and len(text) > len(namespace):
+                return f"{prefix}:{text[len(namespace) :]}"
+        return f"<{text}>"
+    if isinstance(term, Literal):
+        return term.n3()
+    return f"_:{term}"
+
+
+DISPLAY_PREFIXES: tuple[tuple[str, str], ...] = tuple(
+    sorted(
+        [(name, str(ns)) for name, ns in PREFIXES.items()]
+        + [
+            ("rdf", str(RDF)),
+            ("rdfs", str(RDFS)),
+            ("owl", str(OWL)),
+            ("prov", str(PROV)),
+            ("skos", "http://www.w3.org/2004/02/skos/core#"),
+            ("dcterms", "http://purl.org/dc/terms/"),
+            ("foaf", "http://xmlns.com/foaf/0.1/"),
+            ("xsd", "http://www.w3.org/2001/XMLSchema#"),
+        ],
+        key=lambda pair: -len(pair[1]),
+    )
+)
+
+
+def show(triple: Triple, members: Sequence[Node] = ()) -> str:
+    """A triple in one line of text; an RDF list object as its members, if given."""
+    if members:
+        listed = "(" + " ".join(short(m) for m in members) + ")"
+        return f"{short(triple[0])} {short(triple[1])} {listed}"
+    return " ".join(short(term) for term in triple)
+
+
+# -- The dataset: where triples sit -------------------------------------------------------
+
+
+def where_query(triples: Sequence[Triple]) -> str:
+    """The SELECT of the graphs and source passages of some triples (none with a blank node)."""
+    rows = " ".join(f"({index} {n3(s)} {n3(p)} {n3(o)})" for index, (s, p, o) in enumerate(triples))
+    passage = n3(KZ.sourcePassage)
+    return (
+        "SELECT ?i ?g ?qs ?qo WHERE {\n"
+        f"  VALUES (?i ?s ?p ?o) {{ {rows} }}\n"
+        "  GRAPH ?g { ?s ?p ?o }\n"
+        f"  OPTIONAL {{ GRAPH ?g {{ ?s {passage} ?qs }} }}\n"
+        f"  OPTIONAL {{ GRAPH ?g {{ ?o {passage} ?qo }} }}\n"
+        "}"
+    )
+
+
+def locate(select: Select, triples: Sequence[Triple]) -> dict[Triple, Where]:
+    """Where each of some triples sits in the dataset (triples it lacks are left out).
+
+    Args:
+        select: runs a SELECT on the dataset.
+        triples: triples without blank nodes.
+
+    Returns:
+        Each triple the dataset holds, with its graphs and source passages.
+    """
+    found: dict[Triple, Where] = {}
+    for start in range(0, len(triples), 64):
+        batch = list(triples[start : start + 64])
+        graphs: dict[int, set[URIRef]] = {}
+        subject_quotes: dict[int, set[tuple[URIRef, Literal]]] = {}
+        object_quotes: dict[int, set[tuple[URIRef, Literal]]] = {}
+        for row in select(where_query(batch)):
+            index, graph = row.get("i"), row.get("g")
+            if not isinstance(index, Literal) or not isinstance(graph, URIRef):
+                continue
+            i = int(index.toPython())
+            graphs.setdefault(i, set()).add(graph)
+            for name, table in (("qs", subject_quotes), ("qo", object_quotes)):
+                quote = row.get(name)
+                if isinstance(quote, Literal):
+                    table.setdefault(i, set()).add((graph, quote))
+        for i, held in graphs.items():
+            quotes = subject_quotes.get(i) or object_quotes.get(i) or set()
+            ordered = tuple(sorted(quotes, key=lambda pair: (str(pair[0]), str(pair[1]))))
+            found[batch[i]] = Where(frozenset(held), ordered)
+    return found
+
+
+# -- Backward rules ------------------------------------------------------------------------
+
+Token = str | Node  # "?x", or a term
+
+
+@dataclass(frozen=True)
+class BackwardRule:
+    """A rule in the form backward chaining needs: head, premise patterns, guards.
+
+    Attributes:
+        name: the rule's name in the OWL 2 RL specification.
+        head: the conclusion's pattern.
+        body: the premises' patterns.
+        rows: values of some variables, each row one schema axiom the rule is compiled for.
+        variables: the variables the rows bind.
+        axioms: for each row, the schema triples it stands for (shown as premises) and the
+            rule's exact name for it (prp-eqp1 rather than prp-spo1, say).
+        condition: a SPARQL expression each solution must satisfy, or "".
+        extra: SPARQL the solution must also match, not shown as premises (list members).
+    """
+
+    name: str
+    head: tuple[Token, Token, Token]
+    body: tuple[tuple[Token, Token, Token], ...]
+    rows: tuple[tuple[Node, ...], ...] = ((),)
+    variables: tuple[str, ...] = ()
+    axioms: tuple[tuple[str, tuple[Triple, ...]], ...] = ()
+    condition: str = ""
+    extra: str = ""
+
+
+def is_variable(token: Token) -> TypeGuard[str]:
+    """Whether a token is a variable ("?x"), not a term (an rdflib IRI is a str too)."""
+    return isinstance(token, str) and not isinstance(token, Node) and token.startswith("?")
+
+
+def unify(pattern: tuple[Token, Token, Token], triple: Triple) -> dict[str, Node] | None:
+    """The variable bindings that make a pattern the triple, or None if none do."""
+    binding: dict[str, Node] = {}
+    for token, term in zip(pattern, triple, strict=True):
+        if is_variable(token):
+            if binding.setdefault(str(token), term) != term:
+                return None
+        elif token != term:
+            return None
+    return binding
+
+
+def substitute(token: Token, binding: Mapping[str, Node]) -> Token:
+    """A token with its variable replaced by its binding, if bound."""
+    if is_variable(token):
+        return binding.get(str(token), str(token))
+    return token
+
+
+def render(token: Token, rename: Callable[[str], str], encode: Callable[[Node], str]) -> str:
+    """A token in SPARQL: a renamed variable or an encoded term."""
+    if is_variable(token):
+        return rename(str(token))
+    if isinstance(token, Node):
+        return encode(token)
+    raise ValueError(f"not a variable or a term: {token!r}")
+
+
+@dataclass
+class Branch:
+    """One rule tried on one goal: a part of a backward query.
+
+    Attributes:
+        rule: the rule.
+        goal: the goal.
+        binding: what unifying the head with the goal bound.
+        rows: the rule's rows that agree with the binding.
+    """
+
+    rule: BackwardRule
+    goal: Triple
+    binding: dict[str, Node]
+    rows: list[int] = field(default_factory=list)
+
+
+def branch_for(rule: BackwardRule, goal: Triple) -> Branch | None:
+    """The branch of a backward query that tries a rule on a goal, or None if it cannot apply."""
+    binding = unify(rule.head, goal)
+    if binding is None:
+        return None
+    rows = []
+    for number, row in enumerate(rule.rows):
+        if any(isinstance(term, BNode) for term in row) and rule.variables:
+            continue  # a blank node cannot be named in a query of the dataset
+        agrees = all(
+            binding.get(variable, value) == value
+            for variable, value in zip(rule.variables, row, strict=True)
+        )
+        if agrees:
+            rows.append(number)
+    if not rows:
+        return None
+    return Branch(rule, goal, binding, rows)
+
+
+def replace_variable(text: str, variable: str, value: str) -> str:
+    """SPARQL text with every use of a variable replaced by a term's text."""
+    return re.sub(re.escape(variable) + r"\b", lambda _match: value, text)
+
+
+def branch_text(branch: Branch, index: int, encode: Callable[[Node], str]) -> str:
+    """A branch as a SPARQL group, its variables renamed apart and ?branch bound to index."""
+
+    def rename(variable: str) -> str:
+        return f"?b{index}_{variable[1:]}"
+
+    rule = branch.rule
+    lines = []
+    free = [v for v in rule.variables if v not in branch.binding]
+    if free:
+        positions = [rule.variables.index(v) for v in free]
+        values = " ".join(
+            "(" + " ".join(encode(rule.rows[n][i]) for i in positions) + ")" for n in branch.rows
+        )
+        lines.append(f"VALUES ({' '.join(rename(v) for v in free)}) {{ {values} }}")
+    for pattern in rule.body:
+        terms = [substitute(token, branch.binding) for token in pattern]
+        lines.append(" ".join(render(token, rename, encode) for token in terms) + " .")
+    if rule.extra:
+        lines.append(VARIABLE.sub(lambda m: rename("?" + m.group(1)), rule.extra))
+    condition = rule.condition
+    if condition:
+        for variable, value in branch.binding.items():
+            condition = replace_variable(condition, variable, encode(value))
+        lines.append(f"FILTER ({VARIABLE.sub(lambda m: rename('?' + m.group(1)), condition)})")
+    lines.append(f"BIND ({index} AS ?branch)")
+    return "{ " + "\n    ".join(lines) + " }"
+
+
+def steps_from(
+    branches: Sequence[Branch], rows: Iterable[dict[str, Node]], decode: Callable[[Node], Node]
+) -> list[Step]:
+    """The rule applications that a backward query's rows give."""
+    steps: list[Step] = []
+    seen: set[Step] = set()
+    for row in rows:
+        number = row.get("branch")
+        if not isinstance(number, Literal):
+            continue
+        index = int(number.toPython())
+        branch = branches[index]
+        rule = branch.rule
+        binding = dict(branch.binding)
+        prefix = f"b{index}_"
+        for name, value in row.items():
+            if name.startswith(prefix):
+                binding["?" + name[len(prefix) :]] = decode(value)
+        row_values = None
+        if rule.variables:
+            values = tuple(binding[v] for v in rule.variables)
+            matching = [n for n in branch.rows if tuple(rule.rows[n]) == values]
+            row_values = matching[0] if matching else None
+            if row_values is None:
+                continue
+        premises: list[Triple] = []
+        for pattern in rule.body:
+            s, p, o = (substitute(token, binding) for token in pattern)
+            if is_variable(s) or is_variable(p) or is_variable(o):
+                break
+            premises.append(cast(Triple, (s, p, o)))
+        else:
+            name = rule.name
+            if row_values is not None and rule.axioms:
+                name, axioms = rule.axioms[row_values]
+                premises.extend(axioms)
+            elif rule.axioms:
+                name, axioms = rule.axioms[0]
+                premises.extend(axioms)
+            if branch.goal in premises:
+                continue  # a cycle: the goal used to derive itself
+            step = Step(name, branch.goal, tuple(premises))
+            if step not in seen:
+                seen.add(step)
+                steps.append(step)
+    return steps
+
+
+# -- OWL 2 RL -----------------------------------------------------------------------------
+
+SC, SPO, EQC, EQP = RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty
+DOM, RNG, TYPE = RDFS.domain, RDFS.range, RDF.type
+MEMBER = f"?list <{RDF.rest}>*/<{RDF.first}> ?member ."
+
+# The schema rules of Table 9, backward. scm-hv, scm-svf* and scm-avf* (restrictions,
+# which kzgov's ontology does not use) are left out: a triple only they derive has no
+# derivation, and the tests say so.
+SCHEMA_RULES: tuple[BackwardRule, ...] = (
+    BackwardRule("scm-cls", ("?c", SC, OWL.Thing), (("?c", TYPE, OWL.Class),)),
+    BackwardRule("scm-cls", (OWL.Nothing, SC, "?c"), (("?c", TYPE, OWL.Class),)),
+    BackwardRule(
+        "scm-sco",
+        ("?c1", SC, "?c3"),
+        (("?c1", SC, "?c2"), ("?c2", SC, "?c3")),
+        condition="?c1 != ?c2 && ?c2 != ?c3 && ?c1 != ?c3",
+    ),
+    BackwardRule("scm-eqc1", ("?c1", SC, "?c2"), (("?c1", EQC, "?c2"),), condition="?c1 != ?c2"),
+    BackwardRule("scm-eqc1", ("?c2", SC, "?c1"), (("?c1", EQC, "?c2"),), condition="?c1 != ?c2"),
+    BackwardRule(
+        "scm-eqc2",
+        ("?c1", EQC, "?c2"),
+        (("?c1", SC, "?c2"), ("?c2", SC, "?c1")),
+        condition="?c1 != ?c2",
+    ),
+    BackwardRule(
+        "scm-spo",
+        ("?p1", SPO, "?p3"),
+        (("?p1", SPO, "?p2"), ("?p2", SPO, "?p3")),
+        condition="?p1 != ?p2 && ?p2 != ?p3 && ?p1 != ?p3",
+    ),
+    BackwardRule("scm-eqp1", ("?p1", SPO, "?p2"), (("?p1", EQP, "?p2"),), condition="?p1 != ?p2"),
+    BackwardRule("scm-eqp1", ("?p2", SPO, "?p1"), (("?p1", EQP, "?p2"),), condition="?p1 != ?p2"),
+    BackwardRule(
+        "scm-eqp2",
+        ("?p1", EQP, "?p2"),
+        (("?p1", SPO, "?p2"), ("?p2", SPO, "?p1")),
+        condition="?p1 != ?p2",
+    ),
+    BackwardRule(
+        "scm-dom1",
+        ("?p", DOM, "?c2"),
+        (("?p", DOM, "?c1"), ("?c1", SC, "?c2")),
+        condition="?c1 != ?c2",
+    ),
+    BackwardRule(
+        "scm-dom2",
+        ("?p1", DOM, "?c"),
+        (("?p2", DOM, "?c"), ("?p1", SPO, "?p2")),
+        condition="?p1 != ?p2",
+    ),
+    BackwardRule(
+        "scm-rng1",
+        ("?p", RNG, "?c2"),
+        (("?p", RNG, "?c1"), ("?c1", SC, "?c2")),
+        condition="?c1 != ?c2",
+    ),
+    BackwardRule(
+        "scm-rng2",
+        ("?p1", RNG, "?c"),
+        (("?p2", RNG, "?c"), ("?p1", SPO, "?p2")),
+        condition="?p1 != ?p2",
+    ),
+    BackwardRule(
+        "scm-int", ("?c", SC, "?member"), (("?c", OWL.intersectionOf, "?list"),), extra=MEMBER
+    ),
+    BackwardRule("scm-uni", ("?member", SC, "?c"), (("?c", OWL.unionOf, "?list"),), extra=MEMBER),
+)
+
+
+class Placeholders:
+    """Blank nodes and literals of the schema as IRIs, and back."""
+
+    def __init__(self) -> None:
+        """Start with none."""
+        self.iri_of: dict[Node, URIRef] = {}
+        self.term_of: dict[URIRef, Node] = {}
+
+    def encode(self, term: Node) -> URIRef:
+        """The term itself if an IRI, else its placeholder."""
+        if isinstance(term, URIRef):
+            return term
+        iri = self.iri_of.get(term)
+        if iri is None:
+            prefix = LITERAL_PREFIX if isinstance(term, Literal) else BLANK_PREFIX
+            iri = URIRef(f"{prefix}{len(self.iri_of)}")
+            self.iri_of[term] = iri
+            self.term_of[iri] = term
+        return iri
+
+    def decode(self, term: Node) -> Node:
+        """The term a placeholder stands for, or the term itself."""
+        if isinstance(term, URIRef):
+            return self.term_of.get(term, term)
+        return term
+
+    @staticmethod
+    def is_literal(term: Node) -> bool:
+        """Whether an IRI is a literal's placeholder."""
+        return str(term).startswith(LITERAL_PREFIX)
+
+
+def schema_load_query() -> str:
+    """The SELECT of the dataset's schema triples (what the rules are compiled from) and graphs."""
+    predicates = " ".join(n3(p) for p in sorted(READ_PREDICATES))
+    types = " ".join(n3(t) for t in sorted(READ_TYPES | CHARACTERISTIC_TYPES))
+    return (
+        "SELECT ?s ?p ?o ?g WHERE {\n"
+        f"  {{ VALUES ?p {{ {predicates} }} GRAPH ?g {{ ?s ?p ?o }} }}\n"
+        f"  UNION {{ VALUES ?o {{ {types} }} BIND ({n3(TYPE)} AS ?p) GRAPH ?g {{ ?s ?p ?o }} }}\n"
+        "}"
+    )
+
+
+def ox_term(term: Node) -> ox.NamedNode:
+    """An IRI (or placeholder IRI) as an Oxigraph term."""
+    return ox.NamedNode(str(term))
+
+
+def rdflib_term(term: Any) -> Node:
+    """An Oxigraph named node as an rdflib IRI."""
+    return URIRef(term.value)
+
+
+class OwlRlFamily:
+    """The OWL 2 RL rules the build's reasoners fire, run backward on the dataset.
+
+    Attributes:
+        select: runs a SELECT on the dataset.
+        placeholders: the schema's blank nodes and literals as IRIs.
+        schema: the schema closure (encoded), each triple with where it sits.
+        rules: the instance rules, backward.
+    """
+
+    def __init__(self, select: Select) -> None:
+        """Read the schema from the dataset, close it and compile the rules.
+
+        Args:
+            select: runs a SELECT on the dataset.
+        """
+        self.select = select
+        self.placeholders = Placeholders()
+        encode = self.placeholders.encode
+        graphs_of: dict[Triple, set[URIRef]] = {}
+        for row in select(schema_load_query()):
+            s, p, o, g = row.get("s"), row.get("p"), row.get("o"), row.get("g")
+            if s is None or not isinstance(p, URIRef) or o is None or not isinstance(g, URIRef):
+                continue
+            graphs_of.setdefault((encode(s), p, encode(o)), set()).add(g)
+        closure = schema_closure(set(graphs_of), self.placeholders.is_literal)
+        by_predicate, _typed = split(closure)
+        first, rest = by_predicate[RDF.first], by_predicate[RDF.rest]
+        decode = self.placeholders.decode
+
+        def members(triple: Triple) -> tuple[Node, ...]:
+            if triple[1] not in (OWL.propertyChainAxiom, OWL.intersectionOf, OWL.unionOf):
+                return ()
+            return tuple(decode(m) for m in read_list(triple[2], first, rest))
+
+        self.schema: dict[Triple, Where] = {
+            triple: Where(
+                frozenset(graphs_of.get(triple, ())), (), triple not in graphs_of, members(triple)
+            )
+            for triple in closure
+        }
+        self.store = ox.Store()
+        self.store.extend(
+            ox.Quad(ox_term(s), ox_term(p), ox_term(o), ox.DefaultGraph()) for s, p, o in closure
+        )
+        compiled = instance_rules(closure, self.placeholders.is_literal, LITERAL_PREFIX)
+        has_same_as = any(p == OWL.sameAs for _s, p, _o in closure) or bool(
+            select(f"SELECT ?x WHERE {{ ?x {n3(OWL.sameAs)} ?y }} LIMIT 1")
+        )
+        self.rules = [
+            self.backward(rule, closure)
+            for rule in compiled
+            if has_same_as or not rule.name.startswith("eq-")
+        ]
+
+    def backward(self, rule: Rule, closure: set[Triple]) -> BackwardRule:
+        """A compiled instance rule in backward form, with the axiom each row stands for."""
+        decode = self.placeholders.decode
+
+        def term(token: Any) -> Token:
+            return token if isinstance(token, str) else decode(rdflib_term(token))
+
+        head = (term(rule.head[0]), term(rule.head[1]), term(rule.head[2]))
+        body = tuple((term(a), term(b), term(c)) for a, b, c in rule.body)
+        rows = tuple(tuple(decode(rdflib_term(value)) for value in row) for row in rule.rows)
+        base = rule.name.split(" ")[0]
+        axioms = tuple(
+            self.axioms_for(base, rule, tuple(rdflib_term(v) for v in row), closure)
+            for row in rule.rows
+        )
+        return BackwardRule(
+            base, head, body, rows, rule.variables, axioms, condition=rule.condition
+        )
+
+    def axioms_for(
+        self, base: str, rule: Rule, row: tuple[Node, ...], closure: set[Triple]
+    ) -> tuple[str, tuple[Triple, ...]]:
+        """The schema axiom a row of a compiled rule stands for, and the rule's exact name."""
+        decode = self.placeholders.decode
+        values = dict(zip(rule.variables, row, strict=True))
+
+        def held(*candidates: tuple[str, Triple]) -> tuple[str, tuple[Triple, ...]]:
+            for name, triple in candidates:
+                if triple in closure:
+                    return name, (tuple(decode(t) for t in triple),)  # type: ignore[return-value]
+            return base, ()
+
+        if base in ("prp-dom", "prp-rng"):
+            axiom = DOM if base == "prp-dom" else RNG
+            return held((base, (values["?p"], axiom, values["?c"])))
+        characteristic = {
+            "prp-symp": OWL.SymmetricProperty,
+            "prp-trp": OWL.TransitiveProperty,
+            "prp-fp": OWL.FunctionalProperty,
+            "prp-ifp": OWL.InverseFunctionalProperty,
+        }
+        if base in characteristic:
+            return held((base, (values["?p"], TYPE, characteristic[base])))
+        if base == "prp-spo1":
+            p, q = values["?p"], values["?q"]
+            return held(
+                ("prp-spo1", (p, SPO, q)), ("prp-eqp1", (p, EQP, q)), ("prp-eqp2", (q, EQP, p))
+            )
+        if base == "prp-inv":
+            p, q = values["?p"], values["?q"]
+            return held(("prp-inv1", (p, OWL.inverseOf, q)), ("prp-inv2", (q, OWL.inverseOf, p)))
+        if base == "cax-sco":
+            c, d = values["?c"], values["?d"]
+            found = held(
+                ("cax-sco", (c, SC, d)), ("cax-eqc1", (c, EQC, d)), ("cax-eqc2", (d, EQC, c))
+            )
+            if found[1]:
+                return found
+            by_predicate, _typed = split(closure)
+            first, rest = by_predicate[RDF.first], by_predicate[RDF.rest]
+            for head in by_predicate[OWL.intersectionOf].get(c, ()):
+                if d in read_list(head, first, rest):
+                    return "cls-int2", ((decode(c), OWL.intersectionOf, decode(head)),)
+            for head in by_predicate[OWL.unionOf].get(d, ()):
+                if c in read_list(head, first, rest):
+                    return "cls-uni", ((decode(d), OWL.unionOf, decode(head)),)
+            return found
+        if base in ("prp-spo2", "cls-int1"):
+            # The rule's name lists the axiom's terms: the property (class), then the list.
+            terms = [URIRef(part) for part in rule.name.split(" ")[1:]]
+            axiom = OWL.propertyChainAxiom if base == "prp-spo2" else OWL.intersectionOf
+            by_predicate, _typed = split(closure)
+            first, rest = by_predicate[RDF.first], by_predicate[RDF.rest]
+            for head in sorted(by_predicate[axiom].get(terms[0], ()), key=str):
+                if read_list(head, first, rest) == terms[1:]:
+                    return base, ((decode(terms[0]), axiom, decode(head)),)
+        return base, ()
+
+    def known(self, triple: Triple) -> Where | None:
+        """Where a schema triple sits (None for a triple outside the schema closure)."""
+        encode = self.placeholders.encode
+        s, p, o = triple
+        if (
+            isinstance(s, URIRef)
+            and isinstance(o, URIRef)
+            and not str(p).startswith((str(RDFS), str(OWL), str(RDF)))
+        ):
+            return None  # not a schema triple: a fact of the data
+        return self.schema.get((encode(s), p, encode(o)))
+
+    def steps(self, goals: Sequence[Triple]) -> list[Step]:
+        """The schema and instance rule applications that conclude each goal."""
+        steps = self.schema_steps([g for g in goals if self.known(g) is not None])
+        steps.extend(self.instance_steps([g for g in goals if nameable(g)]))
+        return steps
+
+    def schema_steps(self, goals: Sequence[Triple]) -> list[Step]:
+        """Schema rules (Table 9) applied backward on the schema closure."""
+        encode = self.placeholders.encode
+
+        def name(term: Node) -> str:
+            return f"<{encode(term)}>"
+
+        steps: list[Step] = []
+        for goal in goals:
+            branches = [b for rule in SCHEMA_RULES if (b := branch_for(rule, goal))]
+            if not branches:
+                continue
+            text = (
+                "SELECT * WHERE {\n  "
+                + "\n  UNION ".join(branch_text(b, i, name) for i, b in enumerate(branches))
+                + f"\n}} LIMIT {MAX_STEPS_PER_GOAL}"
+            )
+            answer = self.query(text)
+            variables = [variable.value for variable in answer.variables]
+            rows = []
+            for solution in answer:
+                row: dict[str, Node] = {}
+                for variable, value in zip(variables, solution, strict=True):
+                    if isinstance(value, ox.NamedNode):
+                        row[variable] = rdflib_term(value)
+                    elif isinstance(value, ox.Literal):
+                        row[variable] = Literal(int(value.value))
+                rows.append(row)
+            steps.extend(steps_from(branches, rows, self.placeholders.decode))
+        return steps
+
+    def query(self, text: str) -> ox.QuerySolutions:
+        """A SELECT on the local schema store."""
+        answer = self.store.query(text)
+        if not isinstance(answer, ox.QuerySolutions):
+            raise TypeError("not a SELECT query")
+        return answer
+
+    def instance_steps(self, goals: Sequence[Triple]) -> list[Step]:
+        """Instance rules (Tables 4 to 8) applied backward on the dataset."""
+        steps: list[Step] = []
+        for start in range(0, len(goals), GOALS_PER_QUERY):
+            batch = goals[start : start + GOALS_PER_QUERY]
+            branches = [b for goal in batch for rule in self.rules if (b := branch_for(rule, goal))]
+            if not branches:
+                continue
+            text = (
+                "SELECT * WHERE {\n  "
+                + "\n  UNION ".join(branch_text(b, i, n3) for i, b in enumerate(branches))
+                + f"\n}} LIMIT {MAX_STEPS_PER_GOAL * len(batch)}"
+            )
+            steps.extend(steps_from(branches, self.select(text), lambda term: term))
+        return steps
+
+
+# -- The search ---------------------------------------------------------------------------
+
+
+class Explainer:
+    """Explains triples of one dataset: finds each one's shortest well-founded proof.
+
+    Attributes:
+        select: runs a SELECT on the dataset.
+        families: the rule families that derive the dataset's inferred triples.
+    """
+
+    def __init__(self, select: Select, families: Sequence[RuleFamily] | None = None) -> None:
+        """Set up explanations of a dataset.
+
+        Args:
+            select: runs a SELECT on the dataset (default graph: the union of every graph).
+            families: the rule families (default: OWL 2 RL alone).
+        """
+        self.select = select
+        self.families: list[RuleFamily] = (
+            list(families) if families is not None else [OwlRlFamily(select)]
+        )
+
+    def locate(self, triples: Iterable[Triple]) -> dict[Triple, Where]:
+        """Where each of some triples sits: in a family's knowledge, or in the dataset."""
+        found: dict[Triple, Where] = {}
+        ask: list[Triple] = []
+        for triple in dict.fromkeys(triples):
+            known = next((w for f in self.families if (w := f.known(triple)) is not None), None)
+            if known is not None and (known.unpublished or not nameable(triple)):
+                found[triple] = known
+            elif nameable(triple):
+                ask.append(triple)
+        found.update(locate(self.select, ask))
+        return found
+
+    def explain(self, triple: Triple) -> Proof:
+        """The proof of a triple: a leaf if asserted, else its shortest derivation.
+
+        Args:
+            triple: the triple.
+
+        Returns:
+            The proof.
+
+        Raises:
+            NotInDataset: the dataset does not hold the triple.
+            NoDerivation: it is inferred, but no rule application was found.
+        """
+        proofs = self.explain_all([triple])
+        if triple not in proofs:
+            raise NoDerivation(f"no rule derives {show(triple)} from the dataset")
+        return proofs[triple]
+
+    def explain_all(self, triples: Sequence[Triple]) -> dict[Triple, Proof]:
+        """The proofs of some triples, searched together (one query serves many goals).
+
+        Args:
+            triples: the triples.
+
+        Returns:
+            The proof of each triple that has one (an inferred triple for which no rule
+            application was found is left out).
+
+        Raises:
+            NotInDataset: the dataset does not hold one of the triples.
+        """
+        where = self.locate(triples)
+        for triple in triples:
+            if triple not in where or not where[triple].holds:
+                raise NotInDataset(f"the dataset holds no triple {show(triple)}")
+        goals = [t for t in dict.fromkeys(triples) if not where[t].asserted]
+        steps_of: dict[Triple, list[Step]] = {}
+        frontier = goals
+        for _round in range(MAX_ROUNDS):
+            fresh = [t for t in frontier if t not in steps_of]
+            if not fresh or len(steps_of) + len(fresh) > MAX_GOALS * max(1, len(goals)):
+                break
+            for goal in fresh:
+                steps_of[goal] = []
+            for family in self.families:
+                for step in family.steps(fresh):
+                    steps_of[step.conclusion].append(step)
+            premises = {p for goal in fresh for step in steps_of[goal] for p in step.premises}
+            where.update(self.locate(p for p in premises if p not in where))
+            for goal in fresh:
+                steps_of[goal] = [
+                    s
+                    for s in steps_of[goal]
+                    if all(p in where and where[p].holds for p in s.premises)
+                ]
+            rank, _best = ranks(steps_of, where)
+            if all(goal in rank for goal in goals):
+                break
+            frontier = sorted(
+                {
+                    p
+                    for goal in fresh
+                    for step in steps_of[goal]
+                    for p in step.premises
+                    if not where[p].asserted and p not in steps_of
+                },
+                key=str,
+            )
+        rank, best = ranks(steps_of, where)
+        proofs = {}
+        for triple in dict.fromkeys(triples):
+            if triple not in rank:
+                continue
+            proof = build_proof(triple, best, where)
+            others = tuple(
+                Proof(
+                    triple,
+                    step.rule,
+                    where[triple],
+                    tuple(build_proof(p, best, where) for p in step.premises),
+                )
+                for step in steps_of.get(triple, ())
+                if step is not best.get(triple)
+                and all(p in rank for p in step.premises)
+                and 1 + max((rank[p] for p in step.premises), default=0) == rank[triple]
+            )
+            proofs[triple] = Proof(proof.triple, proof.rule, proof.where, proof.premises, others)
+        return proofs
+
+
+def ranks(
+    steps_of: Mapping[Triple, list[Step]], where: Mapping[Triple, Where]
+) -> tuple[dict[Triple, int], dict[Triple, Step]]:
+    """The height of each triple's shortest proof from the steps found, and that step.
+
+    Asserted triples rank 0; a step gives its conclusion 1 + its highest premise's rank;
+    iterated to a fixpoint (every rank only decreases, so it ends).
+    """
+    rank: dict[Triple, int] = {t: 0 for t, w in where.items() if w.asserted}
+    best: dict[Triple, Step] = {}
+    changed = True
+    while changed:
+        changed = False
+        for conclusion, steps in steps_of.items():
+            for step in steps:
+                if all(p in rank for p in step.premises):
+                    height = 1 + max((rank[p] for p in step.premises), default=0)
+                    if height < rank.get(conclusion, height + 1):
+                        rank[conclusion] = height
+                        best[conclusion] = step
+                        changed = True
+    return rank, best
+
+
+def build_proof(
+    triple: Triple, best: Mapping[Triple, Step], where: Mapping[Triple, Where]
+) -> Proof:
+    """The proof tree of a ranked triple, from each triple's best step."""
+    step = best.get(triple)
+    here = where.get(triple, Where())
+    if step is None or here.asserted:
+        return Proof(triple, None, here)
+    return Proof(triple, step.rule, here, tuple(build_proof(p, best, where) for p in step.premises))
+
+
+def select_on(store: ox.Store) -> Select:
+    """A `Select` over an Oxigraph store, its default graph the union of every graph.
+
+    Args:
+        store: the store holding the dataset.
+
+    Returns:
+        The function running a SELECT and giving its rows as rdflib terms.
+    """
+    converter = TermConverter()
+
+    def select(text: str) -> list[dict[str, Node]]:
+        answer = store.query(text, use_default_graph_as_union=True)
+        if not isinstance(answer, ox.QuerySolutions):
+            raise TypeError("not a SELECT query")
+        variables = [variable.value for variable in answer.variables]
+        return [
+            {
+                name: converter.rdflib_term(value)
+                for name, value in zip(variables, solution, strict=True)
+                if value is not None
+            }
+            for solution in answer
+        ]
+
+    return select
+
+
+# -- Reading a triple ----------------------------------------------------------------------
+
+
+class BadTerm(KzgovError):
+    """A subject, predicate or object the user gave that is no RDF term."""
+
+
+def known_prefixes() -> dict[str, str]:
+    """The prefixes a triple to explain may use: kzgov's, the usual ones, and kzid's kinds."""
+    prefixes = {name: namespace for name, namespace in DISPLAY_PREFIXES}
+    for kind in ("post", "body", "act", "person", "rule", "territory", "source", "provision"):
+        prefixes.setdefault(kind, f"{KZID}{kind}/")
+    return prefixes
+
+
+def parse_term(text: str, role: str) -> Node:
+    """A term from its text: `<IRI>`, an absolute IRI, a prefixed name, or a literal.
+
+    Args:
+        text: the text, such as `kz:appointedBy`, `<https://...>`, `"1990"^^xsd:gYear`.
+        role: "subject", "predicate" or "object", for the message.
+
+    Returns:
+        The term.
+
+    Raises:
+        BadTerm: the text is none of these, or a literal in a subject's or predicate's place.
+    """
+    value = text.strip()
+    prefixes = known_prefixes()
+    if value.startswith('"'):
+        if role != "object":
+            raise BadTerm(f"the {role} cannot be a literal: {text!r}")
+        match = re.fullmatch(r'"((?:[^"\\]|\\.)*)"(?:@([A-Za-z0-9-]+)|\^\^(\S+))?', value)
+        if match is None:
+            raise BadTerm(f'the {role} {text!r} is not a literal such as "1990"^^xsd:gYear')
+        lexical = re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), match[1])
+        if match[2]:
+            return Literal(lexical, lang=match[2])
+        if match[3]:
+            datatype = parse_term(match[3], "datatype")
+            return Literal(lexical, datatype=str(datatype))
+        return Literal(lexical)
+    if value.startswith("<") and value.endswith(">"):
+        value = value[1:-1]
+    elif ":" in value and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", value):
+        prefix, _colon, local = value.partition(":")
+        if prefix not in prefixes:
+            known = ", ".join(sorted(prefixes))
+            raise BadTerm(
+                f"the {role} {text!r} uses the unknown prefix {prefix!r}; the prefixes are: {known}"
+            )
+        value = prefixes[prefix] + local
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:[^<>\"{}|^`\\\x00-\x20]+", value):
+        raise BadTerm(
+            f"the {role} {text!r} is not an IRI (<https://...>), a prefixed name (kz:appointedBy)"
+            + (" or a literal" if role == "object" else "")
+        )
+    return URIRef(value)
+
+
+def parse_triple(subject: str, predicate: str, obj: str) -> Triple:
+    """A triple from the text of its three terms (see `parse_term`)."""
+    return (
+        parse_term(subject, "subject"),
+        parse_term(predicate, "predicate"),
+        parse_term(obj, "object"),
+    )
+
+
+# -- Writing a proof -----------------------------------------------------------------------
+
+
+def rule_iri(rule: str) -> URIRef:
+    """The IRI of an inference rule, such as kzid:inference-rule/prp-spo2."""
+    return URIRef(f"{INFERENCE_RULE}{rule.replace(':', '-')}")
+
+
+def term_json(term: Node) -> dict[str, str]:
+    """A term as SPARQL 1.1 Query Results JSON writes it."""
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, Literal):
+        cell = {"type": "literal", "value": str(term)}
+        if term.language:
+            cell["xml:lang"] = term.language
+        elif term.datatype is not None:
+            cell["datatype"] = str(term.datatype)
+        return cell
+    return {"type": "bnode", "value": str(term)}
+
+
+def proof_json(proof: Proof) -> dict[str, Any]:
+    """A proof as JSON: the triple, the rule, where it is stated and the premises' proofs."""
+    s, p, o = proof.triple
+    document: dict[str, Any] = {
+        "triple": {"s": term_json(s), "p": term_json(p), "o": term_json(o)},
+        "text": show(proof.triple),
+        "inferred": not proof.asserted,
+        "rule": proof.rule,
+        "ruleIri": str(rule_iri(proof.rule)) if proof.rule else None,
+        "graphs": sorted(str(g) for g in proof.where.graphs),
+        "published": not proof.where.unpublished,
+        "members": [term_json(m) for m in proof.where.members],
+        "quotes": [
+            {"graph": str(g), "text": str(q), "lang": q.language or ""}
+            for g, q in proof.where.quotes
+        ],
+    }
+    if not proof.asserted:
+        document["sources"] = [str(g) for g in proof.source_graphs()]
+        document["alternativeSources"] = [str(g) for g in proof.all_source_graphs()]
+        document["premises"] = [proof_json(premise) for premise in proof.premises]
+    return document
+
+
+def proof_text(proof: Proof, indent: str = "") -> list[str]:
+    """A proof as an indented tree of lines, for the command line."""
+    if proof.asserted:
+        stated = ", ".join(short(g) for g in sorted(proof.where.graphs)) or "?"
+        lines = [
+            f"{indent}{show(proof.triple, proof.where.members)}",
+            f"{indent}    stated in {stated}",
+        ]
+        lines.extend(
+            f'{indent}    "{q}"' + (f"@{q.language}" if q.language else "")
+            for _g, q in proof.where.quotes
+        )
+        return lines
+    note = "" if not proof.where.unpublished else " (holds, not published: noise on its own)"
+    lines = [f"{indent}{show(proof.triple)}", f"{indent}    by {proof.rule}{note}, from:"]
+    for premise in proof.premises:
+        lines.extend(proof_text(premise, indent + "    "))
+    return lines
+
+
+def proof_graph(proof: Proof) -> Graph:
+    """A proof in PROV-O: each triple an rdf:Statement, each rule application a prov:Activity.
+
+    An inferred statement `prov:wasGeneratedBy` an activity that `prov:used` the premises'
+    statements under a `prov:qualifiedAssociation` whose `prov:hadPlan` is the rule
+    (kzid:inference-rule/<name>, a prov:Plan), and `prov:wasDerivedFrom` each premise. An
+    asserted statement `prov:wasDerivedFrom` the named graph that states it, with the
+    source passage as `kz:sourcePassage`.
+
+    Args:
+        proof: the proof.
+
+    Returns:
+        The graph.
+    """
+    graph = Graph()
+    graph.bind("prov", PROV)
+    graph.bind("kz", KZ)
+    nodes: dict[Triple, BNode] = {}
+
+    def add(node: Proof) -> BNode:
+        if node.triple in nodes:
+            return nodes[node.triple]
+        statement = BNode()
+        nodes[node.triple] = statement
+        s, p, o = node.triple
+        graph.add((statement, RDF.type, RDF.Statement))
+        graph.add((statement, RDF.type, PROV.Entity))
+        graph.add((statement, RDF.subject, s))
+        graph.add((statement, RDF.predicate, p))
+        graph.add((statement, RDF.object, o))
+        for named in sorted(node.where.graphs - {INFERRED_GRAPH}):
+            graph.add((statement, PROV.wasDerivedFrom, named))
+        for _g, quote in node.where.quotes:
+            graph.add((statement, KZ.sourcePassage, quote))
+        if node.rule is not None:
+            activity, association, plan = BNode(), BNode(), rule_iri(node.rule)
+            graph.add((statement, PROV.wasGeneratedBy, activity))
+            graph.add((activity, RDF.type, PROV.Activity))
+            graph.add((activity, PROV.qualifiedAssociation, association))
+            graph.add((association, RDF.type, PROV.Association))
+            graph.add((association, PROV.hadPlan, plan))
+            graph.add((plan, RDF.type, PROV.Plan))
+            graph.add((plan, RDFS.label, Literal(node.rule)))
+            if not node.rule.startswith("kz:"):
+                graph.add((plan, RDFS.seeAlso, URIRef(OWL_RL_SPEC)))
+            for premise in node.premises:
+                used = add(premise)
+                graph.add((activity, PROV.used, used))
+                graph.add((statement, PROV.wasDerivedFrom, used))
+        return statement
+
+    add(proof)
+    return graph
+
+
+# -- The command line ----------------------------------------------------------------------
+
+# `kzgov explain` exits with this when the triple is stated, not inferred.
+STATED_EXIT_CODE = 5
+
+
+def explain_in_build(release: Path, subject: str, predicate: str, obj: str, fmt: str) -> int:
+    """Print the proof of a triple of a build (`kzgov explain`).
+
+    Args:
+        release: the build's release folder.
+        subject: the subject's text (see `parse_term`).
+        predicate: the predicate's text.
+        obj: the object's text.
+        fmt: "text" (an indented tree), "json" or "turtle" (PROV-O).
+
+    Returns:
+        0 if the triple is inferred, STATED_EXIT_CODE if it is stated.
+
+    Raises:
+        BadTerm: a term is no RDF term.
+        NotInDataset: the build does not hold the triple.
+        NoDerivation: no rule application derives it.
+    """
+    triple = parse_triple(subject, predicate, obj)
+    store = ox.Store()
+    store.bulk_load(path=release / DATASET_NQUADS, format=ox.RdfFormat.N_QUADS)
+    proof = Explainer(select_on(store)).explain(triple)
+    if fmt == "json":
+        print(json.dumps(proof_json(proof), ensure_ascii=False, indent=2))
+    elif fmt == "turtle":
+        print(proof_graph(proof).serialize(format="turtle"), end="")
+    else:
+        print("\n".join(proof_text(proof)))
+    if proof.asserted:
+        print(f"kzgov: {show(triple)} is stated, not inferred", file=sys.stderr)
+        return STATED_EXIT_CODE
+    return 0
