@@ -1,7 +1,7 @@
 """Measure the latency and throughput of each named query over HTTP, on the real server.
 
 Usage: .venv/bin/python bench/http_latency.py [--runs N] [--clients C] [--workers W]
-                                              [--seconds-per-query S]
+                                              [--seconds-per-query S] [--explain N]
 
 Starts `kzgov serve` (waitress and its query workers, as in production) on a free port
 of 127.0.0.1, on the last good build (`kzgov serve` builds first if there is none).
@@ -13,6 +13,11 @@ query gets fewer runs and the whole run stays under two minutes. Prints, per que
 the runs, the median and 99th-percentile latency (nearest rank: with fewer than 100
 runs, the slowest run) and the throughput (requests per second of wall time while that
 query ran), and writes them as JSON to bench/results/http-latency.json.
+
+With --explain N, times explanation lookups instead: N distinct triples drawn (with a
+fixed seed) from the build's inferred graph, each asked once of `/explain?s=&p=&o=` as
+JSON by C concurrent clients, after one warm-up lookup that reads the schema; the server
+runs without its result cache, so every lookup queries the store (`time_explanations`).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import json
 import math
 import os
 import platform
+import random
 import select
 import signal
 import statistics
@@ -36,8 +42,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from kzgov.core.layout import Layout
+from kzgov.core.namespaces import INFERRED_GRAPH
 from kzgov.core.queries import NamedQuery, list_named_queries
+from kzgov.core.release import DATASET_NQUADS, current_release
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results" / "http-latency.json"
 DEFAULT_RUNS = 100
@@ -197,6 +207,78 @@ def time_query(
     )
 
 
+def inferred_sample(layout: Layout, count: int, seed: int = 12) -> list[tuple[str, str, str]]:
+    """Up to `count` distinct inferred triples of a build, as /explain's s, p and o."""
+    release = current_release(layout.build_dir)
+    if release is None:
+        sys.exit(f"no build in {layout.build_dir}")
+    store = ox.Store()
+    store.bulk_load(path=release / DATASET_NQUADS, format=ox.RdfFormat.N_QUADS)
+    triples = []
+    for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(str(INFERRED_GRAPH))):
+        o = quad.object
+        written = o.value if isinstance(o, ox.NamedNode) else str(o)
+        triples.append((quad.subject.value, quad.predicate.value, written))  # type: ignore[union-attr]
+    triples.sort()
+    return random.Random(seed).sample(triples, min(count, len(triples)))
+
+
+def get_explanation(endpoint: str, triple: tuple[str, str, str]) -> float:
+    """Ask /explain about one triple as JSON on a new connection; the latency in seconds.
+
+    Raises:
+        RuntimeError: the server did not answer 200.
+    """
+    parts = urllib.parse.urlsplit(endpoint)
+    query = urllib.parse.urlencode(dict(zip(("s", "p", "o"), triple, strict=True)))
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection(parts.netloc, timeout=REQUEST_TIMEOUT_SECONDS)
+    try:
+        connection.request("GET", f"/explain?{query}", headers={"Accept": "application/json"})
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    if response.status != 200:
+        raise RuntimeError(f"/explain {triple}: HTTP {response.status}: {body[:300]!r}")
+    return time.perf_counter() - started
+
+
+def time_explanations(
+    endpoint: str, triples: list[tuple[str, str, str]], clients: int
+) -> QueryTiming:
+    """One warm-up lookup, then each triple explained once by `clients` concurrent clients."""
+    get_explanation(endpoint, triples[0])
+    pending = iter(triples[1:])
+    lock = threading.Lock()
+    started = time.perf_counter()
+
+    def client() -> list[float]:
+        """One client: explain the next triple until none is left."""
+        latencies: list[float] = []
+        while True:
+            with lock:
+                triple = next(pending, None)
+            if triple is None:
+                return latencies
+            latencies.append(get_explanation(endpoint, triple))
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        per_client = list(pool.map(lambda _: client(), range(clients)))
+    wall = time.perf_counter() - started
+    latencies = sorted(seconds * 1000 for done in per_client for seconds in done)
+    return QueryTiming(
+        name="explain lookup",
+        form="GET",
+        runs=len(latencies),
+        response_bytes=0,
+        median_ms=statistics.median(latencies),
+        p99_ms=nearest_rank(latencies, 99),
+        max_ms=latencies[-1],
+        throughput_per_second=len(latencies) / wall,
+    )
+
+
 def print_table(timings: list[QueryTiming], header: str) -> None:
     """Print the timings as a fixed-width table."""
     width = max(len(t.name) for t in timings)
@@ -242,6 +324,12 @@ def main() -> None:
         action="store_true",
         help="turn the server's result cache off, to time the queries themselves",
     )
+    parser.add_argument(
+        "--explain",
+        type=int,
+        metavar="N",
+        help="time /explain on N inferred triples instead of the named queries",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="the JSON to write")
     args = parser.parse_args()
     if args.runs < 1 or args.clients < 1 or args.workers < 1:
@@ -250,6 +338,9 @@ def main() -> None:
     layout = Layout.default()
     if args.build_dir:
         layout = Layout(root=layout.root, build_dir=Path(args.build_dir))
+    if args.explain:
+        explain_only(layout, args)
+        return
     queries = list_named_queries(layout.queries_dir)
     with tempfile.TemporaryDirectory(prefix="kzgov-bench-") as scratch:
         server = start_server(
@@ -291,6 +382,33 @@ def main() -> None:
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "seconds": round(elapsed, 1),
         "queries": [asdict(t) for t in timings],
+    }
+    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.output}")
+
+
+def explain_only(layout: Layout, args: argparse.Namespace) -> None:
+    """Time explanation lookups on one server (--explain), print them, write JSON."""
+    triples = inferred_sample(layout, args.explain + 1)
+    with tempfile.TemporaryDirectory(prefix="kzgov-bench-") as scratch:
+        server = start_server(layout, args.workers, Path(scratch) / "server.log", cache=False)
+        try:
+            timing = time_explanations(server.endpoint, triples, args.clients)
+        finally:
+            stop_server(server.process)
+    print_table(
+        [timing],
+        f"kzgov /explain latency: {timing.runs} inferred triples, {args.clients} clients,"
+        f" {args.workers} query workers, result cache off; {server.announcement}",
+    )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    report = {
+        "command": " ".join(["python bench/http_latency.py", *sys.argv[1:]]),
+        "server": server.announcement,
+        "clients": args.clients,
+        "workers": args.workers,
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "explain": asdict(timing),
     }
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.output}")

@@ -34,9 +34,9 @@ from kzgov.reasoning.explain import (
     Explainer,
     NotInDataset,
     Proof,
+    StoreFacts,
     parse_term,
     proof_graph,
-    select_on,
 )
 from kzgov.reasoning.infer import is_noise
 from kzgov.store.base import release_or_fail
@@ -71,7 +71,7 @@ class Build:
             graph = URIRef(quad.graph_name.value)  # type: ignore[union-attr]
             self.graphs.setdefault(triple, set()).add(graph)
             self.union.add(triple)
-        self.explainer = Explainer(select_on(self.store))
+        self.explainer = Explainer(StoreFacts(self.store))
 
     @property
     def inferred(self) -> list[Triple]:

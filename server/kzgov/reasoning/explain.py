@@ -31,12 +31,12 @@ from pathlib import Path
 from typing import Any, Protocol, TypeGuard, cast
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS
 from rdflib.term import Node
 
 from kzgov.core.errors import KzgovError
-from kzgov.core.namespaces import INFERRED_GRAPH, KZ, KZID, PREFIXES
+from kzgov.core.namespaces import INFERRED_GRAPH, KZ, KZG, KZID, PREFIXES
 from kzgov.core.oxigraph_terms import TermConverter
 from kzgov.core.release import DATASET_NQUADS
 from kzgov.reasoning.owl_rules import (
@@ -51,6 +51,7 @@ from kzgov.reasoning.owl_rules import (
 from kzgov.reasoning.rule_engine import Rule
 
 Triple = tuple[Node, Node, Node]
+Quad = tuple[Node, Node, Node, URIRef]
 # Runs a SELECT query on the dataset (the default graph the union of every graph) and
 # gives its rows, each a map from variable name to term.
 Select = Callable[[str], list[dict[str, Node]]]
@@ -68,8 +69,6 @@ MAX_ROUNDS = 64
 MAX_STEPS_PER_GOAL = 64
 # Most goals one explanation may visit.
 MAX_GOALS = 4000
-# Goals per backward query (a query's size grows with them).
-GOALS_PER_QUERY = 16
 
 # Where the OWL 2 RL rules are specified; a rule's section is the table that holds it.
 OWL_RL_SPEC = (
@@ -279,50 +278,152 @@ def show(triple: Triple, members: Sequence[Node] = ()) -> str:
 # -- The dataset: where triples sit -------------------------------------------------------
 
 
-def where_query(triples: Sequence[Triple]) -> str:
-    """The SELECT of the graphs and source passages of some triples (none with a blank node)."""
-    rows = " ".join(f"({index} {n3(s)} {n3(p)} {n3(o)})" for index, (s, p, o) in enumerate(triples))
-    passage = n3(KZ.sourcePassage)
-    return (
-        "SELECT ?i ?g ?qs ?qo WHERE {\n"
-        f"  VALUES (?i ?s ?p ?o) {{ {rows} }}\n"
-        "  GRAPH ?g { ?s ?p ?o }\n"
-        f"  OPTIONAL {{ GRAPH ?g {{ ?s {passage} ?qs }} }}\n"
-        f"  OPTIONAL {{ GRAPH ?g {{ ?o {passage} ?qo }} }}\n"
-        "}"
+class Facts(Protocol):
+    """The dataset as the explainer reads it: quads matching a pattern."""
+
+    def quads(self, s: Node | None, p: Node | None, o: Node | None) -> Iterable[Quad]:
+        """The quads of the build's named graphs matching a pattern (None: any term)."""
+
+    def schema(self) -> Iterable[Quad]:
+        """The quads the rules are compiled from, read at once (their blank nodes agree)."""
+
+
+def schema_patterns() -> list[tuple[None, URIRef, URIRef | None]]:
+    """The patterns of the schema: its predicates, and the types of classes and properties."""
+    patterns: list[tuple[None, URIRef, URIRef | None]] = [
+        (None, URIRef(p), None) for p in sorted(READ_PREDICATES)
+    ]
+    patterns += [(None, TYPE, URIRef(t)) for t in sorted(READ_TYPES | CHARACTERISTIC_TYPES)]
+    return patterns
+
+
+# Graph names some stores hold beside the build's own graphs (the union and the asserted
+# union as stored graphs): a statement "in" them is in no source.
+DERIVED_GRAPHS = (URIRef(KZG["union"]), URIRef(KZG["asserted"]))
+
+
+class DatasetFacts:
+    """The facts of an rdflib Dataset in this process (the memory store's)."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        """Read from a dataset."""
+        self.dataset = dataset
+
+    def quads(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Quad]:
+        """The quads matching a pattern."""
+        for qs, qp, qo, graph in self.dataset.quads((s, p, o, None)):
+            name = graph.identifier if isinstance(graph, Graph) else graph
+            if isinstance(name, URIRef) and name not in DERIVED_GRAPHS:
+                yield qs, qp, qo, name
+
+    def schema(self) -> Iterator[Quad]:
+        """The schema's quads."""
+        for pattern in schema_patterns():
+            yield from self.quads(*pattern)
+
+
+class StoreFacts:
+    """The facts of an Oxigraph store (the Oxigraph backend's, or one loaded from a dump)."""
+
+    def __init__(self, store: ox.Store) -> None:
+        """Read from a store."""
+        self.store = store
+        self.converter = TermConverter()
+
+    def quads(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Quad]:
+        """The quads matching a pattern."""
+        to_ox, to_rdflib = self.converter.oxigraph_term, self.converter.rdflib_term
+        pattern = [None if term is None else to_ox(term) for term in (s, p, o)]
+        for quad in self.store.quads_for_pattern(pattern[0], pattern[1], pattern[2], None):  # type: ignore[arg-type]
+            if not isinstance(quad.graph_name, ox.NamedNode):
+                continue
+            name = URIRef(quad.graph_name.value)
+            if name not in DERIVED_GRAPHS:
+                yield (
+                    to_rdflib(quad.subject),
+                    to_rdflib(quad.predicate),
+                    to_rdflib(quad.object),
+                    name,
+                )
+
+    def schema(self) -> Iterator[Quad]:
+        """The schema's quads."""
+        for pattern in schema_patterns():
+            yield from self.quads(*pattern)
+
+
+class SparqlFacts:
+    """The facts of a store reached only by SPARQL (a remote endpoint), one query a pattern."""
+
+    def __init__(self, select: Select) -> None:
+        """Read by running SELECT queries."""
+        self.select = select
+
+    def quads(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Quad]:
+        """The quads matching a pattern (a pattern with a blank node matches nothing)."""
+        terms = []
+        for name, term in (("s", s), ("p", p), ("o", o)):
+            if isinstance(term, BNode):
+                return
+            terms.append(f"?{name}" if term is None else n3(term))
+        pattern = " ".join(terms)
+        query = f"SELECT * WHERE {{ GRAPH ?g {{ {pattern} }} }}"
+        for row in self.select(query):
+            graph = row.get("g")
+            if not isinstance(graph, URIRef) or graph in DERIVED_GRAPHS:
+                continue
+            found = (row.get("s", s), row.get("p", p), row.get("o", o))
+            if all(term is not None for term in found):
+                yield (found[0], found[1], found[2], graph)  # type: ignore[misc]
+
+    def schema(self) -> Iterator[Quad]:
+        """The schema's quads, in one query: a store may name blank nodes anew per answer."""
+        groups = [
+            f"{{ GRAPH ?g {{ ?s {n3(p)} {'?o' if o is None else n3(o)} }}"
+            f" BIND ({n3(p)} AS ?p){'' if o is None else f' BIND ({n3(o)} AS ?o)'} }}"
+            for _s, p, o in schema_patterns()
+        ]
+        query = "SELECT ?s ?p ?o ?g WHERE {\n  " + "\n  UNION ".join(groups) + "\n}"
+        for row in self.select(query):
+            s, p, o, g = row.get("s"), row.get("p"), row.get("o"), row.get("g")
+            if s is None or o is None or not isinstance(p, URIRef) or not isinstance(g, URIRef):
+                continue
+            if g not in DERIVED_GRAPHS:
+                yield s, p, o, g
+
+
+def passages(facts: Facts, node: Node, graph: URIRef) -> list[Literal]:
+    """The `kz:sourcePassage` quotes a graph gives a node."""
+    return sorted(
+        o
+        for _s, _p, o, g in facts.quads(node, KZ.sourcePassage, None)
+        if g == graph and isinstance(o, Literal)
     )
 
 
-def locate(select: Select, triples: Sequence[Triple]) -> dict[Triple, Where]:
+def locate(facts: Facts, triples: Sequence[Triple]) -> dict[Triple, Where]:
     """Where each of some triples sits in the dataset (triples it lacks are left out).
 
     Args:
-        select: runs a SELECT on the dataset.
+        facts: the dataset.
         triples: triples without blank nodes.
 
     Returns:
-        Each triple the dataset holds, with its graphs and source passages.
+        Each triple the dataset holds, with its graphs and source passages: the passages
+        its subject has in each graph stating it, or else those of its object.
     """
     found: dict[Triple, Where] = {}
-    for start in range(0, len(triples), 64):
-        batch = list(triples[start : start + 64])
-        graphs: dict[int, set[URIRef]] = {}
-        subject_quotes: dict[int, set[tuple[URIRef, Literal]]] = {}
-        object_quotes: dict[int, set[tuple[URIRef, Literal]]] = {}
-        for row in select(where_query(batch)):
-            index, graph = row.get("i"), row.get("g")
-            if not isinstance(index, Literal) or not isinstance(graph, URIRef):
+    for triple in triples:
+        graphs = frozenset(g for *_t, g in facts.quads(*triple))
+        if not graphs:
+            continue
+        quotes: list[tuple[URIRef, Literal]] = []
+        for end in (triple[0], triple[2]):
+            if quotes or not isinstance(end, URIRef):
                 continue
-            i = int(index.toPython())
-            graphs.setdefault(i, set()).add(graph)
-            for name, table in (("qs", subject_quotes), ("qo", object_quotes)):
-                quote = row.get(name)
-                if isinstance(quote, Literal):
-                    table.setdefault(i, set()).add((graph, quote))
-        for i, held in graphs.items():
-            quotes = subject_quotes.get(i) or object_quotes.get(i) or set()
-            ordered = tuple(sorted(quotes, key=lambda pair: (str(pair[0]), str(pair[1]))))
-            found[batch[i]] = Where(frozenset(held), ordered)
+            for graph in sorted(graphs - {INFERRED_GRAPH}):
+                quotes.extend((graph, quote) for quote in passages(facts, end, graph))
+        found[triple] = Where(graphs, tuple(quotes))
     return found
 
 
@@ -414,8 +515,6 @@ def branch_for(rule: BackwardRule, goal: Triple) -> Branch | None:
         return None
     rows = []
     for number, row in enumerate(rule.rows):
-        if any(isinstance(term, BNode) for term in row) and rule.variables:
-            continue  # a blank node cannot be named in a query of the dataset
         agrees = all(
             binding.get(variable, value) == value
             for variable, value in zip(rule.variables, row, strict=True)
@@ -612,18 +711,6 @@ class Placeholders:
         return str(term).startswith(LITERAL_PREFIX)
 
 
-def schema_load_query() -> str:
-    """The SELECT of the dataset's schema triples (what the rules are compiled from) and graphs."""
-    predicates = " ".join(n3(p) for p in sorted(READ_PREDICATES))
-    types = " ".join(n3(t) for t in sorted(READ_TYPES | CHARACTERISTIC_TYPES))
-    return (
-        "SELECT ?s ?p ?o ?g WHERE {\n"
-        f"  {{ VALUES ?p {{ {predicates} }} GRAPH ?g {{ ?s ?p ?o }} }}\n"
-        f"  UNION {{ VALUES ?o {{ {types} }} BIND ({n3(TYPE)} AS ?p) GRAPH ?g {{ ?s ?p ?o }} }}\n"
-        "}"
-    )
-
-
 def ox_term(term: Node) -> ox.NamedNode:
     """An IRI (or placeholder IRI) as an Oxigraph term."""
     return ox.NamedNode(str(term))
@@ -638,26 +725,23 @@ class OwlRlFamily:
     """The OWL 2 RL rules the build's reasoners fire, run backward on the dataset.
 
     Attributes:
-        select: runs a SELECT on the dataset.
+        facts: the dataset.
         placeholders: the schema's blank nodes and literals as IRIs.
         schema: the schema closure (encoded), each triple with where it sits.
         rules: the instance rules, backward.
     """
 
-    def __init__(self, select: Select) -> None:
+    def __init__(self, facts: Facts) -> None:
         """Read the schema from the dataset, close it and compile the rules.
 
         Args:
-            select: runs a SELECT on the dataset.
+            facts: the dataset.
         """
-        self.select = select
+        self.facts = facts
         self.placeholders = Placeholders()
         encode = self.placeholders.encode
         graphs_of: dict[Triple, set[URIRef]] = {}
-        for row in select(schema_load_query()):
-            s, p, o, g = row.get("s"), row.get("p"), row.get("o"), row.get("g")
-            if s is None or not isinstance(p, URIRef) or o is None or not isinstance(g, URIRef):
-                continue
+        for s, p, o, g in facts.schema():
             graphs_of.setdefault((encode(s), p, encode(o)), set()).add(g)
         closure = schema_closure(set(graphs_of), self.placeholders.is_literal)
         by_predicate, _typed = split(closure)
@@ -680,9 +764,7 @@ class OwlRlFamily:
             ox.Quad(ox_term(s), ox_term(p), ox_term(o), ox.DefaultGraph()) for s, p, o in closure
         )
         compiled = instance_rules(closure, self.placeholders.is_literal, LITERAL_PREFIX)
-        has_same_as = any(p == OWL.sameAs for _s, p, _o in closure) or bool(
-            select(f"SELECT ?x WHERE {{ ?x {n3(OWL.sameAs)} ?y }} LIMIT 1")
-        )
+        has_same_as = next(iter(facts.quads(None, OWL.sameAs, None)), None) is not None
         self.rules = [
             self.backward(rule, closure)
             for rule in compiled
@@ -826,18 +908,80 @@ class OwlRlFamily:
     def instance_steps(self, goals: Sequence[Triple]) -> list[Step]:
         """Instance rules (Tables 4 to 8) applied backward on the dataset."""
         steps: list[Step] = []
-        for start in range(0, len(goals), GOALS_PER_QUERY):
-            batch = goals[start : start + GOALS_PER_QUERY]
-            branches = [b for goal in batch for rule in self.rules if (b := branch_for(rule, goal))]
-            if not branches:
-                continue
-            text = (
-                "SELECT * WHERE {\n  "
-                + "\n  UNION ".join(branch_text(b, i, n3) for i, b in enumerate(branches))
-                + f"\n}} LIMIT {MAX_STEPS_PER_GOAL * len(batch)}"
-            )
-            steps.extend(steps_from(branches, self.select(text), lambda term: term))
+        for goal in goals:
+            found: list[Step] = []
+            for rule in self.rules:
+                branch = branch_for(rule, goal)
+                if branch is None:
+                    continue
+                for number in branch.rows:
+                    binding = dict(branch.binding)
+                    binding.update(zip(rule.variables, rule.rows[number], strict=True))
+                    name, axioms = rule.axioms[number] if rule.axioms else (rule.name, ())
+                    for solution in solve(self.facts, rule.body, binding):
+                        if len(found) >= MAX_STEPS_PER_GOAL:
+                            break
+                        if not condition_holds(rule.condition, solution):
+                            continue
+                        premises = tuple(
+                            cast(Triple, tuple(substitute(t, solution) for t in pattern))
+                            for pattern in rule.body
+                        )
+                        if goal not in premises:
+                            found.append(Step(name, goal, premises + axioms))
+            steps.extend(dict.fromkeys(found))
         return steps
+
+
+NOT_EQUAL = re.compile(r"(\?\w+)\s*!=\s*(\?\w+)")
+STRING_OF = re.compile(r"STR\((\?\w+)\)")
+
+
+def condition_holds(condition: str, binding: Mapping[str, Node]) -> bool:
+    """Whether a rule's condition holds of a solution.
+
+    The conditions of the compiled rules are conjunctions of `?a != ?b`, and eq-rep-p's
+    test that the term put in a predicate's place is no literal.
+    """
+    for first, second in NOT_EQUAL.findall(condition):
+        if binding.get(first) == binding.get(second):
+            return False
+    if "STRSTARTS" in condition:
+        for variable in STRING_OF.findall(condition):
+            if isinstance(binding.get(variable), Literal):
+                return False
+    return True
+
+
+def solve(
+    facts: Facts, patterns: Sequence[tuple[Token, Token, Token]], binding: dict[str, Node]
+) -> Iterator[dict[str, Node]]:
+    """Every extension of a binding under which all patterns hold in the dataset.
+
+    The most bound pattern is matched first, each match binding its variables for the rest.
+    """
+    if not patterns:
+        yield binding
+        return
+
+    def bound(pattern: tuple[Token, Token, Token]) -> int:
+        return sum(1 for t in pattern if not is_variable(t) or t in binding)
+
+    best = max(range(len(patterns)), key=lambda index: bound(patterns[index]))
+    pattern, rest = patterns[best], [*patterns[:best], *patterns[best + 1 :]]
+    terms = [binding.get(str(t)) if is_variable(t) else cast(Node, t) for t in pattern]
+    seen: set[Triple] = set()
+    for qs, qp, qo, _graph in facts.quads(terms[0], terms[1], terms[2]):
+        if (qs, qp, qo) in seen:
+            continue
+        seen.add((qs, qp, qo))
+        extended = dict(binding)
+        if all(
+            extended.setdefault(str(token), value) == value
+            for token, value in zip(pattern, (qs, qp, qo), strict=True)
+            if is_variable(token)
+        ):
+            yield from solve(facts, rest, extended)
 
 
 # -- The search ---------------------------------------------------------------------------
@@ -847,20 +991,20 @@ class Explainer:
     """Explains triples of one dataset: finds each one's shortest well-founded proof.
 
     Attributes:
-        select: runs a SELECT on the dataset.
+        facts: the dataset.
         families: the rule families that derive the dataset's inferred triples.
     """
 
-    def __init__(self, select: Select, families: Sequence[RuleFamily] | None = None) -> None:
+    def __init__(self, facts: Facts, families: Sequence[RuleFamily] | None = None) -> None:
         """Set up explanations of a dataset.
 
         Args:
-            select: runs a SELECT on the dataset (default graph: the union of every graph).
+            facts: the dataset.
             families: the rule families (default: OWL 2 RL alone).
         """
-        self.select = select
+        self.facts = facts
         self.families: list[RuleFamily] = (
-            list(families) if families is not None else [OwlRlFamily(select)]
+            list(families) if families is not None else [OwlRlFamily(facts)]
         )
 
     def locate(self, triples: Iterable[Triple]) -> dict[Triple, Where]:
@@ -873,7 +1017,7 @@ class Explainer:
                 found[triple] = known
             elif nameable(triple):
                 ask.append(triple)
-        found.update(locate(self.select, ask))
+        found.update(locate(self.facts, ask))
         return found
 
     def explain(self, triple: Triple) -> Proof:
@@ -999,34 +1143,6 @@ def build_proof(
     if step is None or here.asserted:
         return Proof(triple, None, here)
     return Proof(triple, step.rule, here, tuple(build_proof(p, best, where) for p in step.premises))
-
-
-def select_on(store: ox.Store) -> Select:
-    """A `Select` over an Oxigraph store, its default graph the union of every graph.
-
-    Args:
-        store: the store holding the dataset.
-
-    Returns:
-        The function running a SELECT and giving its rows as rdflib terms.
-    """
-    converter = TermConverter()
-
-    def select(text: str) -> list[dict[str, Node]]:
-        answer = store.query(text, use_default_graph_as_union=True)
-        if not isinstance(answer, ox.QuerySolutions):
-            raise TypeError("not a SELECT query")
-        variables = [variable.value for variable in answer.variables]
-        return [
-            {
-                name: converter.rdflib_term(value)
-                for name, value in zip(variables, solution, strict=True)
-                if value is not None
-            }
-            for solution in answer
-        ]
-
-    return select
 
 
 # -- Reading a triple ----------------------------------------------------------------------
@@ -1248,7 +1364,7 @@ def explain_in_build(release: Path, subject: str, predicate: str, obj: str, fmt:
     triple = parse_triple(subject, predicate, obj)
     store = ox.Store()
     store.bulk_load(path=release / DATASET_NQUADS, format=ox.RdfFormat.N_QUADS)
-    proof = Explainer(select_on(store)).explain(triple)
+    proof = Explainer(StoreFacts(store)).explain(triple)
     if fmt == "json":
         print(json.dumps(proof_json(proof), ensure_ascii=False, indent=2))
     elif fmt == "turtle":

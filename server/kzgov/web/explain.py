@@ -26,16 +26,22 @@ from kzgov.core.errors import KzgovError
 from kzgov.core.serialize import JSON_LD, N_TRIPLES, TURTLE
 from kzgov.reasoning.explain import (
     BadTerm,
+    DatasetFacts,
     Explainer,
+    Facts,
     NoDerivation,
     NotInDataset,
     Proof,
+    SparqlFacts,
+    StoreFacts,
     Triple,
     parse_triple,
     proof_graph,
     proof_json,
     show,
 )
+from kzgov.store.memory import MemoryStore
+from kzgov.store.oxigraph import OxigraphStore
 from kzgov.web.bounded_lru import BoundedLru
 from kzgov.web.describe import Attribution, Description, attribute, fetch_labels
 from kzgov.web.lookup import Executor, select
@@ -95,13 +101,29 @@ def written(term: Node) -> str:
     return str(term) if isinstance(term, URIRef) else term.n3()
 
 
+def facts_of(extensions: dict[str, Any]) -> Facts:
+    """How the explainer reads the served dataset: in this process if the store allows.
+
+    The memory store's dataset and the Oxigraph store are read in place, pattern by
+    pattern (an explanation is dozens of lookups, each a few microseconds there, where
+    a SPARQL query through the workers costs milliseconds); a remote store is asked by
+    SPARQL through the query executor, within its deadline.
+    """
+    store = extensions["kzgov.store"]
+    if isinstance(store, MemoryStore):
+        return DatasetFacts(store.dataset)
+    if isinstance(store, OxigraphStore):
+        return StoreFacts(store.store)
+    runner: Executor = extensions["kzgov.executor"]
+    return SparqlFacts(lambda text: select(runner, text))
+
+
 def explainer() -> Explainer:
     """The server's explainer, made on first use (it reads the schema once)."""
     extensions = current_app.extensions
     with CREATE_LOCK:
         if EXPLAINER_KEY not in extensions:
-            runner: Executor = extensions["kzgov.executor"]
-            extensions[EXPLAINER_KEY] = Explainer(lambda text: select(runner, text))
+            extensions[EXPLAINER_KEY] = Explainer(facts_of(extensions))
             extensions[PROOFS_KEY] = BoundedLru[Triple, Proof](
                 MAX_CACHED_PROOFS, MAX_CACHED_PROOFS, lambda _proof: 1
             )
