@@ -19,6 +19,9 @@ Usage: .venv/bin/python bench/suite.py [--sizes 10000 100000 1000000] [--http-si
    C concurrent clients on loopback for S seconds per query. Rows: p50 and p99 latency
    and throughput, and each kzgov target's (and waitress-replay's) throughput over
    Oxigraph server's and over rdflib-endpoint's. The peers are installed with pip when missing.
+   On the 100k build, also explanation lookups: `kzgov serve --no-cache` asked /explain
+   about 300 distinct inferred triples as bench/http_latency.py --explain does (row
+   `explain lookup`, p50 and p99, target: p99 under 50 ms).
 3. Serve memory: on the build of --memory-size (default: the largest), `kzgov serve
    --no-cache` on the Oxigraph and the memory store with 1, 2 and 4 query workers, warmed
    up, then the total proportional set size (PSS) of the server and all its processes,
@@ -55,6 +58,7 @@ from types import TracebackType
 from typing import Any, TextIO
 
 import build_scale
+import http_latency
 import http_peers
 import serve_memory
 from kzgov.core.layout import Layout
@@ -85,6 +89,10 @@ HTTP_TARGETS = (
     ("lookup", OXIGRAPH_SERVER, 1.0, ("kzgov-cached",)),
 )
 ERROR_TAIL_CHARS = 1500
+# Explanation lookups timed at HTTP_TARGET_SIZE, and their p99 target.
+EXPLAIN_LOOKUPS = 300
+EXPLAIN_P99_TARGET_MS = 50.0
+EXPLAIN_ITEM = "explain lookup"
 
 
 class Progress:
@@ -501,6 +509,43 @@ def http_target_notes(rows: Sequence[SuiteRow]) -> list[str]:
     return notes
 
 
+def explain_row(graph: BuiltGraph, logs: Path, args: argparse.Namespace) -> SuiteRow:
+    """Time /explain on a build's inferred triples (bench/http_latency.py --explain)."""
+    try:
+        triples = http_latency.inferred_sample(graph.layout, EXPLAIN_LOOKUPS + 1)
+        server = http_latency.start_server(
+            graph.layout, args.workers, logs / f"explain-{graph.size}.log", cache=False
+        )
+        try:
+            timing = http_latency.time_explanations(server.endpoint, triples, args.clients)
+        finally:
+            http_latency.stop_server(server.process)
+    except (RuntimeError, OSError, SystemExit) as error:
+        message = str(error)[-ERROR_TAIL_CHARS:]
+        return SuiteRow(graph.name, "http", EXPLAIN_ITEM, "kzgov-memory", error=message)
+    return SuiteRow(
+        graph.name,
+        "http",
+        EXPLAIN_ITEM,
+        "kzgov-memory",
+        p50_ms=rounded(timing.median_ms, 2),
+        p99_ms=rounded(timing.p99_ms, 2),
+        requests_per_second=rounded(timing.throughput_per_second, 1),
+        runs=timing.runs,
+    )
+
+
+def explain_target_notes(rows: Sequence[SuiteRow]) -> list[str]:
+    """The explanation-lookup target at 100k triples, met or missed."""
+    row = find_row(rows, size_label(HTTP_TARGET_SIZE), EXPLAIN_ITEM, "kzgov-memory")
+    if row is None or row.p99_ms is None:
+        return []
+    return [
+        f"target explain lookup at {row.graph}, p99 under {EXPLAIN_P99_TARGET_MS:g} ms:"
+        f" {verdict(row.p99_ms < EXPLAIN_P99_TARGET_MS)} ({row.p99_ms:.1f} ms)"
+    ]
+
+
 def parse_size(value: str) -> int:
     """A --memory-size: `seed` (0), `none` (-1) or a triple count."""
     if value == SEED:
@@ -732,6 +777,11 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
                     progress=progress,
                 )
             )
+        explain_rows = [
+            explain_row(built[size], logs, args)
+            for size in args.http_sizes
+            if size == HTTP_TARGET_SIZE and built[size].row is not None
+        ]
         phase("http", since, at)
 
         if args.memory_size >= 0 and built[args.memory_size].row is not None:
@@ -752,6 +802,7 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
     graphs = [built[size] for size in [0, *args.sizes]]
     rows = [row for graph in graphs for row in build_rows(graph)]
     rows += [row for report in reports for row in http_rows(report)]
+    rows += explain_rows
     rows += memory_rows(memory_graph, memory)
     notes = graph_notes(graphs)
     notes.append(
@@ -784,7 +835,7 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
         notes.append(
             f"serve memory not measured: the build of {size_label(args.memory_size)} failed"
         )
-    notes += build_target_notes(rows) + http_target_notes(rows)
+    notes += build_target_notes(rows) + http_target_notes(rows) + explain_target_notes(rows)
     finished_at = datetime.now(UTC)
     return {
         "benchmark": "suite",
