@@ -1,7 +1,7 @@
 """Time each stage of `kzgov build`, and its peak memory, on the seed graph and synthetic scales.
 
 Usage: .venv/bin/python bench/build_scale.py [--sizes 10000 100000 [1000000]] [--seed 1]
-           [--owlrl-max-triples 20000] [--reasoner owlrl|fast] [--validator fast|pyshacl]
+           [--owlrl-max-triples 0] [--reasoner owlrl|fast] [--validator fast|pyshacl]
            [--out bench/results/build-scale.json]
 
 For the real project (the seed graph) and for a synthetic project of each size
@@ -9,9 +9,10 @@ For the real project (the seed graph) and for a synthetic project of each size
 child process, each time into a fresh build folder: a cold build, then a second build
 with no input change, which reuses every stage from the cache. Per build it reads the
 stages' seconds and the memory peak after each stage from summary.json, and the child's
-wall-clock seconds and peak resident memory from os.wait4. owlrl, the reference
-reasoner, is used up to --owlrl-max-triples asserted triples and the fast reasoner above
-(owlrl needs minutes from 100k triples on); --reasoner forces one for every graph.
+wall-clock seconds and peak resident memory from os.wait4. Every graph is built with
+the build's default reasoner (the fast one), or with owlrl, the reference, for synthetic
+graphs up to --owlrl-max-triples (owlrl needs minutes from 100k triples on); --reasoner
+forces one for every graph.
 
 Prints one table and writes the figures, with the machine's description, as JSON.
 """
@@ -32,6 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from kzgov.build import DEFAULT_REASONER
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RESULTS = PROJECT_ROOT / "bench" / "results" / "build-scale.json"
@@ -133,10 +136,11 @@ def graph_name(size: int) -> str:
 
 
 def choose_reasoner(size: int, owlrl_max_triples: int, forced: str | None = None) -> str:
-    """The reasoner for a graph of some size (0: the seed graph): owlrl if small, else fast."""
+    """The reasoner for a graph of some size (0: the seed graph): the build's default, or
+    owlrl for a synthetic graph of at most owlrl_max_triples."""
     if forced:
         return forced
-    return "owlrl" if size <= owlrl_max_triples else "fast"
+    return "owlrl" if 0 < size <= owlrl_max_triples else DEFAULT_REASONER
 
 
 def build_dir_for(name: str, scratch: Path) -> Path:
@@ -202,8 +206,8 @@ def main() -> None:
     parser.add_argument(
         "--owlrl-max-triples",
         type=int,
-        default=20_000,
-        help="use owlrl up to this many synthetic triples, the fast reasoner above (default 20000)",
+        default=0,
+        help="use owlrl, the reference, up to this many synthetic triples (default 0: never)",
     )
     parser.add_argument("--reasoner", choices=("owlrl", "fast"), help="one reasoner for all")
     parser.add_argument("--validator", choices=("fast", "pyshacl"), default="fast")

@@ -75,7 +75,7 @@ OXIGRAPH_SERVER = "oxigraph-server"
 RDFLIB_ENDPOINT = "rdflib-endpoint"
 WAITRESS_REPLAY = "waitress-replay"
 # The targets of the issue (Speed and scale) the notes say are met or missed.
-SEED_BUILD_TARGET_SECONDS = 5.0
+SEED_BUILD_TARGET_SECONDS = 2.0
 LARGE_BUILD_TARGET_SECONDS = 180.0
 LARGE_BUILD_TARGET_MB = 4000
 HTTP_TARGET_SIZE = 100_000
@@ -659,9 +659,10 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--owlrl-max-triples",
         type=int,
-        default=20_000,
-        help="build with owlrl up to this many synthetic triples, the fast reasoner above"
-        " (default 20000; the seed graph is built with owlrl)",
+        default=0,
+        help="build with owlrl, the reference, up to this many synthetic triples; every"
+        " other graph, the seed graph too, with the build's default, the fast reasoner"
+        " (default 0)",
     )
     build.add_argument("--reasoner", choices=("owlrl", "fast"), help="one reasoner for every build")
     build.add_argument(

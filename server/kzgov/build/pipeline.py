@@ -127,7 +127,7 @@ REASONERS: dict[str, Callable[[BuildStore], int]] = {
     "owlrl": materialize_owlrl,
     "fast": materialize_fast,
 }
-DEFAULT_REASONER = "owlrl"
+DEFAULT_REASONER = "fast"
 # The validators: pyshacl runs pySHACL alone; fast runs the SPARQL-based constraints on
 # Oxigraph, with the same results (tests/test_validate_fast.py).
 VALIDATORS = ("fast", "pyshacl")

@@ -26,6 +26,11 @@ REFLEXIVE_NOISE = frozenset(
 )
 
 
+# Schema properties whose statements with a trivial type as object say nothing:
+# (kz:C subClassOf owl:Thing), (kz:p rdfs:domain owl:Thing), (kz:p rdfs:range owl:Thing).
+SCHEMA_NOISE = frozenset({RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range})
+
+
 def is_builtin(node: Node) -> bool:
     """Whether a node is a term of RDF, RDFS, OWL or XSD."""
     return isinstance(node, URIRef) and str(node).startswith(BUILTIN_NAMESPACES)
@@ -36,7 +41,9 @@ def is_noise(triple: Triple) -> bool:
 
     Noise is: a literal or blank-node-predicate triple (not RDF), a reflexive
     sameAs/equivalence/subclass statement, a trivial type (owl:Thing, rdfs:Resource),
-    a triple about an anonymous class expression of the ontology, and any axiomatic triple about the RDF, RDFS, OWL or XSD vocabularies themselves.
+    a triple about an anonymous class expression of the ontology, any axiomatic triple about
+    the RDF, RDFS, OWL or XSD vocabularies themselves, ``x rdf:type rdf:Property``, and a
+    subclass, subproperty, domain or range statement whose object is owl:Thing.
 
     Args:
         triple: an inferred triple.
@@ -58,8 +65,10 @@ def is_noise(triple: Triple) -> bool:
     # user question, and the blank node means nothing outside the ontology graph.
     if isinstance(s, BNode) or isinstance(o, BNode):
         return True
-    # Datatype and class bookkeeping: (x rdf:type rdfs:Datatype), (kz:C subClassOf owl:Thing).
-    return p in (RDFS.subClassOf, RDFS.subPropertyOf) and is_builtin(o) and o in TRIVIAL_TYPES
+    # Schema bookkeeping: (x rdf:type rdf:Property), which OWL 2 RL states of every property
+    # it meets; (p rdfs:domain owl:Thing) and (p rdfs:range owl:Thing), which scm-dom1 and
+    # scm-rng1 derive for every property from (C subClassOf owl:Thing).
+    return (p == RDF.type and o == RDF.Property) or (p in SCHEMA_NOISE and o in TRIVIAL_TYPES)
 
 
 def error_messages(graph: Graph) -> list[str]:

@@ -29,7 +29,7 @@ from owlrl.DatatypeHandling import AltXSDToPYTHON
 from owlrl.OWLRL import OWLRL_Annotation_properties
 from owlrl.XsdDatatypes import OWL_RL_Datatypes
 from rdflib import Graph, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.namespace import OWL, RDF, XSD
 from rdflib.term import Node
 
 from kzgov.core.errors import InconsistentClosure
@@ -37,6 +37,7 @@ from kzgov.core.oxigraph_terms import OxAny, OxTerm, TermConverter
 from kzgov.reasoning.infer import (
     BUILTIN_NAMESPACES,
     REFLEXIVE_NOISE,
+    SCHEMA_NOISE,
     TRIVIAL_TYPES,
     Triple,
     materialize,
@@ -86,7 +87,8 @@ ONE_TIME_AXIOMS = frozenset(
 TYPE = ox_node(RDF.type)
 REFLEXIVE_NOISE_NODES = frozenset(ox_node(p) for p in REFLEXIVE_NOISE)
 TRIVIAL_TYPE_NODES = frozenset(ox_node(t) for t in TRIVIAL_TYPES)
-HIERARCHY_NODES = frozenset({ox_node(RDFS.subClassOf), ox_node(RDFS.subPropertyOf)})
+SCHEMA_NOISE_NODES = frozenset(ox_node(p) for p in SCHEMA_NOISE)
+PROPERTY_CLASS = ox_node(RDF.Property)
 
 # Literals rdflib reads as plain (no datatype), which owlrl therefore does not check.
 PLAIN_DATATYPES = frozenset({str(XSD.string), str(RDF.langString)})
@@ -149,14 +151,13 @@ def is_noise(s: OxTerm, p: OxTerm, o: OxTerm) -> bool:
         return True
     if s == o and p in REFLEXIVE_NOISE_NODES:
         return True
-    if p == TYPE and o in TRIVIAL_TYPE_NODES:
+    if p == TYPE and (o in TRIVIAL_TYPE_NODES or o == PROPERTY_CLASS):
         return True
     if isinstance(s, ox.NamedNode) and s.value.startswith(BUILTIN_NAMESPACES):
         return True
     if isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode):
         return True
-    # Every trivial type is a built-in term.
-    return p in HIERARCHY_NODES and o in TRIVIAL_TYPE_NODES
+    return p in SCHEMA_NOISE_NODES and o in TRIVIAL_TYPE_NODES
 
 
 class Placeholders:
