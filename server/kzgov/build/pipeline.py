@@ -40,6 +40,8 @@ from rdflib.namespace import RDF
 from kzgov import __version__
 from kzgov.build.build_store import BuildStore
 from kzgov.core.collector import garbage_collection_paused, release_memory
+from kzgov.build.data_checks import check_files as data_check_files
+from kzgov.build.data_checks import run_data_checks
 from kzgov.core.errors import CheckFailed, KzgovError, ValidationFailed
 from kzgov.reasoning.infer import materialize
 from kzgov.reasoning.infer_fast import FastReasoner
@@ -280,7 +282,14 @@ def stage_keys(layout: Layout, reasoner: str, validator: str) -> StageKeys:
     materialize_key = cache_key("materialize", code, reasoner, parsed)
     return StageKeys(
         files=files,
-        validate=cache_key("validate", code, validator, parsed, *shapes),
+        validate=cache_key(
+            "validate",
+            code,
+            validator,
+            parsed,
+            *shapes,
+            *digests(data_check_files(layout.data_checks_dir)),
+        ),
         materialize=materialize_key,
         check=cache_key("check", code, materialize_key, *digests(check_files(layout))),
         write=cache_key("write", code, materialize_key),
@@ -457,6 +466,27 @@ def validate_store(store: BuildStore, layout: Layout, validator: str) -> list[Vi
     return described
 
 
+def refuse_bad_data(layout: Layout, store: BuildStore) -> None:
+    """Run the data checks (queries/data-checks) on the asserted graphs; any row fails.
+
+    Args:
+        layout: the project.
+        store: the asserted graphs.
+
+    Raises:
+        ValidationFailed: a check found rows; the message names each file and line.
+    """
+    file_of_graph = {str(graph_for_data_file(p)): p for p in layout.data_files()}
+    problems = run_data_checks(
+        data_check_files(layout.data_checks_dir), store, file_of_graph, layout.root
+    )
+    if problems:
+        listed = "\n".join(f"  - {problem.describe()}" for problem in problems)
+        raise ValidationFailed(
+            f"the data failed a check; the last good build is unchanged.\n{listed}"
+        )
+
+
 def prefix_graph(declared: Iterable[dict[str, str]]) -> Graph:
     """A graph that shortens IRIs in reports with the files' own prefixes and kzgov's."""
     graph = Graph()
@@ -630,6 +660,7 @@ def run_stages(layout: Layout, progress: Reporter, reasoner: str, validator: str
         entry = cached["validate"]
         if entry is None:
             step.size = len(graph.store)
+            refuse_bad_data(layout, graph.store)
             results = validate_store(graph.store, layout, validator)
             report = report_text(results, graph.report_prefixes())
             cache.store(

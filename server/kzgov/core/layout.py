@@ -55,6 +55,11 @@ class Layout:
         return self.root / "queries"
 
     @property
+    def data_checks_dir(self) -> Path:
+        """The folder of checks run on the asserted data: any row fails the build."""
+        return self.queries_dir / "data-checks"
+
+    @property
     def checks_dir(self) -> Path:
         """The folder of quality-rule queries run on the closure: any row fails the build."""
         return self.queries_dir / "checks"
