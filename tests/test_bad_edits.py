@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import pytest
 
 from conftest import copy_project
-from kzgov.build import build, current_release
-from kzgov.errors import ValidationFailed
-from kzgov.layout import Layout
+from kzgov.build.pipeline import build
+from kzgov.core.errors import ValidationFailed
+from kzgov.core.layout import Layout
+from kzgov.core.release import current_release
 
 SOURCE = "data/reforms-article-2022.ttl"
 REGISTRY = "data/registry.ttl"

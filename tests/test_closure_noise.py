@@ -16,11 +16,11 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import FOAF, OWL, RDF, RDFS
 from rdflib.term import Node
 
-from kzgov.build import BuildResult, load_dataset
-from kzgov.infer import Triple, materialize
-from kzgov.infer_fast import materialize_fast
-from kzgov.layout import Layout
-from kzgov.namespaces import INFERRED_GRAPH, KZ, KZID
+from kzgov.build.pipeline import BuildResult, load_dataset
+from kzgov.core.layout import Layout
+from kzgov.core.namespaces import INFERRED_GRAPH, KZ, KZID
+from kzgov.reasoning.infer import Triple, materialize
+from kzgov.reasoning.infer_fast import materialize_fast
 
 ORG = "http://www.w3.org/ns/org#"
 PROV_AGENT = URIRef("http://www.w3.org/ns/prov#Agent")

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 import pytest
 
 from conftest import copy_project
-from kzgov.build import build, current_release, load_dataset
-from kzgov.data_checks import check_files
-from kzgov.errors import ValidationFailed
-from kzgov.infer_fast import needs_owlrl
-from kzgov.layout import PROJECT_ROOT, Layout
+from kzgov.build.data_checks import check_files
+from kzgov.build.pipeline import build, load_dataset
+from kzgov.core.errors import ValidationFailed
+from kzgov.core.layout import PROJECT_ROOT, Layout
+from kzgov.core.release import current_release
+from kzgov.reasoning.infer_fast import needs_owlrl
 
 SOURCE = "data/reforms-article-2022.ttl"
 LINKS = "data/links.ttl"

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from kzgov.layout import PROJECT_ROOT
+from kzgov.core.layout import PROJECT_ROOT
 
 OWL_CHECK = PROJECT_ROOT / "tools" / "OwlCheck.java"
 ONTOLOGY_FILES = sorted((PROJECT_ROOT / "ontology").glob("*.ttl"))
