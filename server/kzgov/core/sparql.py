@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 
@@ -56,6 +57,13 @@ class ParsedQuery:
 # rdflib's SPARQL grammar (pyparsing) keeps state while parsing: two threads parsing at
 # once get spurious syntax errors. Every parse in a process takes this lock.
 PARSER_LOCK = threading.Lock()
+# A process forked while another thread parses would inherit the lock held, by a thread
+# it does not have: every fork waits for the parse, and both sides let the lock go.
+os.register_at_fork(
+    before=PARSER_LOCK.acquire,
+    after_in_parent=PARSER_LOCK.release,
+    after_in_child=PARSER_LOCK.release,
+)
 
 FORM_OF_ALGEBRA = {
     "SelectQuery": "SELECT",

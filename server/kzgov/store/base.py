@@ -113,12 +113,12 @@ class Store(Protocol):
 
 
 def release_or_fail(layout: Layout) -> Path:
-    """The current release folder.
+    """The release folder served: the one the server pinned, or else the current one.
 
     Raises:
         MissingBuild: there is no build yet; the message says to run `kzgov build`.
     """
-    release = current_release(layout.build_dir)
+    release = layout.served_release or current_release(layout.build_dir)
     if release is None or not (release / DATASET_NQUADS).exists():
         raise MissingBuild(str(layout.build_dir))
     return release

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -57,6 +58,8 @@ from kzgov.store.stored_dataset import (
     stored_graphs,
     stored_quads,
 )
+
+log = logging.getLogger("kzgov.store.oxigraph")
 
 OXIGRAPH_DIR = "oxigraph"
 STORE_METADATA = "kzgov-store.json"
@@ -110,8 +113,15 @@ def oxigraph_syntax_error(error: SyntaxError) -> QueryRejected:
 
 
 def oxigraph_failed(error: OSError) -> QueryFailed:
-    """The error for a store that could not be read while answering."""
-    return QueryFailed(f"the Oxigraph store could not be read: {error}")
+    """The error for a store that could not be read while answering.
+
+    The client is not told the server's paths: the whole error goes to the server's log.
+    """
+    log.error("the Oxigraph store could not be read: %s", error)
+    return QueryFailed(
+        "the Oxigraph store could not be read (its files are missing or damaged);"
+        " the operator can check /healthz and reload the server on the current build"
+    )
 
 
 def read_metadata(path: Path) -> dict[str, Any] | None:

@@ -69,6 +69,7 @@ from kzgov.web.entity_data import (
     entity_dataset,
     mentions,
 )
+from kzgov.web.health import health_problems
 from kzgov.web.linking import DISPLAY_PREFIXES, href, iri_for_path, is_internal, short_name
 from kzgov.web.linksets import add_linksets, gather_linksets
 from kzgov.web.lookup import Executor, UnsafeTerm, read_graph
@@ -114,7 +115,6 @@ ENTITY_MEDIA_TYPES = (*PAGE_MEDIA_TYPES, TRIG, N_QUADS)
 ENTITY_DOWNLOADS = (*RDF_DOWNLOADS, ("trig", "TriG"), ("nquads", "N-Quads"))
 QUAD_MEDIA_TYPES = (TRIG, N_QUADS)
 VOID_MEDIA_TYPES = (TURTLE, JSON_LD, N_TRIPLES, RDF_XML)
-HEALTH_QUERY = "ASK {}"
 
 # Extension keys of the app (see kzgov.web.app).
 EXECUTOR_KEY = "kzgov.executor"
@@ -569,11 +569,14 @@ def healthz() -> Response:
         ],
     }
     status = 200
-    try:
-        executor().run(HEALTH_QUERY, "application/sparql-results+json")
-    except KzgovError as error:
+    problems = health_problems(
+        served().path,
+        current_app.extensions["kzgov.store"],
+        current_app.extensions["kzgov.uncached_executor"],
+    )
+    if problems:
         report["status"] = "unavailable"
-        report["problem"] = str(error)
+        report["problem"] = "; ".join(problems)
         status = 503
     response = Response(json.dumps(report, indent=2) + "\n", status=status, content_type=JSON)
     response.headers["Cache-Control"] = "no-store"
