@@ -1,4 +1,4 @@
-"""The memory store: the build in an rdflib Dataset inside the server process (the default).
+"""The memory store: the build in an rdflib Dataset inside the server process (`--store memory`).
 
 It implements `kzgov.store.base.Store`; a query's dataset (`QueryDataset`) becomes a
 view over the shared rdflib store, nothing copied.
@@ -25,6 +25,7 @@ from kzgov.core.release import DATASET_NQUADS
 from kzgov.core.serialize import QueryAnswer, serialize_answer
 from kzgov.core.sparql import ParsedQuery
 from kzgov.store.base import QueryDataset, release_or_fail
+from kzgov.store.rdflib_guards import evaluation_refused, guard_algebra
 
 TriplePattern = tuple[Any, Any, Any]
 
@@ -138,7 +139,7 @@ class DatasetView(Dataset):
 
 
 class MemoryStore:
-    """The build in an rdflib Dataset in memory: the default, embedded store."""
+    """The build in an rdflib Dataset in memory: the embedded store."""
 
     def __init__(self, layout: Layout) -> None:
         """Prepare to serve the build of a project (call `load` before querying).
@@ -237,8 +238,15 @@ class MemoryStore:
 
         Raises:
             ResultTooLarge: the result passes a cap.
+            QueryRejected: rdflib cannot evaluate the query (`kzgov.store.rdflib_guards`).
         """
+        guard_algebra(parsed.query.algebra)
         context = QueryContext(self.view_of(dataset), initBindings={})
         context.prologue = parsed.query.prologue
-        outcome: Mapping[str, Any] = evalPart(context, parsed.query.algebra)
-        return serialize_answer(with_written_order(parsed.text, outcome), media_type, limits)
+        try:
+            outcome: Mapping[str, Any] = evalPart(context, parsed.query.algebra)
+            return serialize_answer(with_written_order(parsed.text, outcome), media_type, limits)
+        except (KzgovError, MemoryError):
+            raise
+        except Exception as error:  # rdflib raises any kind; none may become a 500
+            raise evaluation_refused(error) from error
