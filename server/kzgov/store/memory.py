@@ -192,15 +192,22 @@ class MemoryStore:
             return GraphUnion(self.dataset, asserted, ASSERTED_GRAPH)
         return Graph(store=self.dataset.store, identifier=name)
 
-    def default_graph_of(self, names: Iterable[URIRef]) -> Graph:
-        """The merge of some graphs of the build, as one default graph."""
+    def default_graph_of(self, names: Iterable[URIRef], also_named: bool = False) -> Graph:
+        """The merge of some graphs of the build, as one default graph.
+
+        Args:
+            names: the graphs merged.
+            also_named: whether the one graph merged is also a named graph of the query;
+                the default graph then gets a name of its own, since rdflib's GRAPH ?g
+                skips a named graph that is the default graph.
+        """
         members: set[URIRef] = set()
         for name in names:
             if name == ASSERTED_GRAPH:
                 members.update(g for g in self._sizes if g != INFERRED_GRAPH)
             else:
                 members.add(name)
-        if len(members) == 1:
+        if len(members) == 1 and not also_named:
             return self.graph_named(next(iter(members)))
         return GraphUnion(self.dataset, frozenset(members), DATASET_DEFAULT_GRAPH_ID)
 
@@ -211,7 +218,9 @@ class MemoryStore:
         default_names = self._sizes if dataset.default_graphs is None else dataset.default_graphs
         named_names = self._sizes if dataset.named_graphs is None else dataset.named_graphs
         return DatasetView(
-            self.default_graph_of(default_names),
+            self.default_graph_of(
+                default_names, also_named=bool(set(default_names) & set(named_names))
+            ),
             {name: self.graph_named(name) for name in named_names},
         )
 

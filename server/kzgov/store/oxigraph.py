@@ -112,6 +112,11 @@ def oxigraph_syntax_error(error: SyntaxError) -> QueryRejected:
     return QueryRejected(f"SPARQL syntax error (Oxigraph): {error}")
 
 
+def oxigraph_cannot_evaluate(error: Exception) -> QueryRejected:
+    """The error for a query Oxigraph parsed but refuses to evaluate (an unknown function)."""
+    return QueryRejected(f"Oxigraph cannot evaluate this query: {error}")
+
+
 def oxigraph_failed(error: OSError) -> QueryFailed:
     """The error for a store that could not be read while answering.
 
@@ -383,7 +388,7 @@ class OxigraphStore:
 
         Raises:
             ResultTooLarge: the result passes a cap.
-            QueryRejected: Oxigraph's parser refuses the query.
+            QueryRejected: Oxigraph's parser refuses the query, or it cannot evaluate it.
             QueryFailed: the store cannot be read.
         """
         graphs = stored_graphs(dataset, self._sizes)
@@ -413,6 +418,8 @@ class OxigraphStore:
             raise oxigraph_syntax_error(error) from error
         except OSError as error:
             raise oxigraph_failed(error) from error
+        except (RuntimeError, ValueError, TypeError) as error:
+            raise oxigraph_cannot_evaluate(error) from error
         if outcome["type_"] == "CONSTRUCT" and parsed.form == "DESCRIBE":
             outcome["type_"] = "DESCRIBE"
         return serialize_answer(with_written_order(parsed.text, outcome), media_type, limits)
