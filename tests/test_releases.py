@@ -166,3 +166,26 @@ def test_healthz_is_503_when_the_release_is_damaged_and_shows_no_path(
             text = urllib.parse.unquote(response.body.decode("utf-8", errors="replace"))
             assert str(tmp_path) not in text
             assert str(served) not in text
+
+
+@pytest.mark.parametrize("store", RELEASE_STORES)
+def test_shapes_and_named_queries_are_the_builds_not_the_working_trees(
+    project: Layout, store: str, tmp_path: Path
+) -> None:
+    shape_file = sorted((project.root / "ontology" / "shapes").glob("*.ttl"))[0]
+    query_file = project.root / "queries" / "who-appoints-post.rq"
+    with running_server(project, tmp_path / "server.log", "--store", store) as server:
+        shapes_before = send("GET", f"{server.base_url}/shapes")
+        assert shapes_before.status == 200
+        with shape_file.open("a", encoding="utf-8") as shapes:
+            shapes.write("\nthis is { not turtle\n")  # `kzgov build` refuses it
+        shutil.copyfile(query_file, project.root / "queries" / "zz-new.rq")
+        query_file.write_text("# broken header\n" + query_file.read_text(encoding="utf-8"))
+        shapes_after = send("GET", f"{server.base_url}/shapes")
+        assert shapes_after.status == 200
+        assert shapes_after.body == shapes_before.body
+        assert send("GET", f"{server.base_url}/queries/zz-new").status == 404
+        listing = send("GET", f"{server.base_url}/queries")
+        assert listing.status == 200 and b"zz-new" not in listing.body
+        page = send("GET", f"{server.base_url}/queries/who-appoints-post")
+        assert page.status == 200

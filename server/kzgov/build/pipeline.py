@@ -55,6 +55,8 @@ from kzgov.core.release import (
     DATASET_NQUADS,
     DATASET_TRIG,
     PIN_FILE,
+    RELEASE_QUERIES,
+    RELEASE_SHAPES,
     SUMMARY_JSON,
     UNION_TURTLE,
     current_release,
@@ -571,8 +573,16 @@ def publish_release(build_dir: Path, staging: Path) -> Path:
     return staging
 
 
+def copy_into(files: list[Path], folder: Path) -> None:
+    """Copy files into a new folder of the release."""
+    folder.mkdir()
+    for path in files:
+        shutil.copyfile(path, folder / path.name)
+
+
 def stage_release(layout: Layout, digest: str, dumps: Path, report: str) -> Path:
-    """Stage a release folder: the dumps (linked from the cache) and the validation report.
+    """Stage a release folder: the dumps (linked from the cache), the validation report,
+    and the shapes and named queries it was built with (which the server shows).
 
     The summary is added by the caller; the folder is not yet the current build.
 
@@ -593,6 +603,8 @@ def stage_release(layout: Layout, digest: str, dumps: Path, report: str) -> Path
         link_or_copy((dumps / name for name in DUMPS), staging)
         (staging / VALIDATION_REPORT).write_text(report, encoding="utf-8")
         (staging / PIN_FILE).touch()  # servers pin the release by locking it
+        copy_into(layout.shape_files(), staging / RELEASE_SHAPES)
+        copy_into(sorted(layout.queries_dir.glob("*.rq")), staging / RELEASE_QUERIES)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -27,6 +27,10 @@ DATASET_NQUADS = "kzgov.nq"
 UNION_TURTLE = "kzgov.ttl"
 SUMMARY_JSON = "summary.json"
 PIN_FILE = ".pin"
+# The shapes and named queries a release was built with, copied into it, so that a
+# server shows those and not whatever the working tree holds since.
+RELEASE_SHAPES = "shapes"
+RELEASE_QUERIES = "queries"
 # A build may swap and prune releases while a server pins one: retry this often.
 PIN_ATTEMPTS = 5
 
@@ -37,6 +41,19 @@ def current_release(build_dir: Path) -> Path | None:
     if not link.exists():
         return None
     return link.resolve()
+
+
+def built_with(release: Path | None, folder: str, working_tree: Path) -> Path:
+    """The folder of shapes or named queries a release was built with.
+
+    Args:
+        release: the release served (None: no pinned release).
+        folder: RELEASE_SHAPES or RELEASE_QUERIES.
+        working_tree: the project's folder, for a release written before releases kept them.
+    """
+    if release is not None and (release / folder).is_dir():
+        return release / folder
+    return working_tree
 
 
 def release_files_missing(release: Path) -> list[str]:
