@@ -123,6 +123,8 @@ class ReloadingApp:
             self.reload()
         except KzgovError as error:
             log.error("reload failed, still serving the previous release: %s", error)
+        except Exception:  # a signal handler must not stop the server's loop
+            log.exception("reload failed, still serving the previous release")
 
     def close(self) -> None:
         """Close the current app."""
