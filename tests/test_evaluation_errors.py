@@ -198,3 +198,23 @@ def test_hostile_nesting_is_a_400_that_says_so(live_server: LiveServer) -> None:
     assert response.status == 400
     assert "nested too deeply" in response.text
     assert "recursion" not in response.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * { VALUES (?a ?b) { (1) } }",
+        "SELECT * { ?s ?p ?o BIND(1 AS ?s) }",
+        "SELECT ?s (COUNT(*) AS ?c) { ?s ?p ?o }",
+        "SELECT (SUM(COUNT(?s)) AS ?c) { ?s ?p ?o }",
+    ],
+)
+def test_invalid_queries_rdflib_accepts_are_400_on_the_oxigraph_store(
+    live_server: LiveServer, query: str
+) -> None:
+    status, body = ask(live_server, query)
+    if "store oxigraph" in live_server.announcement:
+        assert status == 400, body
+        assert "syntax error" in body or "aggregates cannot be nested" in body
+    else:
+        assert status in (200, 400), body

@@ -51,6 +51,7 @@ from kzgov.core.serialize import (
 )
 from kzgov.core.sparql import ParsedQuery
 from kzgov.store.base import QueryDataset, release_or_fail
+from kzgov.store.rdflib_guards import refuse_any_nested_aggregate
 from kzgov.store.stored_dataset import (
     DERIVED_GRAPHS,
     StoredGraphs,
@@ -391,6 +392,7 @@ class OxigraphStore:
             QueryRejected: Oxigraph's parser refuses the query, or it cannot evaluate it.
             QueryFailed: the store cannot be read.
         """
+        refuse_any_nested_aggregate(parsed.query.algebra)  # Oxigraph answers an empty row
         graphs = stored_graphs(dataset, self._sizes)
         named: list[ox.NamedNode | ox.BlankNode] = [ox.NamedNode(str(g)) for g in graphs.named]
         try:

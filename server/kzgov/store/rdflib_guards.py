@@ -101,6 +101,17 @@ def refuse_nested_aggregates(node: CompValue) -> None:
             raise nested_aggregate(aggregate_name(node), aggregate_name(inner))
 
 
+def refuse_any_nested_aggregate(algebra: CompValue) -> None:
+    """Refuse a query with an aggregate inside an aggregate, whatever store answers it.
+
+    Raises:
+        QueryRejected: it has one.
+    """
+    for node in nodes_of(algebra):
+        if node.name.startswith(AGGREGATE_PREFIX):
+            refuse_nested_aggregates(node)
+
+
 def clamp_slice(node: CompValue) -> None:
     """Clamp OFFSET and LIMIT so that their sum fits the count Python's slicing takes."""
     start = min(int(dict.get(node, "start") or 0), sys.maxsize)
