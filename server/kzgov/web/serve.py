@@ -87,16 +87,17 @@ def serve(config: ServerConfig, announce: Announce = to_stdout) -> None:
             workers = "queries in-process (no deadline)"
         graphs = len(store.graph_sizes())
         host = f"[{config.host}]" if ":" in config.host else config.host
-        announce(
-            f"kzgov: serving {store.triple_count()} triples in {graphs} graphs from"
-            f" {release_or_fail(app.extensions['kzgov.config'].layout)} on http://{host}:{port}/sparql"
-            f" ({workers}, {config.http_threads} HTTP threads,"
-            f" deadline {config.query_timeout_seconds:g} s, store {config.store},"
-            f" result cache {config.cache})"
-        )
         previous = signal.signal(signal.SIGTERM, stop_on_signal)
         previous_hangup = signal.signal(signal.SIGHUP, reloading.reload_on_signal)
         try:
+            # Said once the signals are handled: a supervisor may send SIGHUP at once.
+            announce(
+                f"kzgov: serving {store.triple_count()} triples in {graphs} graphs from"
+                f" {release_or_fail(app.extensions['kzgov.config'].layout)} on http://{host}:{port}/sparql"
+                f" ({workers}, {config.http_threads} HTTP threads,"
+                f" deadline {config.query_timeout_seconds:g} s, store {config.store},"
+                f" result cache {config.cache})"
+            )
             server.run()
         finally:
             signal.signal(signal.SIGTERM, previous)
