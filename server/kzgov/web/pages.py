@@ -54,6 +54,7 @@ from kzgov.core.serialize import (
     TURTLE,
 )
 from kzgov.store.base import read_summary, release_or_fail
+from kzgov.web.conflicts import conflicts_listing
 from kzgov.web.describe import (
     blank_nodes_query,
     describe,
@@ -71,6 +72,7 @@ from kzgov.web.entity_data import (
     mentions,
 )
 from kzgov.web.health import health_problems
+from kzgov.web.language import LANGUAGES, UnknownLanguage, choose_language, with_language
 from kzgov.web.linking import DISPLAY_PREFIXES, href, iri_for_path, is_internal, short_name
 from kzgov.web.linksets import add_linksets, gather_linksets
 from kzgov.web.lookup import Executor, UnsafeTerm, read_graph
@@ -84,6 +86,7 @@ from kzgov.web.search import (
     is_searchable,
 )
 from kzgov.web.shape_index import read_shapes
+from kzgov.web.summary import alignments, build_infobox, group_by_relation
 from kzgov.web.tables import ResultTable, query_form, run_as_table, run_capped_as_table
 from kzgov.web.vocabulary import editor_vocabulary
 from kzgov.web.void import DESCRIPTION as VOID_DESCRIPTION
@@ -306,9 +309,38 @@ def negotiated_response(body: bytes | str, media_type: str, status: int = 200) -
 
 
 def render(template: str, status: int = 200, **context: Any) -> Response:
-    """An HTML page, with what every page shows (the build, the navigation)."""
-    page = render_template(template, release=served(), version=__version__, **context)
-    return negotiated_response(page, HTML, status)
+    """An HTML page, with what every page shows (the build, the navigation, the language)."""
+    page = render_template(
+        template,
+        release=served(),
+        version=__version__,
+        lang=page_language(),
+        languages=LANGUAGES,
+        **context,
+    )
+    response = negotiated_response(page, HTML, status)
+    response.vary.add("Accept-Language")
+    return response
+
+
+def page_language() -> str:
+    """The language of this request's labels (see kzgov.web.language)."""
+    if "page_language" not in g:
+        try:
+            g.page_language, g.language_in_links = choose_language(
+                request.args.get("lang"), request.accept_languages
+            )
+        except UnknownLanguage as error:
+            g.page_language, g.language_in_links = "en", False
+            raise bad_parameter(str(error)) from error
+    language: str = g.page_language
+    return language
+
+
+@bp.app_template_global("language_link")
+def language_link(language: str) -> str:
+    """This page's URL in another language."""
+    return with_language(request.full_path, language)
 
 
 def serialize_graph(graph: Graph, media_type: str) -> bytes:
@@ -365,8 +397,19 @@ def error_response(status: int, message: str) -> Response:
 
 @bp.app_template_filter("href")
 def href_filter(term: Node) -> str | None:
-    """Where a link to a term goes (its page here, or the outside IRI)."""
-    return href(term)
+    """Where a link to a term goes (its page here, or the outside IRI), keeping `?lang=`."""
+    target = href(term)
+    if target and target.startswith("/") and g.get("language_in_links"):
+        return with_language(target, str(g.page_language))
+    return target
+
+
+@bp.app_template_filter("keep_lang")
+def keep_lang_filter(url: str) -> str:
+    """A link within the site, with the language chosen by `?lang=` kept."""
+    if url.startswith("/") and g.get("language_in_links"):
+        return with_language(url, str(g.page_language))
+    return url
 
 
 @bp.app_template_filter("short")
@@ -624,12 +667,32 @@ def resource_page(iri: str, template: str = "entity.html", **context: Any) -> Re
         return negotiated_response(compact_jsonld(entity_graph(iri), jsonld_context()), JSON_LD)
     if media_type != HTML:
         return negotiated_response(serialize_graph(entity_graph(iri), media_type), media_type)
-    description = describe(executor(), iri, served().source_of_graph)
+    language = page_language()
+    description = describe(executor(), iri, served().source_of_graph, language)
     if description is None:
         raise unknown_resource(iri)
     why_of_rows = current_app.extensions.get(WHY_OF_ROWS_KEY)
     why = why_of_rows(description) if why_of_rows is not None else {}
-    return render(template, d=description, downloads=ENTITY_DOWNLOADS, why=why, **context)
+    supers = cached("alignments", lambda: alignments(executor()))
+    outgoing_groups, outgoing_aligned = group_by_relation(
+        description.statements, supers, description.labels
+    )
+    incoming_groups, incoming_aligned = group_by_relation(
+        description.incoming_sorted, supers, description.labels
+    )
+    infobox = build_infobox(executor(), iri, served().source_of_graph, source_labels(), language)
+    return render(
+        template,
+        d=description,
+        downloads=ENTITY_DOWNLOADS,
+        why=why,
+        infobox=infobox,
+        outgoing_groups=outgoing_groups,
+        outgoing_aligned=outgoing_aligned,
+        incoming_groups=incoming_groups,
+        incoming_aligned=incoming_aligned,
+        **context,
+    )
 
 
 def jsonld_context() -> dict[str, Any]:
@@ -786,6 +849,21 @@ def named_query(name: str) -> Response:
     table = run_as_table(executor(), text, form)
     current = {p.name: values.get(p.name, p.default) for p in query.parameters}
     return render("query.html", query=query, text=text, table=table, current=current)
+
+
+# -- Conflicts ----------------------------------------------------------------
+
+CONFLICTS_QUERY = "conflicting-claims"
+
+
+@bp.route("/conflicts")
+def conflicts() -> Response:
+    """Every conflict between sources (the named query `conflicting-claims`), side by side."""
+    query = find_named_query(config().layout.queries_dir, CONFLICTS_QUERY)
+    listing = conflicts_listing(
+        executor(), query.bind({}), served().source_of_graph, page_language()
+    )
+    return render("conflicts.html", query=query, listing=listing)
 
 
 # -- Search -------------------------------------------------------------------
