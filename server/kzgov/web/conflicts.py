@@ -103,11 +103,13 @@ def passages_query(subject: URIRef, claim: Node | None, value: Node | None, sour
             f"UNION {{ ?n ?link {iri_ref(str(subject))} ; <{KZ.sourcePassage}> ?passage"
             f" FILTER({' || '.join(tests)}) }}"
         )
+    # Quotes of a source's periods (or figures) come in their order in the source.
     return (
-        "SELECT DISTINCT ?passage WHERE {\n"
+        "SELECT ?passage (MIN(?ordinal) AS ?order) WHERE {\n"
         f"  GRAPH ?g {{ {{ {iri_ref(str(subject))} <{KZ.sourcePassage}> ?passage }} {linked} }}\n"
+        f"  OPTIONAL {{ ?n <{KZ.ordinal}> ?ordinal }}\n"
         f"  ?g <{PROV_DERIVED_FROM}> {iri_ref(str(source))} .\n"
-        "} ORDER BY ?passage"
+        "} GROUP BY ?passage ORDER BY ?order ?passage"
     )
 
 
