@@ -73,6 +73,9 @@ def test_president_page_opens_with_an_infobox_that_fits_two_screens(
     assert "Nursultan Nazarbayev" in holders and "from 1990" in holders
     assert "Q5256775" in box.locator("dd", has=page.locator("a[href*='wikidata.org']")).inner_text()
     assert box.locator("dt", has_text="Appoints").count() == 1
+    # The network picture (drawn by script) sits between the summary and the details.
+    if page.locator("section.network").count():
+        page.locator("section.network ul.network-legend").wait_for()
     first_details = page.evaluate(
         "document.querySelector('main details').getBoundingClientRect().top + window.scrollY"
     )

@@ -66,7 +66,7 @@ LEGAL_BASIS = (KZ.establishes, KZ.regulates)
 # The relations followed up to the top of the chain, first found first.
 CHAIN_RELATIONS = (KZ.appointedBy, KZ.directlySubordinateTo)
 # The most values an infobox line lists before "and N more".
-MAX_VALUES = 12
+MAX_VALUES = 6
 
 
 @dataclass(frozen=True)
