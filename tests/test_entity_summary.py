@@ -150,6 +150,13 @@ def test_lang_parameter_shows_russian_labels_where_they_exist(
     # The choice is kept in the links.
     link = page.locator("aside.infobox a[href^='/id/person/nursultan-nazarbayev']").first
     assert link.get_attribute("href") == "/id/person/nursultan-nazarbayev?lang=ru"
+    assert page.locator("header.site nav a", has_text="Conflicts").get_attribute("href") == (
+        "/conflicts?lang=ru"
+    )
+    # A named query's page takes `lang` as the page's language, not as a query parameter.
+    page.goto(live_server.base_url + "/queries/who-appoints-post?lang=ru")
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert page.locator("table.results tbody tr").count() >= 1
     page.goto(live_server.base_url + PRESIDENT)
     assert page.locator("h1").inner_text() != "Президент Республики Казахстан"
 

@@ -23,6 +23,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, send_file
 from flask.blueprints import BlueprintSetupState
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 from werkzeug.exceptions import NotFound
@@ -315,6 +317,7 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
         release=served(),
         version=__version__,
         lang=page_language(),
+        lang_kept=bool(g.get("language_in_links")),
         languages=LANGUAGES,
         **context,
     )
@@ -405,8 +408,13 @@ def href_filter(term: Node) -> str | None:
 
 
 @bp.app_template_filter("keep_lang")
-def keep_lang_filter(url: str) -> str:
-    """A link within the site, with the language chosen by `?lang=` kept."""
+@pass_context
+def keep_lang_filter(_context: Context, url: str) -> str:
+    """A link within the site, with the language chosen by `?lang=` kept.
+
+    It takes the template context so that Jinja never folds it on a constant URL at
+    compile time (the language belongs to the request).
+    """
     if url.startswith("/") and g.get("language_in_links"):
         return with_language(url, str(g.page_language))
     return url
@@ -798,14 +806,14 @@ def named_graph(slug: str) -> Response:
 
 
 def query_parameters(query: NamedQuery) -> dict[str, str]:
-    """The named query's parameters from the query string (`format` aside).
+    """The named query's parameters from the query string (`format` and `lang` aside).
 
     Raises:
         BadParameter: a parameter is given twice, or is empty.
     """
     values = {}
     for name in request.args:
-        if name == "format":
+        if name in ("format", "lang"):
             continue
         given = request.args.getlist(name)
         if len(given) > 1:
@@ -859,7 +867,10 @@ CONFLICTS_QUERY = "conflicting-claims"
 @bp.route("/conflicts")
 def conflicts() -> Response:
     """Every conflict between sources (the named query `conflicting-claims`), side by side."""
-    query = find_named_query(config().layout.queries_dir, CONFLICTS_QUERY)
+    try:
+        query = find_named_query(config().layout.queries_dir, CONFLICTS_QUERY)
+    except UnknownQuery as error:
+        raise unknown_named_query(error) from error
     listing = conflicts_listing(
         executor(), query.bind({}), served().source_of_graph, page_language()
     )
