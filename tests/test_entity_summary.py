@@ -111,6 +111,17 @@ def test_alignment_duplicates_stay_folded_until_the_toggle_opens(
     assert duplicate.is_visible()
 
 
+def test_grouped_inferred_rows_say_why_and_name_their_premises_sources(
+    page: Page, live_server: LiveServer
+) -> None:
+    page.goto(live_server.base_url + "/id/post/oblast-akim")
+    group = page.locator("section.outgoing details.group", has_text="appointed by").first
+    row = group.locator("tr.inferred").first
+    assert row.locator("a.why").get_attribute("href", timeout=1000).startswith("/explain?")
+    sources = row.locator("li.premise-source a").all_inner_texts()
+    assert any("Turkish country report" in text for text in sources), sources
+
+
 def test_conflicts_page_lists_every_row_of_the_named_query_with_both_claims(
     page: Page, live_server: LiveServer
 ) -> None:
