@@ -66,7 +66,7 @@ LEGAL_BASIS = (KZ.establishes, KZ.regulates)
 # The relations followed up to the top of the chain, first found first.
 CHAIN_RELATIONS = (KZ.appointedBy, KZ.directlySubordinateTo)
 # The most values an infobox line lists before "and N more".
-MAX_VALUES = 6
+MAX_VALUES = 5
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,8 @@ class Infobox:
         rules: how the post is filled.
         holders: who held the post (on a post's page).
         posts_held: the posts the person held (on a person's page).
-        fields: (heading, values, count) lines of direct relations.
+        fields: (heading, values, count, id of the page section listing them all) lines of
+            direct relations.
         legal_basis: acts that establish or regulate the entity.
         chain: the entity's appointers (or superiors) up to the top, the entity first.
         wikidata: (item, label) pairs.
@@ -138,7 +139,7 @@ class Infobox:
     rules: list[Rule] = field(default_factory=list)
     holders: list[Holding] = field(default_factory=list)
     posts_held: list[Holding] = field(default_factory=list)
-    fields: list[tuple[str, list[URIRef], int]] = field(default_factory=list)
+    fields: list[tuple[str, list[URIRef], int, str]] = field(default_factory=list)
     legal_basis: list[URIRef] = field(default_factory=list)
     chain: list[URIRef] = field(default_factory=list)
     wikidata: list[tuple[URIRef, str]] = field(default_factory=list)
@@ -379,11 +380,11 @@ def build_infobox(
     for p, heading in OUTGOING_FIELDS:
         if outgoing[p]:
             values = sorted_by_label(outgoing[p], labels)
-            box.fields.append((heading, values[:MAX_VALUES], len(values)))
+            box.fields.append((heading, values[:MAX_VALUES], len(values), "outgoing-title"))
     for p, heading in INCOMING_FIELDS:
         if incoming[p]:
             values = sorted_by_label(incoming[p], labels)
-            box.fields.append((heading, values[:MAX_VALUES], len(values)))
+            box.fields.append((heading, values[:MAX_VALUES], len(values), "incoming-title"))
     box.legal_basis = sorted_by_label(legal, labels)
     box.chain = chain
     box.wikidata = [(m, labels.get(m) or str(m)[len(WIKIDATA_ENTITY) :]) for m in wikidata]
