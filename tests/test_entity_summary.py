@@ -146,7 +146,7 @@ def test_conflicts_page_lists_every_row_of_the_named_query_with_both_claims(
                 == 1
             )
     # A figure's claim carries the quote of its source.
-    senate = conflicts.filter(has_text="Senate").first
+    senate = conflicts.filter(has=page.locator("h2", has_text="Senate of Kazakhstan: seat count"))
     assert "yedi üyeli senatonun otuz iki" in senate.locator(".claim").nth(0).inner_text()
 
 
