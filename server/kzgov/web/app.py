@@ -33,8 +33,10 @@ from kzgov.store.backends import open_store
 from kzgov.store.base import read_summary
 from kzgov.web import protocol
 from kzgov.web.access_log import install_access_log
+from kzgov.web.clients import install_client_identity
 from kzgov.web.compression import install_compression
 from kzgov.web.cors import install_cors
+from kzgov.web.dispatcher import StoreFacts
 from kzgov.web.executor import Executor, ExecutorSettings, start_executor
 from kzgov.web.replayed_answers import ReplayedAnswers
 from kzgov.web.result_cache import CacheSettings, CachingExecutor, ResultCache, build_id_of
@@ -71,6 +73,16 @@ def create_app(config: ServerConfig | None = None) -> Flask:
     store.load()
     executor: Executor = start_executor(store, ExecutorSettings.from_config(config))
     atexit.register(executor.close)
+    return assemble_app(config, store, executor)
+
+
+def assemble_app(config: ServerConfig, store: StoreFacts, executor: Executor) -> Flask:
+    """The Flask app over a loaded store and a running executor (see `create_app`).
+
+    The HTTP processes of `kzgov serve` call it with the store's facts only and an
+    executor that hands queries to the server's one pool of workers
+    (kzgov.web.dispatcher).
+    """
     cache = None
     if config.cache == "on":
         build_id = build_id_of(read_summary(config.layout))
@@ -89,6 +101,7 @@ def create_app(config: ServerConfig | None = None) -> Flask:
 
         app.register_blueprint(explain)
     install_access_log(app)
+    install_client_identity(app)
     install_cors(app)
     install_compression(app)
     if cache is not None:
