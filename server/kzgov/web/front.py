@@ -300,8 +300,8 @@ class ReadFirst:
             messages = [] if head_sent else [self.head(started)]
             last = {"type": "http.response.body", "body": b"".join(pending), "more_body": False}
             deliver([*messages, last])
-        except Exception:
-            log.exception("could not send an answer")
+        except Exception as error:  # the client went away, or the loop is stopping
+            log.warning("could not send an answer: %s: %s", type(error).__name__, error)
         finally:
             close = getattr(result, "close", None)
             if close is not None:
