@@ -22,6 +22,9 @@ Usage: .venv/bin/python bench/suite.py [--sizes 10000 100000 1000000] [--http-si
    On the 100k build, also explanation lookups: `kzgov serve --no-cache` asked /explain
    about 300 distinct inferred triples as bench/http_latency.py --explain does (row
    `explain lookup`, p50 and p99, target: p99 under 50 ms).
+   And, on the 100k build, the attack row (bench/attack_latency.py): a trivial query's
+   p50 and p99 while one client keeps 4 heavy queries running and 200 sockets trickle
+   request heads, on the memory and the Oxigraph store (--attack-seconds each).
 3. Serve memory: on the build of --memory-size (default: the largest), `kzgov serve
    --no-cache` on the Oxigraph and the memory store with 1, 2 and 4 query workers, warmed
    up, then the total proportional set size (PSS) of the server and all its processes,

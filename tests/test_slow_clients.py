@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import http.client
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LiveServer, running_server, send
+from conftest import LiveServer, environment_without_kzgov_variables, running_server, send
 from kzgov.core.layout import Layout
 
 READ_SECONDS = 3
@@ -160,3 +162,22 @@ def test_hundreds_of_idle_keep_alive_connections_do_not_lock_out_a_new_client(
         # And the idle connections still work.
         idle[0].request("GET", "/assets/kzgov.css")
         assert idle[0].getresponse().status == 200
+
+
+def test_a_port_in_use_is_refused_with_a_message(served_layout: Layout) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [
+            sys.executable, "-m", "kzgov", "--root", str(served_layout.root),
+            "--build-dir", str(served_layout.build_dir), "serve",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        ]  # fmt: skip
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=120,
+            env=environment_without_kzgov_variables(),
+        )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
+    assert "Traceback" not in done.stderr

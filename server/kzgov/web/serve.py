@@ -102,16 +102,17 @@ def reserved_port(host: str, port: int) -> Iterator[int]:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     holder = socket.socket(family, socket.SOCK_STREAM)
     try:
-        if port == 0:
-            holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        holder.bind((host, port))
+        try:
+            if port == 0:
+                holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            holder.bind((host, port))
+        except OSError as error:
+            raise cannot_listen(host, port, error) from error
         chosen = int(holder.getsockname()[1])
         if port != 0:
             holder.close()
         yield chosen
-    except OSError as error:
-        raise cannot_listen(host, port, error) from error
     finally:
         holder.close()
 
