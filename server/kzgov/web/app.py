@@ -76,18 +76,21 @@ def create_app(config: ServerConfig | None = None) -> Flask:
     return assemble_app(config, store, executor)
 
 
-def assemble_app(config: ServerConfig, store: StoreFacts, executor: Executor) -> Flask:
+def assemble_app(
+    config: ServerConfig, store: StoreFacts, executor: Executor, cache_in_front: bool = True
+) -> Flask:
     """The Flask app over a loaded store and a running executor (see `create_app`).
 
     The HTTP processes of `kzgov serve` call it with the store's facts only and an
     executor that hands queries to the server's one pool of workers
-    (kzgov.web.dispatcher).
+    (kzgov.web.dispatcher), which keeps the one result cache of the server
+    (`cache_in_front` False: the app then uses its cache for ETags only).
     """
     cache = None
     if config.cache == "on":
-        build_id = build_id_of(read_summary(config.layout))
-        cache = ResultCache(build_id, CacheSettings.from_config(config))
-        executor = CachingExecutor(executor, cache)
+        cache = result_cache_of(config)
+        if cache_in_front:
+            executor = CachingExecutor(executor, cache)
     app = Flask(__name__)
     app.extensions["kzgov.config"] = config
     app.extensions["kzgov.store"] = store
@@ -109,6 +112,11 @@ def assemble_app(config: ServerConfig, store: StoreFacts, executor: Executor) ->
         app.wsgi_app = replay  # type: ignore[method-assign]
         app.extensions["kzgov.replayed_answers"] = replay
     return app
+
+
+def result_cache_of(config: ServerConfig) -> ResultCache:
+    """An empty result cache for the build the settings serve."""
+    return ResultCache(build_id_of(read_summary(config.layout)), CacheSettings.from_config(config))
 
 
 def close_app(app: Flask) -> None:

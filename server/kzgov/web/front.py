@@ -354,5 +354,5 @@ def http_app() -> ReadFirst:
         triples=int(settings["triples"]),
     )
     executor = DispatchedExecutor(settings["address"], bytes.fromhex(settings["authkey"]))
-    app = assemble_app(config, facts, executor)
+    app = assemble_app(config, facts, executor, cache_in_front=False)
     return ReadFirst(app, FrontSettings(**settings["front"]))

@@ -34,9 +34,11 @@ from kzgov.core.config import ServerConfig
 from kzgov.core.errors import KzgovError
 from kzgov.store.backends import open_store
 from kzgov.store.base import release_or_fail
+from kzgov.web.app import result_cache_of
 from kzgov.web.dispatcher import KnownFacts, QueryDispatcher
-from kzgov.web.executor import ExecutorSettings, start_executor
+from kzgov.web.executor import Executor, ExecutorSettings, start_executor
 from kzgov.web.front import FRONT_SETTINGS, FrontSettings, front_settings_text
+from kzgov.web.result_cache import CachingExecutor
 
 Announce = Callable[[str], None]
 
@@ -199,7 +201,9 @@ def serve_on(config: ServerConfig, port: int, announce: Announce) -> None:
     store = open_store(config.store, config.layout, config.query_timeout_seconds)
     store.load()
     facts = KnownFacts(sizes=dict(store.graph_sizes()), triples=store.triple_count())
-    executor = start_executor(store, ExecutorSettings.from_config(config))
+    executor: Executor = start_executor(store, ExecutorSettings.from_config(config))
+    if config.cache == "on":  # one result cache for the whole server, before the pool
+        executor = CachingExecutor(executor, result_cache_of(config))
     folder = Path(tempfile.mkdtemp(prefix="kzgov-serve-"))
     dispatcher = QueryDispatcher(executor, folder)
     try:
