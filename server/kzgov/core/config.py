@@ -101,8 +101,8 @@ class ServerConfig:
             runs at once (0: half the workers, at least 1).
         client_pending: the most queries one client has waiting for a worker (0: a
             quarter of max_pending_queries, at least 1).
-        store: the store backend: memory, oxigraph, oxigraph:PATH or sparql:URL
-            (see kzgov.store.backends.open_store).
+        store: the store backend: oxigraph (the default), oxigraph:PATH, memory or
+            sparql:URL (see kzgov.store.backends.open_store).
         cache: "on" keeps answers in the result cache and sends ETag and
             Cache-Control; "off" computes every answer afresh and asks clients not
             to reuse one without asking (KZGOV_CACHE=off, --no-cache).
@@ -130,7 +130,7 @@ class ServerConfig:
     worker_memory_limit_mb: int = 0
     client_workers: int = 0
     client_pending: int = 0
-    store: str = "memory"
+    store: str = "oxigraph"
     cache: str = "on"
     cache_max_entries: int = CACHE_MAX_ENTRIES
     cache_max_bytes: int = CACHE_MAX_BYTES

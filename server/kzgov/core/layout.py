@@ -22,10 +22,13 @@ class Layout:
     Attributes:
         root: the project folder holding ontology/, data/ and queries/.
         build_dir: the folder holding the last good build.
+        served_release: the release a server pinned and serves
+            (`kzgov.core.release.pin_current_release`); None: whatever build/current is.
     """
 
     root: Path
     build_dir: Path
+    served_release: Path | None = None
 
     @classmethod
     def default(cls) -> Layout:

@@ -5,6 +5,9 @@ What the blueprints find in `app.extensions`:
 - "kzgov.config": the ServerConfig.
 - "kzgov.store": the loaded Store (`graph_sizes()`, `triple_count()`; a MemoryStore
   also has `.dataset`, the rdflib Dataset).
+- "kzgov.uncached_executor": the same Executor without the cache (for /healthz).
+- "kzgov.release_pin": the ReleasePin of the release served (the build never prunes it),
+  or None in an HTTP process of `kzgov serve` (the main process holds the pin).
 - "kzgov.executor": the query Executor (`run(query_text, media_type,
   default_graph_uris, named_graph_uris) -> QueryAnswer`, see kzgov.web.executor),
   behind the result cache when the cache is on.
@@ -23,12 +26,15 @@ are `kzgov.web.pages.bp`.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import importlib
 import importlib.util
 
 from flask import Blueprint, Flask
 
 from kzgov.core.config import ServerConfig
+from kzgov.core.errors import MissingBuild
+from kzgov.core.release import ReleasePin, pin_current_release
 from kzgov.store.backends import open_store
 from kzgov.store.base import read_summary
 from kzgov.web import protocol
@@ -55,9 +61,9 @@ def pages_blueprint() -> Blueprint | None:
 def create_app(config: ServerConfig | None = None) -> Flask:
     """Create the kzgov web application.
 
-    Loads the build and starts the query workers: call it before the WSGI server
-    starts its threads, and call `close_app` (or let the interpreter exit) to stop
-    the workers.
+    Pins the current release (`kzgov.core.release`), loads it and starts the query
+    workers: call it before the WSGI server starts its threads, and call `close_app`
+    (or let the interpreter exit) to stop the workers and let the release go.
 
     Args:
         config: the server's settings (default: from the environment).
@@ -69,22 +75,39 @@ def create_app(config: ServerConfig | None = None) -> Flask:
         MissingBuild: there is no build to serve.
     """
     config = config or ServerConfig.from_environment()
-    store = open_store(config.store, config.layout, config.query_timeout_seconds)
-    store.load()
-    executor: Executor = start_executor(store, ExecutorSettings.from_config(config))
+    pin = pin_current_release(config.layout.build_dir)
+    if pin is None:
+        raise MissingBuild(str(config.layout.build_dir))
+    try:
+        config = dataclasses.replace(
+            config, layout=dataclasses.replace(config.layout, served_release=pin.path)
+        )
+        store = open_store(config.store, config.layout, config.query_timeout_seconds)
+        store.load()
+        executor: Executor = start_executor(store, ExecutorSettings.from_config(config))
+    except BaseException:
+        pin.close()
+        raise
     atexit.register(executor.close)
-    return assemble_app(config, store, executor)
+    return assemble_app(config, store, executor, executor, pin)
 
 
 def assemble_app(
-    config: ServerConfig, store: StoreFacts, executor: Executor, cache_in_front: bool = True
+    config: ServerConfig,
+    store: StoreFacts,
+    executor: Executor,
+    uncached: Executor,
+    pin: ReleasePin | None,
+    cache_in_front: bool = True,
 ) -> Flask:
     """The Flask app over a loaded store and a running executor (see `create_app`).
 
-    The HTTP processes of `kzgov serve` call it with the store's facts only and an
+    The HTTP processes of `kzgov serve` call it with the store's facts only, an
     executor that hands queries to the server's one pool of workers
     (kzgov.web.dispatcher), which keeps the one result cache of the server
-    (`cache_in_front` False: the app then uses its cache for ETags only).
+    (`cache_in_front` False: the app then uses its cache for ETags only), the same
+    past that cache (`uncached`, for /healthz), and no pin: the main process, which
+    owns the store, holds the release's pin.
     """
     cache = None
     if config.cache == "on":
@@ -95,6 +118,8 @@ def assemble_app(
     app.extensions["kzgov.config"] = config
     app.extensions["kzgov.store"] = store
     app.extensions["kzgov.executor"] = executor
+    app.extensions["kzgov.uncached_executor"] = uncached
+    app.extensions["kzgov.release_pin"] = pin
     app.extensions["kzgov.result_cache"] = cache
     app.register_blueprint(protocol.bp)
     pages = pages_blueprint()
@@ -120,6 +145,9 @@ def result_cache_of(config: ServerConfig) -> ResultCache:
 
 
 def close_app(app: Flask) -> None:
-    """Stop the app's query workers."""
+    """Stop the app's query workers and let its release go."""
     executor: Executor = app.extensions["kzgov.executor"]
     executor.close()
+    pin: ReleasePin | None = app.extensions["kzgov.release_pin"]
+    if pin is not None:
+        pin.close()

@@ -40,7 +40,15 @@ DISPATCHED_ERRORS: dict[str, type[KzgovError]] = {
     QueryOutgrewMemory.__name__: QueryOutgrewMemory,
 }
 
-Request = tuple[str, str, str, tuple[str, ...], tuple[str, ...]]
+# (client, query, media type, default graphs, named graphs, release, past the cache?)
+Request = tuple[str, str, str, tuple[str, ...], tuple[str, ...], str, bool]
+
+
+class Releases(Protocol):
+    """The releases the main process serves (kzgov.web.served_releases)."""
+
+    def job(self, release: str, cached: bool) -> contextlib.AbstractContextManager[Executor]:
+        """The executor of a release (or the current one) for one query."""
 
 
 class StoreFacts(Protocol):
@@ -59,6 +67,7 @@ class KnownFacts:
 
     sizes: Mapping[URIRef, int]
     triples: int
+    location: Path | None = None  # an on-disk store's folder (/healthz checks it is there)
 
     def graph_sizes(self) -> Mapping[URIRef, int]:
         """The triple count of each named graph of the build."""
@@ -77,14 +86,16 @@ def pool_unreachable() -> QueryFailed:
 class QueryDispatcher:
     """Runs the queries of the HTTP processes on the main process's executor."""
 
-    def __init__(self, executor: Executor, folder: Path) -> None:
+    def __init__(self, releases: Releases, folder: Path) -> None:
         """Listen for HTTP processes on a Unix socket in a private folder.
 
         Args:
-            executor: the server's executor (its one pool of workers).
+            releases: the releases served, each with its executor (its one pool of
+                workers); a query runs on the release its HTTP process serves while
+                that release is served, else on the current one.
             folder: a folder only this user can enter (the socket goes there).
         """
-        self.executor = executor
+        self.releases = releases
         self.address = str(folder / SOCKET_NAME)
         self.authkey = os.urandom(AUTHKEY_BYTES)
         self.listener = Listener(self.address, family="AF_UNIX", authkey=self.authkey)
@@ -109,13 +120,12 @@ class QueryDispatcher:
                     request: Request = connection.recv()
                 except (EOFError, OSError):
                     return
-                client, text, media_type, default_graph_uris, named_graph_uris = request
+                client, text, media_type, default_graphs, named_graphs, release, cached = request
                 CURRENT_CLIENT.set(client)
                 reply: tuple[object, ...]
                 try:
-                    answer = self.executor.run(
-                        text, media_type, default_graph_uris, named_graph_uris
-                    )
+                    with self.releases.job(release, cached) as executor:
+                        answer = executor.run(text, media_type, default_graphs, named_graphs)
                     reply = ("answer", answer.form, answer.media_type, answer.body)
                 except KzgovError as error:
                     reply = ("error", type(error).__name__, str(error))
@@ -137,15 +147,20 @@ class QueryDispatcher:
 class DispatchedExecutor:
     """An executor in an HTTP process: hands each query to the main process's pool."""
 
-    def __init__(self, address: str, authkey: bytes) -> None:
+    def __init__(self, address: str, authkey: bytes, release: str, cached: bool = True) -> None:
         """Reach the dispatcher at an address.
 
         Args:
             address: the dispatcher's Unix socket.
             authkey: the key the dispatcher accepts.
+            release: the name of the release this HTTP process serves.
+            cached: whether queries go through the server's result cache (False: for
+                /healthz, which must reach the store).
         """
         self.address = address
         self.authkey = authkey
+        self.release = release
+        self.cached = cached
         self.local = threading.local()
 
     def connection(self) -> Connection:
@@ -178,6 +193,8 @@ class DispatchedExecutor:
             media_type,
             tuple(default_graph_uris),
             tuple(named_graph_uris),
+            self.release,
+            self.cached,
         )
         try:
             connection = self.connection()

@@ -327,6 +327,8 @@ def front_settings_text(
             "config": settings,
             "root": str(config.layout.root),
             "build_dir": str(config.layout.build_dir),
+            "served_release": str(config.layout.served_release or ""),
+            "store_location": str(facts.location or ""),
             "front": asdict(front),
             "graph_sizes": {str(name): size for name, size in facts.graph_sizes().items()},
             "triples": facts.triple_count(),
@@ -346,13 +348,21 @@ def http_app() -> ReadFirst:
     settings = json.loads(os.environ[FRONT_SETTINGS])
     known = {item.name for item in fields(ServerConfig)}
     config = ServerConfig(
-        layout=Layout(root=Path(settings["root"]), build_dir=Path(settings["build_dir"])),
+        layout=Layout(
+            root=Path(settings["root"]),
+            build_dir=Path(settings["build_dir"]),
+            served_release=Path(settings["served_release"]) if settings["served_release"] else None,
+        ),
         **{name: value for name, value in settings["config"].items() if name in known},
     )
     facts = KnownFacts(
         sizes={URIRef(name): int(size) for name, size in settings["graph_sizes"].items()},
         triples=int(settings["triples"]),
+        location=Path(settings["store_location"]) if settings["store_location"] else None,
     )
-    executor = DispatchedExecutor(settings["address"], bytes.fromhex(settings["authkey"]))
-    app = assemble_app(config, facts, executor, cache_in_front=False)
+    release = Path(settings["served_release"]).name
+    address, authkey = settings["address"], bytes.fromhex(settings["authkey"])
+    executor = DispatchedExecutor(address, authkey, release)
+    uncached = DispatchedExecutor(address, authkey, release, cached=False)
+    app = assemble_app(config, facts, executor, uncached, None, cache_in_front=False)
     return ReadFirst(app, FrontSettings(**settings["front"]))

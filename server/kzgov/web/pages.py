@@ -42,6 +42,7 @@ from kzgov.core.namespaces import (
     QUERY_PREFIXES,
 )
 from kzgov.core.queries import NamedQuery, find_named_query, list_named_queries
+from kzgov.core.release import RELEASE_QUERIES, RELEASE_SHAPES, built_with
 from kzgov.core.serialize import (
     FORM_TO_MEDIA_TYPES,
     JSON_LD,
@@ -69,6 +70,7 @@ from kzgov.web.entity_data import (
     entity_dataset,
     mentions,
 )
+from kzgov.web.health import health_problems
 from kzgov.web.linking import DISPLAY_PREFIXES, href, iri_for_path, is_internal, short_name
 from kzgov.web.linksets import add_linksets, gather_linksets
 from kzgov.web.lookup import Executor, UnsafeTerm, read_graph
@@ -114,7 +116,6 @@ ENTITY_MEDIA_TYPES = (*PAGE_MEDIA_TYPES, TRIG, N_QUADS)
 ENTITY_DOWNLOADS = (*RDF_DOWNLOADS, ("trig", "TriG"), ("nquads", "N-Quads"))
 QUAD_MEDIA_TYPES = (TRIG, N_QUADS)
 VOID_MEDIA_TYPES = (TURTLE, JSON_LD, N_TRIPLES, RDF_XML)
-HEALTH_QUERY = "ASK {}"
 
 # Extension keys of the app (see kzgov.web.app).
 EXECUTOR_KEY = "kzgov.executor"
@@ -430,10 +431,16 @@ def format_link(fmt: str) -> str:
 # -- Home, editor, health -----------------------------------------------------
 
 
+def served_queries_dir() -> Path:
+    """The named queries of the build served (not the working tree's, which may be newer)."""
+    layout = config().layout
+    return built_with(layout.served_release, RELEASE_QUERIES, layout.queries_dir)
+
+
 def named_queries() -> list[NamedQuery]:
     """The named queries of the project."""
     queries: list[NamedQuery] = cached(
-        "named_queries", lambda: list_named_queries(config().layout.queries_dir)
+        "named_queries", lambda: list_named_queries(served_queries_dir())
     )
     return queries
 
@@ -569,11 +576,14 @@ def healthz() -> Response:
         ],
     }
     status = 200
-    try:
-        executor().run(HEALTH_QUERY, "application/sparql-results+json")
-    except KzgovError as error:
+    problems = health_problems(
+        served().path,
+        current_app.extensions["kzgov.store"],
+        current_app.extensions["kzgov.uncached_executor"],
+    )
+    if problems:
         report["status"] = "unavailable"
-        report["problem"] = str(error)
+        report["problem"] = "; ".join(problems)
         status = 503
     response = Response(json.dumps(report, indent=2) + "\n", status=status, content_type=JSON)
     response.headers["Cache-Control"] = "no-store"
@@ -678,7 +688,9 @@ def ontology_term(name: str) -> Response:
 def shapes() -> Response:
     """The SHACL shapes the data is validated against (anchors #Shape)."""
     media_type = negotiate(PAGE_MEDIA_TYPES)
-    graph, shape_list = read_shapes(config().layout.shape_files())
+    layout = config().layout
+    shapes_dir = built_with(layout.served_release, RELEASE_SHAPES, layout.shapes_dir)
+    graph, shape_list = read_shapes(sorted(shapes_dir.glob("*.ttl")))
     if media_type != HTML:
         return negotiated_response(serialize_graph(graph, media_type), media_type)
     return render("shapes.html", shapes=shape_list, downloads=RDF_DOWNLOADS)
@@ -757,7 +769,7 @@ def named_query(name: str) -> Response:
     value that is not one SPARQL term is a 400 with a message.
     """
     try:
-        query = find_named_query(config().layout.queries_dir, name)
+        query = find_named_query(served_queries_dir(), name)
     except UnknownQuery as error:
         raise unknown_named_query(error) from error
     values = query_parameters(query)

@@ -4,7 +4,8 @@ The main process loads the build, forks the query workers' zygote (kzgov.web.exe
 and listens for queries on a private Unix socket (kzgov.web.dispatcher). granian, a
 production HTTP server written in Rust, then runs `--http-processes` HTTP processes
 that read requests asynchronously (kzgov.web.front) and hand every query to that one
-pool. SIGINT and SIGTERM stop granian, then the pool.
+pool. SIGINT and SIGTERM stop granian, then the pool; SIGHUP serves the newer release
+(`ReloadingServer`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from granian.constants import HTTPModes, Interfaces, Loops, RuntimeModes
 from granian.http import HTTP1Settings
@@ -32,13 +34,10 @@ from granian.server import MPServer
 
 from kzgov.core.config import ServerConfig
 from kzgov.core.errors import KzgovError
-from kzgov.store.backends import open_store
 from kzgov.store.base import release_or_fail
-from kzgov.web.app import result_cache_of
 from kzgov.web.dispatcher import KnownFacts, QueryDispatcher
-from kzgov.web.executor import Executor, ExecutorSettings, start_executor
 from kzgov.web.front import FRONT_SETTINGS, FrontSettings, front_settings_text
-from kzgov.web.result_cache import CachingExecutor
+from kzgov.web.served_releases import ServedRelease, ServedReleases
 
 Announce = Callable[[str], None]
 
@@ -151,10 +150,42 @@ def announcement(config: ServerConfig, store: KnownFacts, port: int) -> str:
     )
 
 
-def granian_server(config: ServerConfig, port: int) -> MPServer:
-    """granian, set to run the HTTP processes on a port."""
-    return MPServer(
-        FRONT_TARGET,
+class ReloadingServer(MPServer):
+    """granian, whose SIGHUP also moves the main process to the newer release.
+
+    granian handles SIGHUP in its main loop, in the main thread (the new query workers'
+    zygote is forked from there): the kzgov release is reloaded first, then granian
+    replaces its HTTP processes one by one, and the old release is retired once the
+    last HTTP process serving it has stopped.
+    """
+
+    def __init__(
+        self,
+        settings: dict[str, Any],
+        releases: ServedReleases,
+        tell: Callable[[ServedRelease], None],
+    ) -> None:
+        """A granian server with the given settings, reloading `releases` on SIGHUP."""
+        super().__init__(FRONT_TARGET, **settings)
+        self.kzgov_releases = releases
+        self.kzgov_tell = tell
+
+    def _reload(self, spawn_target: Any, target_loader: Any) -> Any:
+        old = self.kzgov_releases.reload_or_log()
+        if old is None:  # nothing newer (or it failed): the HTTP processes stay
+            self.reload_signal = False
+            self.main_loop_interrupt.clear()
+            return None
+        try:
+            self.kzgov_tell(self.kzgov_releases.current)
+            return super()._reload(spawn_target, target_loader)  # type: ignore[no-untyped-call]
+        finally:
+            self.kzgov_releases.retire(old)
+
+
+def granian_settings(config: ServerConfig, port: int) -> dict[str, Any]:
+    """The settings for granian to run the HTTP processes on a port."""
+    return dict(
         address=config.host,
         port=port,
         interface=Interfaces.ASGINL,
@@ -177,7 +208,10 @@ def granian_server(config: ServerConfig, port: int) -> MPServer:
 def serve(config: ServerConfig, announce: Announce = to_stdout) -> None:
     """Load the build, start the query workers and serve HTTP until stopped.
 
-    Ctrl-C (SIGINT) and SIGTERM stop the server; the query workers stop with it.
+    Ctrl-C (SIGINT) and SIGTERM stop the server; the query workers stop with it. SIGHUP
+    serves the current build if it is newer than the one served
+    (`kzgov.web.served_releases`, then granian replaces its HTTP processes), without a
+    restart and without refusing a request.
 
     Args:
         config: what to serve, where, and with which limits.
@@ -198,14 +232,9 @@ def serve(config: ServerConfig, announce: Announce = to_stdout) -> None:
 
 def serve_on(config: ServerConfig, port: int, announce: Announce) -> None:
     """Load the build, start the workers and run granian on a reserved port until stopped."""
-    store = open_store(config.store, config.layout, config.query_timeout_seconds)
-    store.load()
-    facts = KnownFacts(sizes=dict(store.graph_sizes()), triples=store.triple_count())
-    executor: Executor = start_executor(store, ExecutorSettings.from_config(config))
-    if config.cache == "on":  # one result cache for the whole server, before the pool
-        executor = CachingExecutor(executor, result_cache_of(config))
+    releases = ServedReleases(config)
     folder = Path(tempfile.mkdtemp(prefix="kzgov-serve-"))
-    dispatcher = QueryDispatcher(executor, folder)
+    dispatcher = QueryDispatcher(releases, folder)
     try:
         front = FrontSettings(
             body_seconds=config.request_read_seconds,
@@ -214,21 +243,28 @@ def serve_on(config: ServerConfig, port: int, announce: Announce) -> None:
             client_requests=max(1, math.ceil(config.client_requests / http_processes(config))),
             threads=config.http_threads,
         )
-        os.environ[FRONT_SETTINGS] = front_settings_text(
-            config, front, facts, dispatcher.address, dispatcher.authkey
-        )
+
+        def tell_http_processes(served: ServedRelease) -> None:
+            # HTTP processes started from now on serve this release.
+            os.environ[FRONT_SETTINGS] = front_settings_text(
+                served.config, front, served.facts(), dispatcher.address, dispatcher.authkey
+            )
+
+        tell_http_processes(releases.current)
         # HTTP processes start afresh: none inherits the loaded store or these threads.
         multiprocessing.set_start_method("spawn", force=True)
-        server = granian_server(config, port)
+        server = ReloadingServer(granian_settings(config, port), releases, tell_http_processes)
 
         def announce_when_listening() -> None:
+            # granian handles SIGINT, SIGTERM and SIGHUP before its HTTP processes listen.
             if wait_until_listening(config.host, port, server):
-                announce(announcement(config, facts, port))
+                current = releases.current
+                announce(announcement(current.config, current.facts(), port))
 
         threading.Thread(target=announce_when_listening, daemon=True).start()
         server.serve()
     finally:
         os.environ.pop(FRONT_SETTINGS, None)
         dispatcher.close()
-        executor.close()
+        releases.close()
         shutil.rmtree(folder, ignore_errors=True)
