@@ -141,6 +141,12 @@ def server_config_from(args: argparse.Namespace) -> ServerConfig:
         "max_result_bytes",
         "max_pending_queries",
         "worker_memory_growth_mb",
+        "worker_memory_limit_mb",
+        "client_workers",
+        "client_pending",
+        "http_processes",
+        "request_read_seconds",
+        "client_requests",
         "store",
         "cache",
         "cache_max_entries",
@@ -170,7 +176,7 @@ def add_serve_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
     serve_parser = commands.add_parser(
         "serve",
         help="serve the graph over HTTP: SPARQL endpoint and pages (builds first if needed)",
-        description="Serve the last good build with waitress. Every option can also be set"
+        description="Serve the last good build with granian (HTTP processes in front of one pool of query workers). Every option can also be set"
         " by the environment variable named in its help (for example KZGOV_PORT=8080);"
         " options win over variables.",
     )
@@ -181,7 +187,29 @@ def add_serve_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
     option(
         "--threads",
         type=int,
-        help="HTTP threads (default: workers + queue + 4; KZGOV_THREADS)",
+        help="HTTP threads of each HTTP process (default: workers + queue + 4; KZGOV_THREADS)",
+    )
+    option(
+        "--http-processes",
+        type=int,
+        metavar="N",
+        help="HTTP processes, which share one pool of query workers (default: one per"
+        " core, at most 4; KZGOV_HTTP_PROCESSES)",
+    )
+    option(
+        "--request-read-timeout",
+        dest="request_read_seconds",
+        type=float,
+        metavar="SECONDS",
+        help="total time a client has to send a request's head, and again its body"
+        " (default 10, at most 60; KZGOV_REQUEST_READ_SECONDS)",
+    )
+    option(
+        "--client-requests",
+        type=int,
+        metavar="N",
+        help="most requests one client (address, or X-API-Key) has in progress at once,"
+        " past it 429 (default 64; KZGOV_CLIENT_REQUESTS)",
     )
     option(
         "--timeout",
@@ -218,6 +246,29 @@ def add_serve_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
         metavar="MB",
         help="replace a query worker whose own memory grew by more than this after its"
         " answer, 0 never (default 64; KZGOV_WORKER_MEMORY_GROWTH_MB)",
+    )
+    option(
+        "--worker-memory-limit",
+        dest="worker_memory_limit_mb",
+        type=int,
+        metavar="MB",
+        help="stop a query whose worker's own memory passes this (503) and replace the"
+        " worker (default: half the machine's memory over the workers, at least 512;"
+        " KZGOV_WORKER_MEMORY_LIMIT_MB)",
+    )
+    option(
+        "--client-workers",
+        type=int,
+        metavar="N",
+        help="most queries one client (address, or X-API-Key) runs at once"
+        " (default: half the workers, at least 1; KZGOV_CLIENT_WORKERS)",
+    )
+    option(
+        "--client-pending",
+        type=int,
+        metavar="N",
+        help="most queries one client has waiting before 429"
+        " (default: a quarter of --max-pending, at least 1; KZGOV_CLIENT_PENDING)",
     )
     option(
         "--store",
