@@ -23,6 +23,7 @@ from kzgov.core.config import ServerConfig
 from kzgov.core.errors import KzgovError
 from kzgov.core.formats import GRAPH_FORMATS, TABULAR_FORMATS, render
 from kzgov.core.layout import Layout
+from kzgov.core.projection import in_written_order
 from kzgov.core.queries import find_named_query, list_named_queries
 from kzgov.core.release import current_release
 from kzgov.core.sparql import evaluate, parse_query
@@ -98,6 +99,8 @@ def command_query(args: argparse.Namespace) -> int:
     dataset = open_dataset(layout)
     try:
         result = evaluate(dataset, parsed)
+        if result.type == "SELECT" and result.vars:
+            result.vars = in_written_order(text, result.vars)
         output = render(result, args.format)
     except KzgovError:
         raise

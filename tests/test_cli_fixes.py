@@ -1,0 +1,40 @@
+"""The command line as a new user meets it: column order, pipes, usage errors, prefixes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+
+from kzgov.build.pipeline import BuildResult
+from kzgov.core.layout import Layout
+
+
+def kzgov(layout: Layout, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run the real kzgov command on the test build."""
+    return subprocess.run(
+        [sys.executable, "-m", "kzgov", "--root", str(layout.root), "--build-dir",
+         str(layout.build_dir), *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONHASHSEED": "random"},
+    )  # fmt: skip
+
+
+def test_select_star_columns_come_in_written_order_on_the_command_line(
+    real_build: BuildResult, real_layout: Layout
+) -> None:
+    for query, columns in [
+        ("SELECT * WHERE { ?s ?p ?o } LIMIT 1", ["s", "p", "o"]),
+        ("SELECT * WHERE { ?zeta ?mid ?alpha } LIMIT 1", ["zeta", "mid", "alpha"]),
+    ]:
+        for fmt in ("csv", "table"):
+            for _ in range(3):
+                done = kzgov(real_layout, "query", query, "--format", fmt)
+                assert done.returncode == 0, done.stderr
+                first = done.stdout.splitlines()[0]
+                head = next(csv.reader(io.StringIO(first))) if fmt == "csv" else first.split()
+                assert head == columns
