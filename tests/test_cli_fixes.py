@@ -38,3 +38,27 @@ def test_select_star_columns_come_in_written_order_on_the_command_line(
                 first = done.stdout.splitlines()[0]
                 head = next(csv.reader(io.StringIO(first))) if fmt == "csv" else first.split()
                 assert head == columns
+
+
+def test_a_closed_pipe_ends_every_command_quietly(
+    real_build: BuildResult, real_layout: Layout
+) -> None:
+    for arguments in [
+        ["explain", "post:oblast-akim", "kz:appointedBy", "post:president", "--format", "json"],
+        ["query", "SELECT * WHERE { ?s ?p ?o }", "--format", "csv"],
+        ["queries"],
+    ]:
+        command = [sys.executable, "-m", "kzgov", "--root", str(real_layout.root),
+                   "--build-dir", str(real_layout.build_dir), *arguments]  # fmt: skip
+        with subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        ) as process:
+            assert process.stdout is not None and process.stderr is not None
+            process.stdout.close()  # as `| head -c 0` does, before the command writes
+            errors = process.stderr.read().decode()
+            code = process.wait()
+        assert "Traceback" not in errors and "BrokenPipeError" not in errors, errors
+        assert code == 141, (arguments, code, errors)

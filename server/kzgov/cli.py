@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +30,9 @@ from kzgov.core.release import current_release
 from kzgov.core.sparql import evaluate, parse_query
 from kzgov.store.base import release_or_fail
 from kzgov.store.memory import open_dataset
+
+# 128 + SIGPIPE: what a shell reports for a command whose reader closed the pipe.
+SIGPIPE_EXIT_CODE = 141
 
 
 def layout_from(args: argparse.Namespace) -> Layout:
@@ -409,10 +413,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
         code: int = args.run(args)
+        sys.stdout.flush()
     except KzgovError as error:
         print(f"kzgov: {error}", file=sys.stderr)
         return error.exit_code
+    except BrokenPipeError:
+        return reader_went_away()
     return code
+
+
+def reader_went_away() -> int:
+    """The reader of standard output (`| head`) closed it: stop quietly, as `cat` would.
+
+    Standard output is pointed at /dev/null so that Python's final flush at exit does not
+    raise again; the exit code is the shell's for a command ended by SIGPIPE.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return SIGPIPE_EXIT_CODE
 
 
 if __name__ == "__main__":
