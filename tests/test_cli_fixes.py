@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
+from urllib.parse import urlencode
 
+from conftest import LiveServer, send
 from kzgov.build.pipeline import BuildResult
 from kzgov.core.layout import Layout
 
@@ -62,3 +65,28 @@ def test_a_closed_pipe_ends_every_command_quietly(
             code = process.wait()
         assert "Traceback" not in errors and "BrokenPipeError" not in errors, errors
         assert code == 141, (arguments, code, errors)
+
+
+TENURE_TRIPLE = ("tenure:abai-kaznpu-2025/tauke-khan", "kz:tenureOf", "post:kazakh-khan")
+
+
+def test_explain_reads_every_prefix_a_query_may_use(
+    real_build: BuildResult, real_layout: Layout
+) -> None:
+    done = kzgov(real_layout, "explain", *TENURE_TRIPLE)
+    assert done.returncode == 5, done.stderr
+    assert "stated, not inferred" in done.stderr
+    refused = kzgov(real_layout, "explain", "post:oblast-akim", "nope:x", "post:president")
+    assert refused.returncode == 1
+    for prefix in ("tenure", "reform", "period", "figure", "level", "p", "dcat", "sh"):
+        assert f" {prefix}," in refused.stderr or f" {prefix}\n" in refused.stderr
+
+
+def test_the_explain_page_reads_every_prefix_a_query_may_use(live_server: LiveServer) -> None:
+    s, p, o = TENURE_TRIPLE
+    url = f"{live_server.base_url}/explain?" + urlencode({"s": s, "p": p, "o": o})
+    response = send("GET", url, headers={"Accept": "application/json"})
+    assert response.status == 200, response.text
+    document = json.loads(response.body)
+    assert document["inferred"] is False
+    assert "kazakh-khan" in response.text
