@@ -10,9 +10,14 @@ import subprocess
 import sys
 from urllib.parse import urlencode
 
+import pytest
+from rdflib import Dataset
+from rdflib.namespace import OWL, RDF
+
 from conftest import LiveServer, send
 from kzgov.build.pipeline import BuildResult
 from kzgov.core.layout import Layout
+from kzgov.core.namespaces import KZ, ONTOLOGY_GRAPH
 
 
 def kzgov(layout: Layout, *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -90,3 +95,26 @@ def test_the_explain_page_reads_every_prefix_a_query_may_use(live_server: LiveSe
     document = json.loads(response.body)
     assert document["inferred"] is False
     assert "kazakh-khan" in response.text
+
+
+@pytest.mark.parametrize(("fmt", "media_type", "parser"), [
+    ("trig", "application/trig", "trig"),
+    ("nquads", "application/n-quads", "nquads"),
+])  # fmt: skip
+def test_the_ontology_page_serves_the_quad_downloads_it_offers(
+    live_server: LiveServer, fmt: str, media_type: str, parser: str
+) -> None:
+    page = send("GET", f"{live_server.base_url}/ontology", headers={"Accept": "text/html"})
+    assert f"format={fmt}" in page.text
+    for url, headers in [
+        (f"{live_server.base_url}/ontology?format={fmt}", {}),
+        (f"{live_server.base_url}/ontology", {"Accept": media_type}),
+    ]:
+        response = send("GET", url, headers=headers)
+        assert response.status == 200, response.text
+        assert response.media_type == media_type
+        quads = Dataset()
+        quads.parse(data=response.text, format=parser)
+        ontology = quads.graph(ONTOLOGY_GRAPH)
+        assert (KZ.Post, RDF.type, OWL.Class) in ontology
+        assert len(ontology) > 100

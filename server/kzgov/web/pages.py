@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, send_file
 from flask.blueprints import BlueprintSetupState
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 from werkzeug.exceptions import NotFound
 
@@ -663,7 +663,13 @@ def dataset() -> Response:
 @bp.route("/ontology")
 def ontology() -> Response:
     """The ontology document: its header and an index of its terms (anchors #Term)."""
-    media_type = negotiate(PAGE_MEDIA_TYPES)
+    media_type = negotiate(ENTITY_MEDIA_TYPES)
+    if media_type in QUAD_MEDIA_TYPES:  # the ontology graph, named, as its page offers
+        triples = executor().run(graph_contents_query(str(ONTOLOGY_GRAPH)), N_TRIPLES).body
+        quads = Dataset()
+        quads.graph(ONTOLOGY_GRAPH).parse(data=triples.decode("utf-8"), format="nt")
+        body = quads.serialize(format=MEDIA_TYPE_TO_RDFLIB[media_type], encoding="utf-8")
+        return negotiated_response(body, media_type)
     if media_type != HTML:
         answer = executor().run(graph_contents_query(str(ONTOLOGY_GRAPH)), media_type)
         return negotiated_response(answer.body, media_type)
