@@ -118,3 +118,26 @@ def test_the_ontology_page_serves_the_quad_downloads_it_offers(
         ontology = quads.graph(ONTOLOGY_GRAPH)
         assert (KZ.Post, RDF.type, OWL.Class) in ontology
         assert len(ontology) > 100
+
+
+@pytest.mark.parametrize("backend", ["memory"], indirect=True)
+@pytest.mark.parametrize(("name", "media_type"), [
+    ("kzgov.trig", "application/trig"),
+    ("kzgov.nq", "application/n-quads"),
+    ("kzgov.ttl", "text/turtle"),
+])  # fmt: skip
+def test_dumps_are_sent_whole_uncompressed_with_ranges_and_one_charset(
+    live_server: LiveServer, name: str, media_type: str
+) -> None:
+    url = f"{live_server.base_url}/dumps/{name}"
+    whole = send("GET", url, headers={"Accept-Encoding": "gzip, br"})
+    assert whole.status == 200
+    assert whole.header("Content-Encoding") is None
+    assert whole.header("Accept-Ranges") == "bytes"
+    content_type = whole.header("Content-Type") or ""
+    assert content_type.split(";")[0] == media_type
+    assert content_type.count("charset") <= 1, content_type
+    assert int(whole.header("Content-Length") or 0) == len(whole.body) > 1000
+    part = send("GET", url, headers={"Accept-Encoding": "gzip, br", "Range": "bytes=100-199"})
+    assert part.status == 206 and part.header("Content-Encoding") is None
+    assert part.body == whole.body[100:200]

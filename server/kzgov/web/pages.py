@@ -848,12 +848,13 @@ def dump(name: str) -> Response:
     found = find_dump(served().path, name)
     response = send_file(
         found.path,
-        mimetype=content_type_header(found.media_type),
+        mimetype=found.media_type,
         as_attachment=True,
         download_name=found.name,
         conditional=True,
         max_age=0,
     )
+    response.headers["Content-Type"] = content_type_header(found.media_type)
     return response
 
 
