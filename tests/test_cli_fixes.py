@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -141,3 +142,38 @@ def test_dumps_are_sent_whole_uncompressed_with_ranges_and_one_charset(
     part = send("GET", url, headers={"Accept-Encoding": "gzip, br", "Range": "bytes=100-199"})
     assert part.status == 206 and part.header("Content-Encoding") is None
     assert part.body == whole.body[100:200]
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["serve", "--port", "abc"], "kzgov serve: error: argument --port: invalid int value: 'abc'"),
+    (["query", "SELECT * {}", "--format", "yaml"], "argument --format: invalid choice: 'yaml'"),
+    (["frobnicate"], "argument command: invalid choice: 'frobnicate'"),
+    ([], "the following arguments are required: command"),
+])  # fmt: skip
+def test_usage_errors_are_bad_input_with_one_line(
+    real_layout: Layout, arguments: list[str], message: str
+) -> None:
+    done = kzgov(real_layout, *arguments)
+    assert done.returncode == 1, done.stderr
+    assert message in done.stderr
+    assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_help_and_version_still_exit_0(real_layout: Layout) -> None:
+    assert kzgov(real_layout, "--version").returncode == 0
+    assert kzgov(real_layout, "serve", "--help").returncode == 0
+
+
+def test_a_data_check_failure_exits_2_as_the_readme_says(scratch_project: Layout) -> None:
+    data_file = scratch_project.root / "data" / "aplus-analytics-2022.ttl"
+    data_file.write_text(
+        data_file.read_text(encoding="utf-8") + "\n<https://w3id.org/kzgov/id/post/president>"
+        " <https://w3id.org/kzgov/ontology#appointedby> <https://w3id.org/kzgov/id/post/president> .\n",
+        encoding="utf-8",
+    )
+    done = kzgov(scratch_project, "build", "--quiet")
+    assert done.returncode == 2, done.stderr
+    assert "kz:appointedby is not a term of the kzgov ontology" in done.stderr
+    assert "data/aplus-analytics-2022.ttl" in done.stderr
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "2 SHACL violation or failed data check" in readme

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from kzgov import __version__
 from kzgov.build.pipeline import (
@@ -33,6 +34,8 @@ from kzgov.store.memory import open_dataset
 
 # 128 + SIGPIPE: what a shell reports for a command whose reader closed the pipe.
 SIGPIPE_EXIT_CODE = 141
+# A command line argparse cannot read is bad input, like any other (README: exit codes).
+USAGE_EXIT_CODE = 1
 
 
 def layout_from(args: argparse.Namespace) -> Layout:
@@ -307,9 +310,17 @@ def command_coverage(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, but a usage error exits 1 (bad input): 2 means a SHACL violation."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print argparse's one-line message (no usage block) and exit with USAGE_EXIT_CODE."""
+        self.exit(USAGE_EXIT_CODE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def make_parser() -> argparse.ArgumentParser:
-    """The argument parser of the kzgov command."""
-    parser = argparse.ArgumentParser(
+    """The argument parser of the kzgov command (its subcommands' parsers are Parsers too)."""
+    parser = Parser(
         prog="kzgov", description="The knowledge graph of Kazakhstan's public administration."
     )
     parser.add_argument("--version", action="version", version=f"kzgov {__version__}")
