@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from kzgov import __version__
 from kzgov.build.pipeline import (
@@ -23,11 +25,17 @@ from kzgov.core.config import ServerConfig
 from kzgov.core.errors import KzgovError
 from kzgov.core.formats import GRAPH_FORMATS, TABULAR_FORMATS, render
 from kzgov.core.layout import Layout
+from kzgov.core.projection import in_written_order
 from kzgov.core.queries import find_named_query, list_named_queries
 from kzgov.core.release import current_release
 from kzgov.core.sparql import evaluate, parse_query
 from kzgov.store.base import release_or_fail
 from kzgov.store.memory import open_dataset
+
+# 128 + SIGPIPE: what a shell reports for a command whose reader closed the pipe.
+SIGPIPE_EXIT_CODE = 141
+# A command line argparse cannot read is bad input, like any other (README: exit codes).
+USAGE_EXIT_CODE = 1
 
 
 def layout_from(args: argparse.Namespace) -> Layout:
@@ -98,6 +106,8 @@ def command_query(args: argparse.Namespace) -> int:
     dataset = open_dataset(layout)
     try:
         result = evaluate(dataset, parsed)
+        if result.type == "SELECT" and result.vars:
+            result.vars = in_written_order(text, result.vars)
         output = render(result, args.format)
     except KzgovError:
         raise
@@ -351,9 +361,17 @@ def command_coverage(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, but a usage error exits 1 (bad input): 2 means a SHACL violation."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print argparse's one-line message (no usage block) and exit with USAGE_EXIT_CODE."""
+        self.exit(USAGE_EXIT_CODE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def make_parser() -> argparse.ArgumentParser:
-    """The argument parser of the kzgov command."""
-    parser = argparse.ArgumentParser(
+    """The argument parser of the kzgov command (its subcommands' parsers are Parsers too)."""
+    parser = Parser(
         prog="kzgov", description="The knowledge graph of Kazakhstan's public administration."
     )
     parser.add_argument("--version", action="version", version=f"kzgov {__version__}")
@@ -457,10 +475,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
         code: int = args.run(args)
+        sys.stdout.flush()
     except KzgovError as error:
         print(f"kzgov: {error}", file=sys.stderr)
         return error.exit_code
+    except BrokenPipeError:
+        return reader_went_away()
     return code
+
+
+def reader_went_away() -> int:
+    """The reader of standard output (`| head`) closed it: stop quietly, as `cat` would.
+
+    Standard output is pointed at /dev/null so that Python's final flush at exit does not
+    raise again; the exit code is the shell's for a command ended by SIGPIPE.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return SIGPIPE_EXIT_CODE
 
 
 if __name__ == "__main__":

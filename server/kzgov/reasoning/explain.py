@@ -36,7 +36,7 @@ from rdflib.namespace import OWL, PROV, RDF, RDFS
 from rdflib.term import Node
 
 from kzgov.core.errors import KzgovError
-from kzgov.core.namespaces import INFERRED_GRAPH, KZ, KZG, KZID, PREFIXES
+from kzgov.core.namespaces import INFERRED_GRAPH, KZ, KZG, KZID, PREFIXES, QUERY_PREFIXES
 from kzgov.core.oxigraph_terms import TermConverter
 from kzgov.core.release import DATASET_NQUADS
 from kzgov.reasoning.owl_rules import (
@@ -1153,11 +1153,8 @@ class BadTerm(KzgovError):
 
 
 def known_prefixes() -> dict[str, str]:
-    """The prefixes a triple to explain may use: kzgov's, the usual ones, and kzid's kinds."""
-    prefixes = {name: namespace for name, namespace in DISPLAY_PREFIXES}
-    for kind in ("post", "body", "act", "person", "rule", "territory", "source", "provision"):
-        prefixes.setdefault(kind, f"{KZID}{kind}/")
-    return prefixes
+    """The prefixes a triple to explain may use: the same as every query (QUERY_PREFIXES)."""
+    return {name: str(namespace) for name, namespace in QUERY_PREFIXES.items()}
 
 
 def parse_term(text: str, role: str) -> Node:
