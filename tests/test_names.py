@@ -9,27 +9,39 @@ import urllib.parse
 
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from conftest import LiveServer, send
+from kzgov.build.coverage import default_sources_dir, read_sources
 from kzgov.build.names import (
+    NAME_NOTES_FILE,
     RULE_CLASSES,
     entities_of_kazakhstan,
     missing_names,
     missing_names_markdown,
+    name_counts,
+    power_kinds,
     proposal_label,
     read_data,
+    read_name_notes,
     rule_label,
+)
+from kzgov.build.names import (
+    local_id as id_path,
 )
 from kzgov.core.layout import PROJECT_ROOT, Layout, is_source_file
 from kzgov.core.namespaces import KZ, KZID, LINKS_GRAPH, REGISTRY_GRAPH
 from kzgov.web.search import accent_pattern, rank_of
 
 NAMES_CSV = PROJECT_ROOT.parent / "shared" / "links" / "names-and-acts.csv"
-# What this branch reaches from the sources and names-and-acts.csv; the issue's targets
-# (45 Russian, 90 Kazakh) need the regions the `time` branch adds.
+# What the sources and names-and-acts.csv give (counted by kzgov.build.names.name_counts).
+# Kazakh fell from 53 to 36 when the labels the Kazakh source gives only in a declined or
+# plural form were taken out (data/name-notes.csv quotes those forms). The issue's
+# targets (45 Russian, 90 Kazakh) need the regions that the time-land branch adds from
+# regions-whosonfirst.csv, and more verified names than ../shared/links holds.
 MIN_RUSSIAN = 26
-MIN_KAZAKH = 53
+MIN_KAZAKH = 36
+LABEL_LANGUAGES = ("ru", "kk")
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +59,122 @@ def registry(layout: Layout) -> Graph:
     return Graph().parse(layout.data_dir / "registry.ttl", format="turtle")
 
 
-def test_missing_names_doc_is_what_the_data_gives(registry: Graph, data: Graph) -> None:
+@pytest.fixture(scope="module")
+def powers(layout: Layout) -> Graph:
+    return Graph().parse(layout.ontology_dir / "powers.ttl", format="turtle")
+
+
+def test_missing_names_doc_is_what_the_data_gives(
+    layout: Layout, registry: Graph, data: Graph, powers: Graph
+) -> None:
     written = (PROJECT_ROOT / "docs" / "missing-names.md").read_text(encoding="utf-8")
-    assert written == missing_names_markdown(registry, data), "rerun tools/write_names.py"
+    notes = read_name_notes(layout.data_dir / NAME_NOTES_FILE)
+    expected = missing_names_markdown(registry, data, notes, powers)
+    assert written == expected, "rerun tools/write_names.py"
+
+
+def test_readme_prints_the_counts_of_names(registry: Graph, data: Graph) -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    counts = name_counts(registry, data)
+    assert counts.entities == len(entities_of_kazakhstan(registry))
+    assert counts.sentence() in readme, "copy the line tools/write_names.py prints"
+
+
+def whole_words(text: str) -> re.Pattern[str]:
+    """A pattern of the text as whole words, any whitespace between them."""
+    words = r"\s+".join(re.escape(w) for w in text.split())
+    return re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
+
+
+def test_every_russian_and_kazakh_label_has_its_evidence(layout: Layout) -> None:
+    """A source's label stands, as whole words, in a quote of that node in its graph; an
+    official name in the registry has its kz:nameEvidence; no other graph names in ru/kk."""
+    unquoted, unevidenced, elsewhere = [], [], []
+    checked = 0
+    for path in layout.data_files():
+        graph = Graph().parse(path, format="turtle")
+        for prop in (RDFS.label, SKOS.altLabel, SKOS.prefLabel):
+            for node, label in graph.subject_objects(prop):
+                if not isinstance(label, Literal) or label.language not in LABEL_LANGUAGES:
+                    continue
+                checked += 1
+                if path.stem == "registry":
+                    if graph.value(node, KZ.nameEvidence) is None:
+                        unevidenced.append((node, str(label)))
+                elif is_source_file(path):
+                    quotes = [str(q) for q in graph.objects(node, KZ.sourcePassage)]
+                    if not any(whole_words(str(label)).search(q) for q in quotes):
+                        unquoted.append((path.name, node, str(label)))
+                else:
+                    elsewhere.append((path.name, node, str(label)))
+    assert checked >= MIN_RUSSIAN + MIN_KAZAKH
+    assert unquoted == [], "a label must stand, as whole words, in a quote of its node"
+    assert unevidenced == []
+    assert elsewhere == []
+
+
+def test_the_ontology_gives_the_power_kinds_english_labels_only(powers: Graph) -> None:
+    kinds = power_kinds(powers)
+    for kind in kinds:
+        languages = {o.language for o in powers.objects(kind, RDFS.label) if isinstance(o, Literal)}
+        assert languages == {"en"}, kind
+
+
+def test_name_notes_quote_their_source_and_name_missing_labels(
+    layout: Layout, registry: Graph, data: Graph
+) -> None:
+    notes = read_name_notes(layout.data_dir / NAME_NOTES_FILE)
+    assert len(notes) >= 17
+    texts = read_sources(layout, default_sources_dir(layout), "../shared/seeds")
+    missing = missing_names(registry, data)
+    for (entity_id, language), note in notes.items():
+        where = f"data/{NAME_NOTES_FILE}:{note.line}"
+        assert URIRef(KZID + entity_id) in missing[language], f"{where}: the label is given"
+        assert note.note, where
+        if not note.form:
+            continue
+        span = texts[note.source].locate(note.form)
+        assert span is not None, f"{where}: not verbatim in {note.source}"
+        assert f"s{span[0]}" == note.locator, f"{where}: it stands in s{span[0]}"
+
+
+def test_power_kinds_are_labelled_only_where_the_kazakh_source_uses_the_term(
+    layout: Layout, powers: Graph
+) -> None:
+    kinds = power_kinds(powers)
+    assert len(kinds) == 22
+    graph = Graph().parse(layout.data_dir / "abai-kaznpu-2025.ttl", format="turtle")
+    labelled = {
+        id_path(kind): sorted(
+            (label.language, str(label))
+            for label in graph.objects(kind, RDFS.label)
+            if isinstance(label, Literal)
+        )
+        for kind in kinds
+    }
+    assert labelled["power-kind/financing"] == [("kk", "қаржыландыру")]
+    assert labelled["power-kind/self-government"] == [
+        ("kk", "өзін-өзі басқару"),
+        ("ru", "самоуправление"),
+    ]
+    assert labelled["power-kind/veto"] == []
+    listed = (PROJECT_ROOT / "docs" / "missing-names.md").read_text(encoding="utf-8")
+    assert "| power-kind/veto | veto | missing | missing |" in listed
+
+
+def test_every_rule_proposal_and_change_node_has_a_label(layout: Layout, data: Graph) -> None:
+    ontology = Graph()
+    for path in layout.ontology_files():
+        ontology.parse(path, format="turtle")
+    unlabelled, seen = [], 0
+    for top in (KZ.Rule, KZ.Proposal, KZ.Change):
+        classes = set(ontology.transitive_subjects(RDFS.subClassOf, top))
+        for node in {n for c in classes for n in data.subjects(RDF.type, c)}:
+            seen += 1
+            if not any(isinstance(label, Literal) for label in data.objects(node, RDFS.label)):
+                unlabelled.append(node)
+    assert seen > 200
+    assert unlabelled == []
 
 
 def test_entities_of_kazakhstan_carry_russian_kazakh_and_english_labels(
@@ -224,6 +349,29 @@ def test_search_finds_russian_names_and_their_transliterations(
     live_server: LiveServer, text: str, entity: str
 ) -> None:
     assert KZID + entity in search_iris(live_server, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("Сенат", "body/senate"),
+        ("Senat", "body/senate"),
+        ("Senate", "body/senate"),
+        ("Сенат төрағасы", "post/senate-chair"),
+        ("аким", "post/akim"),
+        ("Шымкент", "territory/shymkent"),
+    ],
+)
+def test_search_lists_the_closest_name_first(
+    live_server: LiveServer, text: str, first: str
+) -> None:
+    found = search_iris(live_server, text)
+    assert found[0] == KZID + first, found[:3]
+
+
+def test_search_ranks_the_senate_above_its_chair(live_server: LiveServer) -> None:
+    found = search_iris(live_server, "Сенат")
+    assert found.index(KZID + "body/senate") < found.index(KZID + "post/senate-chair")
 
 
 def test_search_across_scripts_still_needs_every_letter(live_server: LiveServer) -> None:

@@ -6,7 +6,10 @@
 2. In each source's data file, an English rdfs:label on every rule and proposal node
    that has none, generated from the node's own data by kzgov.names (it ends
    "(rule, <source>)" or "(proposal, <source>)"; rerunning rewrites those lines only).
-3. docs/missing-names.md, the entities of Kazakhstan still without a Russian or Kazakh name.
+3. docs/missing-names.md, the entities of Kazakhstan still without a Russian or Kazakh name
+   (with why: data/name-notes.csv, or "none"), and the power kinds without one; it prints
+   the count of entities of Kazakhstan and of those with each language's label, which the
+   README quotes.
 
 Usage: .venv/bin/python tools/write_names.py
 """
@@ -23,10 +26,13 @@ from rdflib.namespace import RDF, RDFS
 
 from kzgov.build.names import (
     GENERATED_LABEL,
+    NAME_NOTES_FILE,
     RULE_CLASSES,
     missing_names_markdown,
+    name_counts,
     proposal_label,
     read_data,
+    read_name_notes,
     rule_label,
 )
 from kzgov.core.layout import Layout, is_source_file
@@ -148,10 +154,13 @@ def main() -> int:
             write_node_labels(layout, data, path)
     data = read_data(layout.data_files())
     registry = Graph().parse(layout.data_dir / "registry.ttl", format="turtle")
+    notes = read_name_notes(layout.data_dir / NAME_NOTES_FILE)
+    powers = Graph().parse(layout.ontology_dir / "powers.ttl", format="turtle")
     (layout.root / "docs" / "missing-names.md").write_text(
-        missing_names_markdown(registry, data), encoding="utf-8"
+        missing_names_markdown(registry, data, notes, powers), encoding="utf-8"
     )
     print("wrote data/registry.ttl (official names) and docs/missing-names.md")
+    print(name_counts(registry, data).sentence())
     return 0
 
 

@@ -64,6 +64,7 @@ class Hit:
         matched: the labels that matched, with their language tags.
         types: its kzgov classes, as short names.
         rank: lower is better: an exact match, then a prefix, then a word start, then any.
+        matches_at_rank: how many of its labels match at that rank.
     """
 
     iri: URIRef
@@ -71,6 +72,7 @@ class Hit:
     matched: tuple[Literal, ...]
     types: tuple[URIRef, ...]
     rank: int
+    matches_at_rank: int = 1
 
 
 def fold(text: str) -> str:
@@ -126,23 +128,41 @@ def types_query(iris: list[str]) -> str:
     )
 
 
-def rank_of(text: str, labels: list[Literal]) -> int:
-    """How well the best of an entity's labels matches: 0 exact, 1 prefix, 2 word start, 3 any.
+def label_ranks(text: str, labels: list[Literal]) -> list[int]:
+    """How well each label matches: 0 exact, 1 prefix, 2 word start, 3 anywhere else.
 
     The labels are compared with the search pattern, so a label in the other script or
     language ranks as its own spelling would ("Senat" is an exact match for "Сенат").
     """
     pattern = re.compile(accent_pattern(text), re.IGNORECASE)
-    best = 3
+    ranks = []
     for label in labels:
         spaced = " ".join(str(label).split())
         if pattern.fullmatch(spaced):
-            return 0
-        if pattern.match(spaced):
-            best = min(best, 1)
-        elif any(not spaced[m.start() - 1].isalnum() for m in pattern.finditer(spaced)):
-            best = min(best, 2)
-    return best
+            ranks.append(0)
+        elif pattern.match(spaced):
+            ranks.append(1)
+        elif any(
+            m.start() == 0 or not spaced[m.start() - 1].isalnum() for m in pattern.finditer(spaced)
+        ):
+            ranks.append(2)
+        else:
+            ranks.append(3)
+    return ranks
+
+
+def rank_of(text: str, labels: list[Literal]) -> int:
+    """How well the best of an entity's labels matches: 0 exact, 1 prefix, 2 word start, 3 any."""
+    return min(label_ranks(text, labels), default=3)
+
+
+def order_key(hit: Hit) -> tuple[int, int, int, str]:
+    """The order of the hits: the best rank first, then the entity more of whose labels match at it.
+
+    So "Сенат" lists the Senate, whose Russian and English names begin with it, before the
+    Chair of the Senate, whose Kazakh name alone does; then shorter labels first.
+    """
+    return (hit.rank, -hit.matches_at_rank, len(hit.label), hit.label.lower())
 
 
 def is_searchable(text: str) -> bool:
@@ -177,14 +197,17 @@ def find_entities(executor: Executor, text: str) -> list[Hit]:
         if isinstance(kind, URIRef):
             types[row["x"]].append(kind)
     labels = fetch_labels(executor, matched)
-    hits = [
-        Hit(
-            iri=iri,
-            label=labels.get(iri) or short_name(iri),
-            matched=tuple(sorted(found, key=lambda lit: (lit.language or "", str(lit)))),
-            types=tuple(sorted(types.get(iri, []))),
-            rank=rank_of(text, found),
+    hits = []
+    for iri, found in matched.items():
+        ranks = label_ranks(text, sorted(set(found)))
+        hits.append(
+            Hit(
+                iri=iri,
+                label=labels.get(iri) or short_name(iri),
+                matched=tuple(sorted(found, key=lambda lit: (lit.language or "", str(lit)))),
+                types=tuple(sorted(types.get(iri, []))),
+                rank=min(ranks),
+                matches_at_rank=ranks.count(min(ranks)),
+            )
         )
-        for iri, found in matched.items()
-    ]
-    return sorted(hits, key=lambda hit: (hit.rank, len(hit.label), hit.label.lower()))
+    return sorted(hits, key=order_key)
