@@ -13,9 +13,9 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from kzgov.layout import PROJECT_ROOT
-from kzgov.queries import NamedQuery, list_named_queries
-from kzgov.sparql import evaluate, parse_query
+from kzgov.core.layout import PROJECT_ROOT
+from kzgov.core.queries import NamedQuery, list_named_queries
+from kzgov.core.sparql import evaluate, parse_query
 
 ID = "https://w3id.org/kzgov/id/"
 QUERIES = {q.name: q for q in list_named_queries(PROJECT_ROOT / "queries")}

@@ -7,8 +7,8 @@ import csv
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from kzgov.layout import PROJECT_ROOT
-from kzgov.namespaces import INFERRED_GRAPH, KZ, LINKS_GRAPH, REGISTRY_GRAPH, WD
+from kzgov.core.layout import PROJECT_ROOT
+from kzgov.core.namespaces import INFERRED_GRAPH, KZ, LINKS_GRAPH, REGISTRY_GRAPH, WD
 
 ID = "https://w3id.org/kzgov/id/"
 WHOSONFIRST_CSV = PROJECT_ROOT.parent / "shared" / "links" / "regions-whosonfirst.csv"
