@@ -77,10 +77,7 @@ def rows_in_oxigraph(text: str, trig: str) -> Rows:
     solutions = store.query(text, use_default_graph_as_union=True)
     assert isinstance(solutions, ox.QuerySolutions)
     names = [v.value for v in solutions.variables]
-    return [
-        {n: s[n].value for n in names if s[n] is not None}
-        for s in solutions
-    ]
+    return [{n: s[n].value for n in names if s[n] is not None} for s in solutions]
 
 
 @pytest.fixture(scope="module")
@@ -181,5 +178,3 @@ def test_wikidata_statement_carries_start_end_appointer_and_end_cause(
     value = graph.value(tenure, URIRef("http://www.wikidata.org/prop/qualifier/value/P582"))
     precision = graph.value(value, URIRef("http://wikiba.se/ontology#timePrecision"))
     assert precision == Literal(9)
-
-

@@ -12,7 +12,11 @@ from kzgov.core.namespaces import INFERRED_GRAPH, KZ, LINKS_GRAPH, REGISTRY_GRAP
 
 ID = "https://w3id.org/kzgov/id/"
 WHOSONFIRST_CSV = PROJECT_ROOT.parent / "shared" / "links" / "regions-whosonfirst.csv"
-REGIONS_CREATED_2022 = {"abai-region": "Q111279364", "jetisu-region": "Q111281411", "ulytau-region": "Q111830286"}
+REGIONS_CREATED_2022 = {
+    "abai-region": "Q111279364",
+    "jetisu-region": "Q111281411",
+    "ulytau-region": "Q111830286",
+}
 CITIES = ("astana", "almaty", "shymkent")
 P748 = URIRef("http://www.wikidata.org/prop/direct/P748")
 
