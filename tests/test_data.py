@@ -18,6 +18,7 @@ from kzgov.core.namespaces import (
     MANIFEST_GRAPH,
     ONTOLOGY_GRAPH,
     REGISTRY_GRAPH,
+    TEMPORAL_GRAPH,
     WD,
 )
 
@@ -29,6 +30,7 @@ BUILD_GRAPHS = {
     LINKS_GRAPH,
     MANIFEST_GRAPH,
     INFERRED_GRAPH,
+    TEMPORAL_GRAPH,
 }
 
 

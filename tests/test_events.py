@@ -7,7 +7,6 @@ hypothetical dataset written here (never in data/), on rdflib and on Oxigraph al
 
 from __future__ import annotations
 
-
 import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef

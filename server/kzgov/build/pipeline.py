@@ -48,7 +48,14 @@ from kzgov.reasoning.infer_fast import FastReasoner
 from kzgov.core.layout import Layout, graph_for_data_file, is_source_file
 from kzgov.build.load import display_path, parse_turtle
 from kzgov.build.load_fast import parse_turtle_fast, write_ntriples
-from kzgov.core.namespaces import INFERRED_GRAPH, KZ, MANIFEST_GRAPH, ONTOLOGY_GRAPH, PREFIXES
+from kzgov.core.namespaces import (
+    INFERRED_GRAPH,
+    KZ,
+    MANIFEST_GRAPH,
+    ONTOLOGY_GRAPH,
+    PREFIXES,
+    TEMPORAL_GRAPH,
+)
 from kzgov.core.oxigraph_terms import TermConverter
 from kzgov.core.release import (
     CURRENT_LINK,
@@ -59,10 +66,17 @@ from kzgov.core.release import (
     current_release,
 )
 from kzgov.build.progress import Reporter, StageProgress, quiet, stage_progress, to_stderr
-from kzgov.build.stage_cache import StageCache, cache_key, code_fingerprint, file_digest, link_or_copy
+from kzgov.build.stage_cache import (
+    StageCache,
+    cache_key,
+    code_fingerprint,
+    file_digest,
+    link_or_copy,
+)
 from kzgov.build.stage_entries import (
     CHECK_FAILURES,
     INFERRED_TRIPLES,
+    TEMPORAL_TRIPLES,
     PARSED_PREFIXES,
     PARSED_TRIPLES,
     SUMMARY_COUNTS,
@@ -681,14 +695,17 @@ def run_stages(layout: Layout, progress: Reporter, reasoner: str, validator: str
             store = graph.store
             step.size = len(store)
             step.note = f"{REASONERS[reasoner](store):,} inferred"
-            cache.store(
-                "materialize",
-                keys.materialize,
-                lambda folder: write_ntriples(store.inferred_triples(), folder / INFERRED_TRIPLES),
-            )
+            step.note += f", {store.add_temporal():,} temporal"
+
+            def write_closures(folder: Path) -> None:
+                write_ntriples(store.inferred_triples(), folder / INFERRED_TRIPLES)
+                write_ntriples(store.temporal_triples(), folder / TEMPORAL_TRIPLES)
+
+            cache.store("materialize", keys.materialize, write_closures)
             release_memory()  # the reasoner's working store
         elif graph.loaded is not None:
             graph.loaded.load_ntriples(entry / INFERRED_TRIPLES, INFERRED_GRAPH)
+            graph.loaded.load_ntriples(entry / TEMPORAL_TRIPLES, TEMPORAL_GRAPH)
             step.note = "reused"
     log.record("materialize", step, reused=entry is not None, reasoner=reasoner)
 
