@@ -94,6 +94,9 @@ RELEASES_KEPT = 3
 CACHE_DIR = "cache"
 DUMPS = (DATASET_TRIG, DATASET_NQUADS, UNION_TURTLE)
 
+# The named query whose rows the build lists as conflicts between sources (summary.json).
+CONFLICTS_QUERY = "conflicting-claims.rq"
+
 STAGES = ("parse", "validate", "materialize", "check", "write")
 
 
@@ -252,6 +255,36 @@ def check_files(layout: Layout) -> list[Path]:
     return sorted(layout.checks_dir.glob("*.rq"))
 
 
+def conflict_files(layout: Layout) -> list[Path]:
+    """The named query whose rows the build lists as conflicts between sources, if present."""
+    path = layout.queries_dir / CONFLICTS_QUERY
+    return [path] if path.exists() else []
+
+
+def list_conflicts(layout: Layout, store: BuildStore) -> list[str]:
+    """The conflicts between sources (or passages) the conflicting-claims query finds.
+
+    Args:
+        layout: the project.
+        store: the asserted and inferred graphs.
+
+    Returns:
+        One line per conflict, naming each column's value.
+
+    Raises:
+        KzgovError: the conflicts query is not a SELECT query.
+    """
+    lines = []
+    for path in conflict_files(layout):
+        try:
+            names, rows = store.select(path.read_text(encoding="utf-8"))
+        except (SyntaxError, ValueError) as error:
+            shown = display_path(path, layout.root)
+            raise KzgovError(f"{shown}: must be a SELECT query: {error}") from error
+        lines += [", ".join(f"{n}={row[n]}" for n in names if n in row) for row in rows]
+    return lines
+
+
 def input_digest(layout: Layout) -> str:
     """A hash of every input file's name and bytes: the build's version."""
     files = (
@@ -306,7 +339,7 @@ def stage_keys(layout: Layout, reasoner: str, validator: str) -> StageKeys:
         ),
         materialize=materialize_key,
         check=cache_key("check", code, materialize_key, *digests(check_files(layout))),
-        write=cache_key("write", code, materialize_key),
+        write=cache_key("write", code, materialize_key, *digests(conflict_files(layout))),
     )
 
 
@@ -730,6 +763,7 @@ def run_stages(layout: Layout, progress: Reporter, reasoner: str, validator: str
             store = graph.store
             step.size = len(store)
             counts = store.counts()
+            counts["conflicts"] = list_conflicts(layout, store)
             prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 
             def write_outputs(folder: Path) -> None:
@@ -743,6 +777,12 @@ def run_stages(layout: Layout, progress: Reporter, reasoner: str, validator: str
             counts = read_json(entry / SUMMARY_COUNTS)
         release = stage_release(layout, digest, entry, report)
     log.record("write", step, reused=reused)
+    conflicts = counts.get("conflicts", [])
+    if isinstance(conflicts, list) and conflicts:
+        progress(
+            f"{len(conflicts)} conflict(s) between sources or passages"
+            " (kzgov query conflicting-claims; listed in summary.json)"
+        )
 
     summary: dict[str, object] = {
         "kzgov_version": __version__,
