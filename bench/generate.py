@@ -42,7 +42,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 BASE = "https://w3id.org/kzgov/"
 KINDS = ("person", "post", "body", "act", "territory", "level", "measure", "source")
-SOURCE_KINDS = ("rule", "tenure", "figure")
+SOURCE_KINDS = ("rule", "tenure", "figure", "event")
 PREFIXES = {
     "kz": BASE + "ontology#",
     "kzg": BASE + "graph/",
@@ -529,7 +529,11 @@ class Generator:
             )
 
     def write_holders(self, post: str, title: str, since: int) -> None:
-        """Write one to three successive holders of a post, with their tenures."""
+        """Write one to three successive holders of a post, with their tenures.
+
+        Each tenure starts on a day (kz:startTime at precision 11) with an appointment
+        event by the President (an election for the President), and ends at a year.
+        """
         registry = self.writers["registry"]
         service = self.writers[SERVICE_SOURCE]
         start = since + self.rng.randint(0, 8)
@@ -540,15 +544,33 @@ class Generator:
             self.tenure_count += 1
             tenure = f"syntenure:syn-tenure-{self.tenure_count:06d}"
             end = start + self.rng.randint(2, 9)
+            day = f"{start:04d}-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}"
+            event = f"synevent:syn-event-{self.tenure_count:06d}"
             pairs = [
                 ("a", "kz:Tenure"),
                 ("kz:tenureOf", post),
                 ("kz:startYear", year(start)),
+                ("kz:startTime", f'"{day}T00:00:00Z"^^xsd:dateTime'),
+                ("kz:startPrecision", "11"),
+                ("kz:startedBy", event),
             ]
             if end < 2024:
                 pairs.append(("kz:endYear", year(end)))
+                pairs.append(("kz:endTime", f'"{end:04d}-01-01T00:00:00Z"^^xsd:dateTime'))
+                pairs.append(("kz:endPrecision", "9"))
+            elected = post == self.president
+            event_pairs = [
+                ("a", "kz:ElectionEvent" if elected else "kz:AppointmentEvent"),
+                ("kz:eventPerson", person),
+                ("kz:eventPost", post),
+                ("kz:eventTime", f'"{day}T00:00:00Z"^^xsd:dateTime'),
+                ("kz:eventTimePrecision", "11"),
+            ]
+            if not elected:
+                event_pairs.append(("kz:appointingPost", self.president))
             service.block(person, [("kz:tenure", tenure)])
             service.block(tenure, pairs)
+            service.block(event, event_pairs)
             if self.person_count % 4 == 0:
                 service.block(person, [("rdfs:label", text(f"{name} ({title})", "kk"))])
             if end >= 2024:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 from rdflib import Dataset, Literal, URIRef
-from rdflib.namespace import PROV, RDF, XSD
+from rdflib.namespace import PROV, XSD
 
 from kzgov.core.namespaces import KZ, TEMPORAL_GRAPH
 from kzgov.reasoning.temporal import temporal_closure
@@ -46,7 +46,10 @@ def derive(turtle: str) -> list[Derivation]:
 
 def about(found: list[Derivation], s: str, p: str, o: str) -> list[Derivation]:
     return [
-        d for d in found if (d.get("subject"), d.get("predicate"), d.get("object")) == (s, p, o)
+        d
+        for d in found
+        if (d.get("relationSubject"), d.get("relationPredicate"), d.get("relationObject"))
+        == (s, p, o)
     ]
 
 
@@ -75,9 +78,9 @@ def test_chain_holds_over_the_intersection_at_each_bound_precision() -> None:
     premises = chain["premises"]
     assert isinstance(premises, set) and len(premises) == 2
     links = {
-        d["node"]: (d["subject"], d["object"])
+        d["node"]: (d["relationSubject"], d["relationObject"])
         for d in found
-        if d.get("predicate") == "accountableTo"
+        if d.get("relationPredicate") == "accountableTo"
     }
     assert {links[p] for p in premises} == {("a", "b"), ("b", "c")}
 
@@ -111,8 +114,8 @@ id:oblast-akim kz:appointmentRule id:r . id:r kz:appointer id:president ;
 
 def test_a_dated_qualified_kind_of_limits_what_the_kind_inherits() -> None:
     found = derive("""
-id:q a kz:QualifiedRelation ; rdf:subject id:special ; rdf:predicate kz:kindOf ;
-    rdf:object id:general ; kz:endTime "2000-01-01T00:00:00Z"^^xsd:dateTime ; kz:endPrecision 9 .
+id:q a kz:QualifiedRelation ; kz:relationSubject id:special ; kz:relationPredicate kz:kindOf ;
+    kz:relationObject id:general ; kz:endTime "2000-01-01T00:00:00Z"^^xsd:dateTime ; kz:endPrecision 9 .
 id:special kz:kindOf id:general .
 id:general kz:subordinationRule id:s . id:s kz:superior id:top ;
     kz:validFrom "2001"^^xsd:gYear .
@@ -130,9 +133,9 @@ def test_build_writes_the_temporal_graph_apart_from_the_asserted_data(
     akimat, government = URIRef(ID + "body/akimat"), URIRef(ID + "body/government")
     nodes = [
         n
-        for n in temporal.subjects(RDF.subject, akimat)
-        if (n, RDF.predicate, KZ.directlySubordinateTo) in temporal
-        and (n, RDF.object, government) in temporal
+        for n in temporal.subjects(KZ.relationSubject, akimat)
+        if (n, KZ.relationPredicate, KZ.directlySubordinateTo) in temporal
+        and (n, KZ.relationObject, government) in temporal
     ]
     assert len(nodes) == 1
     node = nodes[0]

@@ -3,7 +3,7 @@
 The OWL 2 RL closure (graph `kzg:inferred`) is timeless: it joins a rule that ended in
 1991 with one that began in 1992. This closure keeps time. Each relation it derives is a
 `kz:TemporalDerivation` node in graph `kzg:temporal` that names the relation
-(`rdf:subject`, `rdf:predicate`, `rdf:object`), the interval over which it holds (the
+(`kz:relationSubject`, `kz:relationPredicate`, `kz:relationObject`), the interval over which it holds (the
 intersection of its premises' intervals), the rule that derived it (`kz:derivationRule`)
 and its premises (`prov:wasDerivedFrom`: rule nodes, qualified relations, source graphs
 or other derivations), so that explanations can follow a chain back to the sources.
@@ -324,9 +324,9 @@ class TemporalClosure:
         for fact in self.facts.values():
             node = fact.node
             yield ox.Triple(node, RDF_TYPE, kz("TemporalDerivation"))
-            yield ox.Triple(node, ox.NamedNode(RDF_NS + "subject"), fact.subject)
-            yield ox.Triple(node, ox.NamedNode(RDF_NS + "predicate"), fact.predicate)
-            yield ox.Triple(node, ox.NamedNode(RDF_NS + "object"), fact.object)
+            yield ox.Triple(node, kz("relationSubject"), fact.subject)
+            yield ox.Triple(node, kz("relationPredicate"), fact.predicate)
+            yield ox.Triple(node, kz("relationObject"), fact.object)
             yield ox.Triple(node, kz("derivationRule"), fact.rule)
             for premise in fact.premises:
                 yield ox.Triple(node, PROV_DERIVED, premise)
@@ -410,9 +410,9 @@ def temporal_closure(
     plain: list[tuple[Term, ox.NamedNode, Term, ox.NamedNode]] = []
     qualified: dict[Term, dict[str, Term]] = defaultdict(dict)
     qualified_nodes: set[Term] = set()
-    rdf_subject = ox.NamedNode(RDF_NS + "subject")
-    rdf_predicate = ox.NamedNode(RDF_NS + "predicate")
-    rdf_object = ox.NamedNode(RDF_NS + "object")
+    rdf_subject = kz("relationSubject")
+    rdf_predicate = kz("relationPredicate")
+    rdf_object = kz("relationObject")
     for quad in quads:
         graph = quad.graph_name
         if not isinstance(graph, ox.NamedNode) or graph not in source_graphs:
