@@ -245,6 +245,9 @@ class Generator:
         self.person_count = 0
         self.rule_count = 0
         self.tenure_count = 0
+        # Dated tenure times and office events, written after the territories so that
+        # the deliberate violations still fit a small budget.
+        self.dated: list[tuple[str, list[tuple[str, str]]]] = []
         self.figure_count = 0
         self.territory_count = 0
         self.acts: list[str] = []
@@ -319,6 +322,15 @@ class Generator:
             self.write_catalog()
             self.write_centre()
             self.write_territories()
+            self.write_dated()
+
+    def write_dated(self) -> None:
+        """Write the tenures' times and their office events while the budget allows."""
+        service = self.writers[SERVICE_SOURCE]
+        for subject, pairs in self.dated:
+            if self.over_budget():
+                return
+            service.block(subject, pairs)
 
     def file_headers(self) -> dict[str, str]:
         headers = {
@@ -550,14 +562,16 @@ class Generator:
                 ("a", "kz:Tenure"),
                 ("kz:tenureOf", post),
                 ("kz:startYear", year(start)),
+            ]
+            times = [
                 ("kz:startTime", f'"{day}T00:00:00Z"^^xsd:dateTime'),
                 ("kz:startPrecision", "11"),
                 ("kz:startedBy", event),
             ]
             if end < 2024:
                 pairs.append(("kz:endYear", year(end)))
-                pairs.append(("kz:endTime", f'"{end:04d}-01-01T00:00:00Z"^^xsd:dateTime'))
-                pairs.append(("kz:endPrecision", "9"))
+                times.append(("kz:endTime", f'"{end:04d}-01-01T00:00:00Z"^^xsd:dateTime'))
+                times.append(("kz:endPrecision", "9"))
             elected = post == self.president
             event_pairs = [
                 ("a", "kz:ElectionEvent" if elected else "kz:AppointmentEvent"),
@@ -570,7 +584,7 @@ class Generator:
                 event_pairs.append(("kz:appointingPost", self.president))
             service.block(person, [("kz:tenure", tenure)])
             service.block(tenure, pairs)
-            service.block(event, event_pairs)
+            self.dated += [(tenure, times), (event, event_pairs)]
             if self.person_count % 4 == 0:
                 service.block(person, [("rdfs:label", text(f"{name} ({title})", "kk"))])
             if end >= 2024:
