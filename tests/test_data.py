@@ -12,6 +12,7 @@ from kzgov.build.pipeline import BuildResult
 from kzgov.core.layout import PROJECT_ROOT
 from kzgov.core.namespaces import (
     CATALOG_GRAPH,
+    CONFLICTS_GRAPH,
     INFERRED_GRAPH,
     KZ,
     LINKS_GRAPH,
@@ -28,6 +29,7 @@ BUILD_GRAPHS = {
     REGISTRY_GRAPH,
     CATALOG_GRAPH,
     LINKS_GRAPH,
+    CONFLICTS_GRAPH,
     MANIFEST_GRAPH,
     INFERRED_GRAPH,
     TEMPORAL_GRAPH,
@@ -72,7 +74,7 @@ def test_every_asserted_triple_outside_registry_and_catalog_is_in_a_source_graph
 
 def test_source_specific_nodes_are_stated_only_by_sources(built_dataset: Dataset) -> None:
     sourced = source_graphs(built_dataset)
-    for kind in ("rule", "figure", "tenure", "period", "proposal"):
+    for kind in ("rule", "figure", "tenure", "period", "proposal", "change"):
         prefix = f"https://w3id.org/kzgov/id/{kind}/"
         for s, _p, _o, g in built_dataset.quads((None, None, None, None)):
             if str(s).startswith(prefix) and g not in sourced and g != INFERRED_GRAPH:

@@ -221,8 +221,8 @@ def add_serve_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
     )
     option(
         "--store",
-        help="query backend: memory (rdflib in memory, the default), oxigraph (an Oxigraph"
-        " store beside the build, written on first use), oxigraph:PATH, or sparql:URL (a"
+        help="query backend: oxigraph (an Oxigraph store beside the build, written on first"
+        " use; the default), oxigraph:PATH, memory (rdflib in memory), or sparql:URL (a"
         " SPARQL endpoint holding the build, see `kzgov publish`) (KZGOV_STORE)",
     )
     option(

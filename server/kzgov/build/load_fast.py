@@ -10,13 +10,15 @@ as N-Triples (the parse stage's cache entries).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kzgov.build.load import parse_turtle
+from kzgov.build.load import display_path, parse_turtle
+from kzgov.core.errors import InputSyntaxError
 from kzgov.core.oxigraph_terms import TermConverter
 
 
@@ -32,7 +34,7 @@ def parse_turtle_fast(path: Path, root: Path | None = None) -> list[ox.Triple]:
 
     Raises:
         InputSyntaxError: the file is not valid Turtle (naming file, line and column),
-            or cannot be read.
+            or cannot be read, or holds a term too long to parse (naming the file).
     """
     base = path.resolve().as_uri()
     try:
@@ -42,14 +44,38 @@ def parse_turtle_fast(path: Path, root: Path | None = None) -> list[ox.Triple]:
                 path=path, format=ox.RdfFormat.TURTLE, base_iri=base, rename_blank_nodes=True
             )
         ]
-    except (SyntaxError, OSError, UnicodeDecodeError):
+    except MemoryError as error:  # Oxigraph's buffer for one token is bounded
+        raise too_large_a_token(path, root, error) from error
+    except (SyntaxError, OSError, UnicodeDecodeError) as refused:
         graph = Graph()
         parse_turtle(path, graph, root)  # raises with rdflib's file:line:column message
         converter = TermConverter()
-        return [
-            ox.Triple(quad.subject, quad.predicate, quad.object)
-            for quad in converter.oxigraph_quads(graph, ox.DefaultGraph())
-        ]
+        try:
+            return [
+                ox.Triple(quad.subject, quad.predicate, quad.object)
+                for quad in converter.oxigraph_quads(graph, ox.DefaultGraph())
+            ]
+        except ValueError as error:  # rdflib took a term RDF does not allow (an IRI with a space)
+            raise oxigraph_refused(path, root, refused) from error
+
+
+def oxigraph_refused(path: Path, root: Path | None, error: Exception) -> InputSyntaxError:
+    """The error for a file rdflib reads but Oxigraph rightly refuses, with Oxigraph's position."""
+    line = getattr(error, "lineno", None)
+    column = getattr(error, "offset", None)
+    reason = str(getattr(error, "msg", None) or error)
+    reason = re.sub(r"^Parser error at line \d+ between columns \d+ and \d+: ", "", reason)
+    return InputSyntaxError(display_path(path, root), line, column, reason)
+
+
+def too_large_a_token(path: Path, root: Path | None, error: MemoryError) -> InputSyntaxError:
+    """The error for a file with a term longer than Oxigraph's parser takes."""
+    return InputSyntaxError(
+        display_path(path, root),
+        None,
+        None,
+        f"a term (a literal or an IRI) is too long to parse: {error}",
+    )
 
 
 def write_ntriples(triples: Iterable[ox.Triple], path: Path) -> None:

@@ -61,9 +61,13 @@ from kzgov.core.release import (
     CURRENT_LINK,
     DATASET_NQUADS,
     DATASET_TRIG,
+    PIN_FILE,
+    RELEASE_QUERIES,
+    RELEASE_SHAPES,
     SUMMARY_JSON,
     UNION_TURTLE,
     current_release,
+    unpinned,
 )
 from kzgov.build.progress import Reporter, StageProgress, quiet, stage_progress, to_stderr
 from kzgov.build.stage_cache import (
@@ -589,7 +593,9 @@ def publish_release(build_dir: Path, staging: Path) -> Path:
     """Make a fully written release the current build, atomically, and prune old ones.
 
     The swap is a rename of a symlink over the old one, so a reader sees either the
-    old build or the new one, never a half-written folder.
+    old build or the new one, never a half-written folder. Pruning keeps the
+    RELEASES_KEPT newest releases and every release a running server pins
+    (`kzgov.core.release.pin_current_release`).
 
     Args:
         build_dir: the build folder.
@@ -606,13 +612,24 @@ def publish_release(build_dir: Path, staging: Path) -> Path:
     os.replace(temporary_link, link)
     releases = sorted((build_dir / RELEASES_DIR).iterdir(), key=lambda p: p.stat().st_mtime)
     for old in releases[:-RELEASES_KEPT]:
-        if old.resolve() != staging.resolve():
-            shutil.rmtree(old, ignore_errors=True)
+        if old.resolve() == staging.resolve():
+            continue
+        with unpinned(old) as removable:
+            if removable:  # a running server's release stays until the server lets it go
+                shutil.rmtree(old, ignore_errors=True)
     return staging
 
 
+def copy_into(files: list[Path], folder: Path) -> None:
+    """Copy files into a new folder of the release."""
+    folder.mkdir()
+    for path in files:
+        shutil.copyfile(path, folder / path.name)
+
+
 def stage_release(layout: Layout, digest: str, dumps: Path, report: str) -> Path:
-    """Stage a release folder: the dumps (linked from the cache) and the validation report.
+    """Stage a release folder: the dumps (linked from the cache), the validation report,
+    and the shapes and named queries it was built with (which the server shows).
 
     The summary is added by the caller; the folder is not yet the current build.
 
@@ -632,6 +649,9 @@ def stage_release(layout: Layout, digest: str, dumps: Path, report: str) -> Path
     try:
         link_or_copy((dumps / name for name in DUMPS), staging)
         (staging / VALIDATION_REPORT).write_text(report, encoding="utf-8")
+        (staging / PIN_FILE).touch()  # servers pin the release by locking it
+        copy_into(layout.shape_files(), staging / RELEASE_SHAPES)
+        copy_into(sorted(layout.queries_dir.glob("*.rq")), staging / RELEASE_QUERIES)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -78,8 +78,8 @@ class ServerConfig:
         max_pending_queries: queries waiting for a worker before 429.
         worker_memory_growth_mb: a query worker whose own memory grew by more than this
             since it started is replaced by a fresh one after its answer (0: never).
-        store: the store backend: memory, oxigraph, oxigraph:PATH or sparql:URL
-            (see kzgov.store.backends.open_store).
+        store: the store backend: oxigraph (the default), oxigraph:PATH, memory or
+            sparql:URL (see kzgov.store.backends.open_store).
         cache: "on" keeps answers in the result cache and sends ETag and
             Cache-Control; "off" computes every answer afresh and asks clients not
             to reuse one without asking (KZGOV_CACHE=off, --no-cache).
@@ -99,7 +99,7 @@ class ServerConfig:
     max_result_bytes: int = MAX_RESULT_BYTES
     max_pending_queries: int = MAX_PENDING_QUERIES
     worker_memory_growth_mb: int = WORKER_MEMORY_GROWTH_MB
-    store: str = "memory"
+    store: str = "oxigraph"
     cache: str = "on"
     cache_max_entries: int = CACHE_MAX_ENTRIES
     cache_max_bytes: int = CACHE_MAX_BYTES

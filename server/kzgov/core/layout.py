@@ -12,7 +12,7 @@ from kzgov.core.namespaces import KZG
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
-REGISTRY_STEMS = ("registry", "catalog", "links")
+REGISTRY_STEMS = ("registry", "catalog", "links", "conflicts")
 
 
 @dataclass(frozen=True)
@@ -22,10 +22,13 @@ class Layout:
     Attributes:
         root: the project folder holding ontology/, data/ and queries/.
         build_dir: the folder holding the last good build.
+        served_release: the release a server pinned and serves
+            (`kzgov.core.release.pin_current_release`); None: whatever build/current is.
     """
 
     root: Path
     build_dir: Path
+    served_release: Path | None = None
 
     @classmethod
     def default(cls) -> Layout:
@@ -46,7 +49,7 @@ class Layout:
 
     @property
     def data_dir(self) -> Path:
-        """The folder of Turtle facts, one file per source plus registry, catalog and links."""
+        """The folder of Turtle facts, one file per source plus registry, catalog, links and conflicts."""
         return self.root / "data"
 
     @property
@@ -90,5 +93,5 @@ def graph_for_data_file(path: Path) -> URIRef:
 
 
 def is_source_file(path: Path) -> bool:
-    """Whether a data file holds a source's facts (not the registry, catalogue or links)."""
+    """Whether a data file holds a source's facts (not the registry, catalogue, links or conflicts)."""
     return path.stem not in REGISTRY_STEMS

@@ -26,6 +26,7 @@ ONTOLOGY_GRAPH = URIRef(KZG["ontology"])
 REGISTRY_GRAPH = URIRef(KZG["registry"])
 CATALOG_GRAPH = URIRef(KZG["catalog"])
 LINKS_GRAPH = URIRef(KZG["links"])
+CONFLICTS_GRAPH = URIRef(KZG["conflicts"])
 INFERRED_GRAPH = URIRef(KZG["inferred"])
 MANIFEST_GRAPH = URIRef(KZG["manifest"])
 # The temporal closure's dated derivations (kzgov.reasoning.temporal), beside kzg:inferred.

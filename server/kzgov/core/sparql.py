@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from dataclasses import dataclass
 
@@ -56,6 +58,20 @@ class ParsedQuery:
 # rdflib's SPARQL grammar (pyparsing) keeps state while parsing: two threads parsing at
 # once get spurious syntax errors. Every parse in a process takes this lock.
 PARSER_LOCK = threading.Lock()
+# A process forked while another thread parses would inherit the lock held, by a thread
+# it does not have: every fork waits for the parse, and both sides let the lock go.
+os.register_at_fork(
+    before=PARSER_LOCK.acquire,
+    after_in_parent=PARSER_LOCK.release,
+    after_in_child=PARSER_LOCK.release,
+)
+
+# rdflib's parser and algebra recurse about 35 frames per level of parentheses and 8 per
+# triple pattern of a group: Python's default limit (1,000) refused 30 nested parentheses
+# and 300 patterns. This limit takes some 250 levels and 900 patterns, and still stops
+# a hostile nesting (10,000 levels) at once, without exhausting the C stack of a thread.
+RECURSION_LIMIT = 10_000
+sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
 
 FORM_OF_ALGEBRA = {
     "SelectQuery": "SELECT",
@@ -74,6 +90,18 @@ def syntax_error(text: str, reason: str, line: int | None, column: int | None) -
     return QuerySyntaxError(problem.reason, problem.line, problem.column, source)
 
 
+class QueryTooDeep(KzgovError):
+    """A query nested too deeply, or with too many patterns in one group, to parse."""
+
+
+def query_too_deep() -> QueryTooDeep:
+    """The error for a query past the parser's recursion limit."""
+    return QueryTooDeep(
+        "the query is nested too deeply (parentheses, braces, paths or subqueries), or has"
+        " too many triple patterns in one group, for the parser: split it, or nest less"
+    )
+
+
 def parse_query(text: str) -> ParsedQuery:
     """Parse a SPARQL query, with kzgov's prefixes predeclared.
 
@@ -85,10 +113,13 @@ def parse_query(text: str) -> ParsedQuery:
 
     Raises:
         QuerySyntaxError: the query does not parse; the message gives line and column.
+        QueryTooDeep: the query is nested past the parser's recursion limit.
     """
     try:
         with PARSER_LOCK:
             query = prepareQuery(text, initNs=dict(QUERY_PREFIXES))
+    except RecursionError as error:
+        raise query_too_deep() from error
     except ParseBaseException as error:
         raise syntax_error(text, error.msg, error.lineno, error.col) from error
     except Exception as error:  # rdflib raises plain exceptions for unknown prefixes

@@ -21,9 +21,9 @@ def open_store(spec: str, layout: Layout, query_timeout_seconds: float | None = 
     """The store a specification names, not yet loaded.
 
     Args:
-        spec: "memory" (rdflib in the server process, the default); "oxigraph" (an
-            on-disk Oxigraph store beside the current build) or "oxigraph:PATH" (one
-            at PATH), written from the build when first opened; "sparql:URL" (a
+        spec: "oxigraph" (an on-disk Oxigraph store beside the current build, the
+            default) or "oxigraph:PATH" (one at PATH), written from the build when
+            first opened; "memory" (rdflib in the server process); "sparql:URL" (a
             SPARQL 1.1 query endpoint holding the build as `kzgov publish` writes it).
         layout: the project and its build folder.
         query_timeout_seconds: the query deadline; a "sparql:URL" store waits for its

@@ -2,8 +2,8 @@
 
 The HTTP layer and the query workers see only the `Store` interface, so a faster
 backend can be put behind it without touching them. The backends are
-`kzgov.store.memory` (rdflib in memory, the default), `kzgov.store.oxigraph`
-(Oxigraph on disk) and `kzgov.store.remote` (a SPARQL 1.1 endpoint over HTTP), chosen
+`kzgov.store.memory` (rdflib in memory), `kzgov.store.oxigraph`
+(Oxigraph on disk, the default) and `kzgov.store.remote` (a SPARQL 1.1 endpoint over HTTP), chosen
 by `kzgov.store.backends.open_store`; each imports this module, never the reverse.
 
 The dataset a query sees (SPARQL 1.1 Query, section 13, "RDF Dataset"):
@@ -113,12 +113,12 @@ class Store(Protocol):
 
 
 def release_or_fail(layout: Layout) -> Path:
-    """The current release folder.
+    """The release folder served: the one the server pinned, or else the current one.
 
     Raises:
         MissingBuild: there is no build yet; the message says to run `kzgov build`.
     """
-    release = current_release(layout.build_dir)
+    release = layout.served_release or current_release(layout.build_dir)
     if release is None or not (release / DATASET_NQUADS).exists():
         raise MissingBuild(str(layout.build_dir))
     return release

@@ -1,4 +1,4 @@
-"""The memory store: the build in an rdflib Dataset inside the server process (the default).
+"""The memory store: the build in an rdflib Dataset inside the server process (`--store memory`).
 
 It implements `kzgov.store.base.Store`; a query's dataset (`QueryDataset`) becomes a
 view over the shared rdflib store, nothing copied.
@@ -25,6 +25,7 @@ from kzgov.core.release import DATASET_NQUADS
 from kzgov.core.serialize import QueryAnswer, serialize_answer
 from kzgov.core.sparql import ParsedQuery
 from kzgov.store.base import QueryDataset, release_or_fail
+from kzgov.store.rdflib_guards import evaluation_refused, guard_algebra
 
 TriplePattern = tuple[Any, Any, Any]
 
@@ -138,7 +139,7 @@ class DatasetView(Dataset):
 
 
 class MemoryStore:
-    """The build in an rdflib Dataset in memory: the default, embedded store."""
+    """The build in an rdflib Dataset in memory: the embedded store."""
 
     def __init__(self, layout: Layout) -> None:
         """Prepare to serve the build of a project (call `load` before querying).
@@ -191,15 +192,22 @@ class MemoryStore:
             return GraphUnion(self.dataset, asserted, ASSERTED_GRAPH)
         return Graph(store=self.dataset.store, identifier=name)
 
-    def default_graph_of(self, names: Iterable[URIRef]) -> Graph:
-        """The merge of some graphs of the build, as one default graph."""
+    def default_graph_of(self, names: Iterable[URIRef], also_named: bool = False) -> Graph:
+        """The merge of some graphs of the build, as one default graph.
+
+        Args:
+            names: the graphs merged.
+            also_named: whether the one graph merged is also a named graph of the query;
+                the default graph then gets a name of its own, since rdflib's GRAPH ?g
+                skips a named graph that is the default graph.
+        """
         members: set[URIRef] = set()
         for name in names:
             if name == ASSERTED_GRAPH:
                 members.update(g for g in self._sizes if g not in CLOSURE_GRAPHS)
             else:
                 members.add(name)
-        if len(members) == 1:
+        if len(members) == 1 and not also_named:
             return self.graph_named(next(iter(members)))
         return GraphUnion(self.dataset, frozenset(members), DATASET_DEFAULT_GRAPH_ID)
 
@@ -210,7 +218,9 @@ class MemoryStore:
         default_names = self._sizes if dataset.default_graphs is None else dataset.default_graphs
         named_names = self._sizes if dataset.named_graphs is None else dataset.named_graphs
         return DatasetView(
-            self.default_graph_of(default_names),
+            self.default_graph_of(
+                default_names, also_named=bool(set(default_names) & set(named_names))
+            ),
             {name: self.graph_named(name) for name in named_names},
         )
 
@@ -237,8 +247,15 @@ class MemoryStore:
 
         Raises:
             ResultTooLarge: the result passes a cap.
+            QueryRejected: rdflib cannot evaluate the query (`kzgov.store.rdflib_guards`).
         """
+        guard_algebra(parsed.query.algebra)
         context = QueryContext(self.view_of(dataset), initBindings={})
         context.prologue = parsed.query.prologue
-        outcome: Mapping[str, Any] = evalPart(context, parsed.query.algebra)
-        return serialize_answer(with_written_order(parsed.text, outcome), media_type, limits)
+        try:
+            outcome: Mapping[str, Any] = evalPart(context, parsed.query.algebra)
+            return serialize_answer(with_written_order(parsed.text, outcome), media_type, limits)
+        except (KzgovError, MemoryError):
+            raise
+        except Exception as error:  # rdflib raises any kind; none may become a 500
+            raise evaluation_refused(error) from error

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -50,6 +51,7 @@ from kzgov.core.serialize import (
 )
 from kzgov.core.sparql import ParsedQuery
 from kzgov.store.base import QueryDataset, release_or_fail
+from kzgov.store.rdflib_guards import refuse_any_nested_aggregate
 from kzgov.store.stored_dataset import (
     DERIVED_GRAPHS,
     StoredGraphs,
@@ -57,6 +59,8 @@ from kzgov.store.stored_dataset import (
     stored_graphs,
     stored_quads,
 )
+
+log = logging.getLogger("kzgov.store.oxigraph")
 
 OXIGRAPH_DIR = "oxigraph"
 STORE_METADATA = "kzgov-store.json"
@@ -109,9 +113,21 @@ def oxigraph_syntax_error(error: SyntaxError) -> QueryRejected:
     return QueryRejected(f"SPARQL syntax error (Oxigraph): {error}")
 
 
+def oxigraph_cannot_evaluate(error: Exception) -> QueryRejected:
+    """The error for a query Oxigraph parsed but refuses to evaluate (an unknown function)."""
+    return QueryRejected(f"Oxigraph cannot evaluate this query: {error}")
+
+
 def oxigraph_failed(error: OSError) -> QueryFailed:
-    """The error for a store that could not be read while answering."""
-    return QueryFailed(f"the Oxigraph store could not be read: {error}")
+    """The error for a store that could not be read while answering.
+
+    The client is not told the server's paths: the whole error goes to the server's log.
+    """
+    log.error("the Oxigraph store could not be read: %s", error)
+    return QueryFailed(
+        "the Oxigraph store could not be read (its files are missing or damaged);"
+        " the operator can check /healthz and reload the server on the current build"
+    )
 
 
 def read_metadata(path: Path) -> dict[str, Any] | None:
@@ -373,9 +389,10 @@ class OxigraphStore:
 
         Raises:
             ResultTooLarge: the result passes a cap.
-            QueryRejected: Oxigraph's parser refuses the query.
+            QueryRejected: Oxigraph's parser refuses the query, or it cannot evaluate it.
             QueryFailed: the store cannot be read.
         """
+        refuse_any_nested_aggregate(parsed.query.algebra)  # Oxigraph answers an empty row
         graphs = stored_graphs(dataset, self._sizes)
         named: list[ox.NamedNode | ox.BlankNode] = [ox.NamedNode(str(g)) for g in graphs.named]
         try:
@@ -403,6 +420,8 @@ class OxigraphStore:
             raise oxigraph_syntax_error(error) from error
         except OSError as error:
             raise oxigraph_failed(error) from error
+        except (RuntimeError, ValueError, TypeError) as error:
+            raise oxigraph_cannot_evaluate(error) from error
         if outcome["type_"] == "CONSTRUCT" and parsed.form == "DESCRIBE":
             outcome["type_"] = "DESCRIBE"
         return serialize_answer(with_written_order(parsed.text, outcome), media_type, limits)

@@ -5,6 +5,8 @@ What the blueprints find in `app.extensions`:
 - "kzgov.config": the ServerConfig.
 - "kzgov.store": the loaded Store (`graph_sizes()`, `triple_count()`; a MemoryStore
   also has `.dataset`, the rdflib Dataset).
+- "kzgov.uncached_executor": the same Executor without the cache (for /healthz).
+- "kzgov.release_pin": the ReleasePin of the release served (the build never prunes it).
 - "kzgov.executor": the query Executor (`run(query_text, media_type,
   default_graph_uris, named_graph_uris) -> QueryAnswer`, see kzgov.web.executor),
   behind the result cache when the cache is on.
@@ -23,12 +25,15 @@ are `kzgov.web.pages.bp`.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import importlib
 import importlib.util
 
 from flask import Blueprint, Flask
 
 from kzgov.core.config import ServerConfig
+from kzgov.core.errors import MissingBuild
+from kzgov.core.release import ReleasePin, pin_current_release
 from kzgov.store.backends import open_store
 from kzgov.store.base import read_summary
 from kzgov.web import protocol
@@ -53,9 +58,9 @@ def pages_blueprint() -> Blueprint | None:
 def create_app(config: ServerConfig | None = None) -> Flask:
     """Create the kzgov web application.
 
-    Loads the build and starts the query workers: call it before the WSGI server
-    starts its threads, and call `close_app` (or let the interpreter exit) to stop
-    the workers.
+    Pins the current release (`kzgov.core.release`), loads it and starts the query
+    workers: call it before the WSGI server starts its threads, and call `close_app`
+    (or let the interpreter exit) to stop the workers and let the release go.
 
     Args:
         config: the server's settings (default: from the environment).
@@ -67,10 +72,21 @@ def create_app(config: ServerConfig | None = None) -> Flask:
         MissingBuild: there is no build to serve.
     """
     config = config or ServerConfig.from_environment()
-    store = open_store(config.store, config.layout, config.query_timeout_seconds)
-    store.load()
-    executor: Executor = start_executor(store, ExecutorSettings.from_config(config))
+    pin = pin_current_release(config.layout.build_dir)
+    if pin is None:
+        raise MissingBuild(str(config.layout.build_dir))
+    try:
+        config = dataclasses.replace(
+            config, layout=dataclasses.replace(config.layout, served_release=pin.path)
+        )
+        store = open_store(config.store, config.layout, config.query_timeout_seconds)
+        store.load()
+        executor: Executor = start_executor(store, ExecutorSettings.from_config(config))
+    except BaseException:
+        pin.close()
+        raise
     atexit.register(executor.close)
+    uncached = executor
     cache = None
     if config.cache == "on":
         build_id = build_id_of(read_summary(config.layout))
@@ -80,6 +96,8 @@ def create_app(config: ServerConfig | None = None) -> Flask:
     app.extensions["kzgov.config"] = config
     app.extensions["kzgov.store"] = store
     app.extensions["kzgov.executor"] = executor
+    app.extensions["kzgov.uncached_executor"] = uncached
+    app.extensions["kzgov.release_pin"] = pin
     app.extensions["kzgov.result_cache"] = cache
     app.register_blueprint(protocol.bp)
     pages = pages_blueprint()
@@ -99,6 +117,8 @@ def create_app(config: ServerConfig | None = None) -> Flask:
 
 
 def close_app(app: Flask) -> None:
-    """Stop the app's query workers."""
+    """Stop the app's query workers and let its release go."""
     executor: Executor = app.extensions["kzgov.executor"]
     executor.close()
+    pin: ReleasePin = app.extensions["kzgov.release_pin"]
+    pin.close()

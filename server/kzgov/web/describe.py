@@ -230,14 +230,15 @@ def graph_contents_query(graph_iri: str) -> str:
     return f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {iri_ref(graph_iri)} {{ ?s ?p ?o }} }}"
 
 
-def pick_label(candidates: Iterable[Literal]) -> str:
-    """The label to show: English first, then untagged, then the first by language."""
+def pick_label(candidates: Iterable[Literal], language: str = "en") -> str:
+    """The label to show: in `language`, then English, then untagged, then the first by language."""
+    preferred = (language, *PREFERRED_LANGUAGES)
     ranked = sorted(
         candidates,
         key=lambda lit: (
-            PREFERRED_LANGUAGES.index(lit.language or "")
-            if (lit.language or "") in PREFERRED_LANGUAGES
-            else len(PREFERRED_LANGUAGES),
+            preferred.index(lit.language or "")
+            if (lit.language or "") in preferred
+            else len(preferred),
             lit.language or "",
             str(lit),
         ),
@@ -245,12 +246,15 @@ def pick_label(candidates: Iterable[Literal]) -> str:
     return str(ranked[0]) if ranked else ""
 
 
-def fetch_labels(executor: Executor, iris: Iterable[URIRef]) -> dict[URIRef, str]:
+def fetch_labels(
+    executor: Executor, iris: Iterable[URIRef], language: str = "en"
+) -> dict[URIRef, str]:
     """A display label for each IRI that has one.
 
     Args:
         executor: the query executor.
         iris: the IRIs to name.
+        language: the language wanted (English, then any, when a term has no label in it).
 
     Returns:
         Label by IRI, for those that have an rdfs:label or skos:prefLabel.
@@ -263,7 +267,7 @@ def fetch_labels(executor: Executor, iris: Iterable[URIRef]) -> dict[URIRef, str
         subject, label = row.get("x"), row.get("label")
         if isinstance(subject, URIRef) and isinstance(label, Literal):
             found[subject].append(label)
-    return {iri: pick_label(labels) for iri, labels in found.items()}
+    return {iri: pick_label(labels, language) for iri, labels in found.items()}
 
 
 def attribute(
@@ -352,7 +356,7 @@ def is_noise(statement: Statement) -> bool:
 
 
 def describe(
-    executor: Executor, iri: str, source_of_graph: Mapping[URIRef, URIRef]
+    executor: Executor, iri: str, source_of_graph: Mapping[URIRef, URIRef], language: str = "en"
 ) -> Description | None:
     """Describe a resource for its page.
 
@@ -360,6 +364,7 @@ def describe(
         executor: the query executor.
         iri: the resource.
         source_of_graph: the source document of each source graph (from the build summary).
+        language: the language of the labels shown (English where a term has none in it).
 
     Returns:
         The description, or None if no graph mentions the resource.
@@ -405,7 +410,7 @@ def describe(
             linked.add(predicate)
             if isinstance(value, URIRef):
                 linked.add(value)
-    labels = fetch_labels(executor, linked)
+    labels = fetch_labels(executor, linked, language)
 
     def statements(table: dict[tuple[URIRef, Node], set[URIRef]]) -> list[Statement]:
         found = [

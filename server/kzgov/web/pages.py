@@ -23,6 +23,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, send_file
 from flask.blueprints import BlueprintSetupState
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 from werkzeug.exceptions import NotFound
@@ -42,6 +44,7 @@ from kzgov.core.namespaces import (
     QUERY_PREFIXES,
 )
 from kzgov.core.queries import NamedQuery, find_named_query, list_named_queries
+from kzgov.core.release import RELEASE_QUERIES, RELEASE_SHAPES, built_with
 from kzgov.core.serialize import (
     FORM_TO_MEDIA_TYPES,
     JSON_LD,
@@ -53,6 +56,7 @@ from kzgov.core.serialize import (
     TURTLE,
 )
 from kzgov.store.base import read_summary, release_or_fail
+from kzgov.web.conflicts import conflicts_listing
 from kzgov.web.describe import (
     blank_nodes_query,
     describe,
@@ -69,6 +73,8 @@ from kzgov.web.entity_data import (
     entity_dataset,
     mentions,
 )
+from kzgov.web.health import health_problems
+from kzgov.web.language import LANGUAGES, UnknownLanguage, choose_language, with_language
 from kzgov.web.linking import DISPLAY_PREFIXES, href, iri_for_path, is_internal, short_name
 from kzgov.web.linksets import add_linksets, gather_linksets
 from kzgov.web.lookup import Executor, UnsafeTerm, read_graph
@@ -82,6 +88,7 @@ from kzgov.web.search import (
     is_searchable,
 )
 from kzgov.web.shape_index import read_shapes
+from kzgov.web.summary import alignments, build_infobox, group_by_relation
 from kzgov.web.tables import ResultTable, query_form, run_as_table, run_capped_as_table
 from kzgov.web.vocabulary import editor_vocabulary
 from kzgov.web.void import DESCRIPTION as VOID_DESCRIPTION
@@ -114,7 +121,6 @@ ENTITY_MEDIA_TYPES = (*PAGE_MEDIA_TYPES, TRIG, N_QUADS)
 ENTITY_DOWNLOADS = (*RDF_DOWNLOADS, ("trig", "TriG"), ("nquads", "N-Quads"))
 QUAD_MEDIA_TYPES = (TRIG, N_QUADS)
 VOID_MEDIA_TYPES = (TURTLE, JSON_LD, N_TRIPLES, RDF_XML)
-HEALTH_QUERY = "ASK {}"
 
 # Extension keys of the app (see kzgov.web.app).
 EXECUTOR_KEY = "kzgov.executor"
@@ -305,9 +311,39 @@ def negotiated_response(body: bytes | str, media_type: str, status: int = 200) -
 
 
 def render(template: str, status: int = 200, **context: Any) -> Response:
-    """An HTML page, with what every page shows (the build, the navigation)."""
-    page = render_template(template, release=served(), version=__version__, **context)
-    return negotiated_response(page, HTML, status)
+    """An HTML page, with what every page shows (the build, the navigation, the language)."""
+    page = render_template(
+        template,
+        release=served(),
+        version=__version__,
+        lang=page_language(),
+        lang_kept=bool(g.get("language_in_links")),
+        languages=LANGUAGES,
+        **context,
+    )
+    response = negotiated_response(page, HTML, status)
+    response.vary.add("Accept-Language")
+    return response
+
+
+def page_language() -> str:
+    """The language of this request's labels (see kzgov.web.language)."""
+    if "page_language" not in g:
+        try:
+            g.page_language, g.language_in_links = choose_language(
+                request.args.get("lang"), request.accept_languages
+            )
+        except UnknownLanguage as error:
+            g.page_language, g.language_in_links = "en", False
+            raise bad_parameter(str(error)) from error
+    language: str = g.page_language
+    return language
+
+
+@bp.app_template_global("language_link")
+def language_link(language: str) -> str:
+    """This page's URL in another language."""
+    return with_language(request.full_path, language)
 
 
 def serialize_graph(graph: Graph, media_type: str) -> bytes:
@@ -364,8 +400,24 @@ def error_response(status: int, message: str) -> Response:
 
 @bp.app_template_filter("href")
 def href_filter(term: Node) -> str | None:
-    """Where a link to a term goes (its page here, or the outside IRI)."""
-    return href(term)
+    """Where a link to a term goes (its page here, or the outside IRI), keeping `?lang=`."""
+    target = href(term)
+    if target and target.startswith("/") and g.get("language_in_links"):
+        return with_language(target, str(g.page_language))
+    return target
+
+
+@bp.app_template_filter("keep_lang")
+@pass_context
+def keep_lang_filter(_context: Context, url: str) -> str:
+    """A link within the site, with the language chosen by `?lang=` kept.
+
+    It takes the template context so that Jinja never folds it on a constant URL at
+    compile time (the language belongs to the request).
+    """
+    if url.startswith("/") and g.get("language_in_links"):
+        return with_language(url, str(g.page_language))
+    return url
 
 
 @bp.app_template_filter("short")
@@ -430,10 +482,16 @@ def format_link(fmt: str) -> str:
 # -- Home, editor, health -----------------------------------------------------
 
 
+def served_queries_dir() -> Path:
+    """The named queries of the build served (not the working tree's, which may be newer)."""
+    layout = config().layout
+    return built_with(layout.served_release, RELEASE_QUERIES, layout.queries_dir)
+
+
 def named_queries() -> list[NamedQuery]:
     """The named queries of the project."""
     queries: list[NamedQuery] = cached(
-        "named_queries", lambda: list_named_queries(config().layout.queries_dir)
+        "named_queries", lambda: list_named_queries(served_queries_dir())
     )
     return queries
 
@@ -569,11 +627,14 @@ def healthz() -> Response:
         ],
     }
     status = 200
-    try:
-        executor().run(HEALTH_QUERY, "application/sparql-results+json")
-    except KzgovError as error:
+    problems = health_problems(
+        served().path,
+        current_app.extensions["kzgov.store"],
+        current_app.extensions["kzgov.uncached_executor"],
+    )
+    if problems:
         report["status"] = "unavailable"
-        report["problem"] = str(error)
+        report["problem"] = "; ".join(problems)
         status = 503
     response = Response(json.dumps(report, indent=2) + "\n", status=status, content_type=JSON)
     response.headers["Cache-Control"] = "no-store"
@@ -614,12 +675,32 @@ def resource_page(iri: str, template: str = "entity.html", **context: Any) -> Re
         return negotiated_response(compact_jsonld(entity_graph(iri), jsonld_context()), JSON_LD)
     if media_type != HTML:
         return negotiated_response(serialize_graph(entity_graph(iri), media_type), media_type)
-    description = describe(executor(), iri, served().source_of_graph)
+    language = page_language()
+    description = describe(executor(), iri, served().source_of_graph, language)
     if description is None:
         raise unknown_resource(iri)
     why_of_rows = current_app.extensions.get(WHY_OF_ROWS_KEY)
     why = why_of_rows(description) if why_of_rows is not None else {}
-    return render(template, d=description, downloads=ENTITY_DOWNLOADS, why=why, **context)
+    supers = cached("alignments", lambda: alignments(executor()))
+    outgoing_groups, outgoing_aligned = group_by_relation(
+        description.statements, supers, description.labels
+    )
+    incoming_groups, incoming_aligned = group_by_relation(
+        description.incoming_sorted, supers, description.labels
+    )
+    infobox = build_infobox(executor(), iri, served().source_of_graph, source_labels(), language)
+    return render(
+        template,
+        d=description,
+        downloads=ENTITY_DOWNLOADS,
+        why=why,
+        infobox=infobox,
+        outgoing_groups=outgoing_groups,
+        outgoing_aligned=outgoing_aligned,
+        incoming_groups=incoming_groups,
+        incoming_aligned=incoming_aligned,
+        **context,
+    )
 
 
 def jsonld_context() -> dict[str, Any]:
@@ -678,7 +759,9 @@ def ontology_term(name: str) -> Response:
 def shapes() -> Response:
     """The SHACL shapes the data is validated against (anchors #Shape)."""
     media_type = negotiate(PAGE_MEDIA_TYPES)
-    graph, shape_list = read_shapes(config().layout.shape_files())
+    layout = config().layout
+    shapes_dir = built_with(layout.served_release, RELEASE_SHAPES, layout.shapes_dir)
+    graph, shape_list = read_shapes(sorted(shapes_dir.glob("*.ttl")))
     if media_type != HTML:
         return negotiated_response(serialize_graph(graph, media_type), media_type)
     return render("shapes.html", shapes=shape_list, downloads=RDF_DOWNLOADS)
@@ -723,14 +806,14 @@ def named_graph(slug: str) -> Response:
 
 
 def query_parameters(query: NamedQuery) -> dict[str, str]:
-    """The named query's parameters from the query string (`format` aside).
+    """The named query's parameters from the query string (`format` and `lang` aside).
 
     Raises:
         BadParameter: a parameter is given twice, or is empty.
     """
     values = {}
     for name in request.args:
-        if name == "format":
+        if name in ("format", "lang"):
             continue
         given = request.args.getlist(name)
         if len(given) > 1:
@@ -757,7 +840,7 @@ def named_query(name: str) -> Response:
     value that is not one SPARQL term is a 400 with a message.
     """
     try:
-        query = find_named_query(config().layout.queries_dir, name)
+        query = find_named_query(served_queries_dir(), name)
     except UnknownQuery as error:
         raise unknown_named_query(error) from error
     values = query_parameters(query)
@@ -774,6 +857,24 @@ def named_query(name: str) -> Response:
     table = run_as_table(executor(), text, form)
     current = {p.name: values.get(p.name, p.default) for p in query.parameters}
     return render("query.html", query=query, text=text, table=table, current=current)
+
+
+# -- Conflicts ----------------------------------------------------------------
+
+CONFLICTS_QUERY = "conflicting-claims"
+
+
+@bp.route("/conflicts")
+def conflicts() -> Response:
+    """Every conflict between sources (the named query `conflicting-claims`), side by side."""
+    try:
+        query = find_named_query(config().layout.queries_dir, CONFLICTS_QUERY)
+    except UnknownQuery as error:
+        raise unknown_named_query(error) from error
+    listing = conflicts_listing(
+        executor(), query.bind({}), served().source_of_graph, page_language()
+    )
+    return render("conflicts.html", query=query, listing=listing)
 
 
 # -- Search -------------------------------------------------------------------

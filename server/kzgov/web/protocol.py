@@ -13,7 +13,8 @@ Description. Errors, as plain text saying what is wrong:
     405  a method other than GET, HEAD, POST or OPTIONS (with Allow)
     406  no media type the client accepts fits the result
     413  a query over the size limit
-    415  a POST whose Content-Type is missing or not one of the two above, or not UTF-8
+    415  a POST whose Content-Type is missing or not one of the two above, or declares
+         a charset other than UTF-8
     429  the queue of waiting queries is full (with Retry-After)
     500  the evaluation failed
     502  the store behind the server (a `sparql:URL` store) is down or failed
@@ -166,6 +167,17 @@ class QueryRequest:
     formats: tuple[str, ...]
 
 
+def refuse_other_charsets() -> None:
+    """Refuse a body whose Content-Type declares a charset other than UTF-8.
+
+    Raises:
+        ProtocolError: 415, naming the charset.
+    """
+    charset = request.mimetype_params.get("charset", "utf-8")
+    if charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise charset_not_utf8(charset)
+
+
 def direct_body(max_query_bytes: int) -> str:
     """The body of an application/sparql-query POST, as text.
 
@@ -173,9 +185,7 @@ def direct_body(max_query_bytes: int) -> str:
         ProtocolError: the body is not UTF-8 (415 for a declared charset, 400 for bytes).
         QueryTooLong: the body is over the size limit.
     """
-    charset = request.mimetype_params.get("charset", "utf-8")
-    if charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
-        raise charset_not_utf8(charset)
+    refuse_other_charsets()
     length = request.content_length
     if length is not None and length > max_query_bytes:
         raise query_too_long(length, max_query_bytes)
@@ -213,6 +223,7 @@ def read_query_request(max_query_bytes: int) -> QueryRequest:
         if content_type == SPARQL_UPDATE:
             raise update_refused()
         if content_type == FORM_URLENCODED:
+            refuse_other_charsets()  # the form is decoded as UTF-8, whatever it says
             limit = max_query_bytes * FORM_BYTES_PER_QUERY_BYTE + FORM_OVERHEAD_BYTES
             if request.content_length is not None and request.content_length > limit:
                 raise query_too_long(request.content_length, max_query_bytes)
@@ -344,6 +355,13 @@ def answer_query(query: QueryRequest, text: str) -> Response:
     answer = executor.run(text, media_type, query.default_graph_uris, query.named_graph_uris)
     response = Response(answer.body, status=200, content_type=content_type_header(media_type))
     return cache_headers(response, etag, cache)
+
+
+@bp.after_request
+def no_sniffing(response: Response) -> Response:
+    """Tell browsers to trust the Content-Type: an answer may echo text a client chose."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
 
 
 def cache_headers(response: Response, etag: str | None, cache: ResultCache | None) -> Response:

@@ -15,7 +15,7 @@ import waitress.server
 from kzgov.core.config import ServerConfig
 from kzgov.core.errors import KzgovError
 from kzgov.store.base import Store, release_or_fail
-from kzgov.web.app import close_app, create_app
+from kzgov.web.reload import ReloadingApp
 
 Announce = Callable[[str], None]
 
@@ -52,7 +52,9 @@ def configure_logging() -> None:
 def serve(config: ServerConfig, announce: Announce = to_stdout) -> None:
     """Load the build, start the query workers and serve HTTP until stopped.
 
-    Ctrl-C (SIGINT) and SIGTERM stop the server; the query workers stop with it.
+    Ctrl-C (SIGINT) and SIGTERM stop the server; the query workers stop with it. SIGHUP
+    serves the current build if it is newer than the one served
+    (`kzgov.web.reload.ReloadingApp`), without a restart and without refusing a request.
 
     Args:
         config: what to serve, where, and with which limits.
@@ -64,11 +66,12 @@ def serve(config: ServerConfig, announce: Announce = to_stdout) -> None:
     """
     config.check()
     configure_logging()
-    app = create_app(config)
+    reloading = ReloadingApp(config)
+    app = reloading.app
     try:
         try:
             server = waitress.server.create_server(
-                app,
+                reloading,
                 host=config.host,
                 port=config.port,
                 threads=config.http_threads,
@@ -84,18 +87,21 @@ def serve(config: ServerConfig, announce: Announce = to_stdout) -> None:
             workers = "queries in-process (no deadline)"
         graphs = len(store.graph_sizes())
         host = f"[{config.host}]" if ":" in config.host else config.host
-        announce(
-            f"kzgov: serving {store.triple_count()} triples in {graphs} graphs from"
-            f" {release_or_fail(config.layout)} on http://{host}:{port}/sparql"
-            f" ({workers}, {config.http_threads} HTTP threads,"
-            f" deadline {config.query_timeout_seconds:g} s, store {config.store},"
-            f" result cache {config.cache})"
-        )
         previous = signal.signal(signal.SIGTERM, stop_on_signal)
+        previous_hangup = signal.signal(signal.SIGHUP, reloading.reload_on_signal)
         try:
+            # Said once the signals are handled: a supervisor may send SIGHUP at once.
+            announce(
+                f"kzgov: serving {store.triple_count()} triples in {graphs} graphs from"
+                f" {release_or_fail(app.extensions['kzgov.config'].layout)} on http://{host}:{port}/sparql"
+                f" ({workers}, {config.http_threads} HTTP threads,"
+                f" deadline {config.query_timeout_seconds:g} s, store {config.store},"
+                f" result cache {config.cache})"
+            )
             server.run()
         finally:
             signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGHUP, previous_hangup)
             server.close()
     finally:
-        close_app(app)
+        reloading.close()
