@@ -22,6 +22,9 @@ Usage: .venv/bin/python bench/suite.py [--sizes 10000 100000 1000000] [--http-si
    On the 100k build, also explanation lookups: `kzgov serve --no-cache` asked /explain
    about 300 distinct inferred triples as bench/http_latency.py --explain does (row
    `explain lookup`, p50 and p99, target: p99 under 50 ms).
+   And, on the 100k build, the attack row (bench/attack_latency.py): a trivial query's
+   p50 and p99 while one client keeps 4 heavy queries running and 200 sockets trickle
+   request heads, on the memory and the Oxigraph store (--attack-seconds each).
 3. Serve memory: on the build of --memory-size (default: the largest), `kzgov serve
    --no-cache` on the Oxigraph and the memory store with 1, 2 and 4 query workers, warmed
    up, then the total proportional set size (PSS) of the server and all its processes,
@@ -57,6 +60,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
+import attack_latency
 import build_scale
 import http_latency
 import http_peers
@@ -82,12 +86,13 @@ HTTP_TARGET_SIZE = 100_000
 UNCACHED = ("kzgov-oxigraph", "kzgov-memory", "kzgov-sparql")
 # (query, peer, least throughput ratio, the kzgov targets it applies to)
 HTTP_TARGETS = (
-    ("3-way join", OXIGRAPH_SERVER, 0.8, UNCACHED),
-    ("lookup", OXIGRAPH_SERVER, 0.3, UNCACHED),
+    ("3-way join", OXIGRAPH_SERVER, 0.9, UNCACHED),
+    ("lookup", OXIGRAPH_SERVER, 0.6, UNCACHED),
     ("lookup", RDFLIB_ENDPOINT, 3.0, UNCACHED),
     ("3-way join", OXIGRAPH_SERVER, 1.0, ("kzgov-cached",)),
     ("lookup", OXIGRAPH_SERVER, 1.0, ("kzgov-cached",)),
 )
+ATTACK_STORES = ("memory", "oxigraph")
 ERROR_TAIL_CHARS = 1500
 # Explanation lookups timed at HTTP_TARGET_SIZE, and their p99 target.
 EXPLAIN_LOOKUPS = 300
@@ -642,6 +647,13 @@ def make_parser() -> argparse.ArgumentParser:
         default=list(serve_memory.DEFAULT_STORES),
         help="kzgov stores measured (default: oxigraph memory)",
     )
+    parser.add_argument(
+        "--attack-seconds",
+        type=float,
+        default=attack_latency.DEFAULT_SECONDS,
+        help="seconds of the attack row (bench/attack_latency.py) on the 100k build, per"
+        f" store; 0 skips it (default {attack_latency.DEFAULT_SECONDS:g})",
+    )
     memory.add_argument(
         "--warmup-rounds",
         type=int,
@@ -785,6 +797,23 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
         ]
         phase("http", since, at)
 
+        attacks: list[attack_latency.AttackResult] = []
+        attack_graph = size_label(HTTP_TARGET_SIZE)
+        target_build = built.get(HTTP_TARGET_SIZE)
+        if args.attack_seconds > 0 and target_build is not None and target_build.row is not None:
+            at, since = datetime.now(UTC), time.perf_counter()
+            for store in ATTACK_STORES:
+                attacks.append(
+                    attack_latency.measure_under_attack(
+                        target_build.layout,
+                        store,
+                        args.attack_seconds,
+                        logs / f"attack-{store}.log",
+                        progress=progress,
+                    )
+                )
+            phase("attack", since, at)
+
         if args.memory_size >= 0 and built[args.memory_size].row is not None:
             graph = built[args.memory_size]
             memory_graph = graph.name
@@ -805,6 +834,19 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
     rows += [row for report in reports for row in http_rows(report)]
     rows += explain_rows
     rows += memory_rows(memory_graph, memory)
+    rows += [
+        SuiteRow(
+            attack_graph,
+            "http-attack",
+            "trivial ASK under 4 heavy + 200 slow",
+            f"kzgov-{a.store}",
+            p50_ms=a.p50_ms,
+            p99_ms=a.p99_ms,
+            runs=a.probes,
+            error=a.error,
+        )
+        for a in attacks
+    ]
     notes = graph_notes(graphs)
     notes.append(
         "build rows: a stage's seconds in a cold build (empty stage cache) and the build"
@@ -837,6 +879,15 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
             f"serve memory not measured: the build of {size_label(args.memory_size)} failed"
         )
     notes += build_target_notes(rows) + http_target_notes(rows) + explain_target_notes(rows)
+    notes += build_target_notes(rows) + http_target_notes(rows)
+    if attacks:
+        notes.append(
+            "http-attack rows: an uncached trivial ASK (its own X-API-Key), one after another,"
+            " while one address keeps 4 heavy queries running (2 parse bombs, 2 cartesian"
+            " products) and 200 sockets trickle request heads (bench/attack_latency.py);"
+            f" statuses: {[(a.store, a.probe_statuses, a.attacker_statuses) for a in attacks]}"
+        )
+        notes += [attack_latency.verdict_note(a, attack_graph) for a in attacks]
     finished_at = datetime.now(UTC)
     return {
         "benchmark": "suite",
@@ -869,6 +920,7 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
             "builds": [asdict(g.row) for g in graphs if g.row is not None],
             "http": [asdict(report) for report in reports],
             "serve_memory": [asdict(result) for result in memory],
+            "attack": [asdict(result) for result in attacks],
         },
     }
 

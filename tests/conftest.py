@@ -109,6 +109,15 @@ def descendants_of(pid: int) -> set[int]:
     return found
 
 
+def is_spawned(pid: int) -> bool:
+    """Whether a process was started by multiprocessing's spawn (an HTTP process, or its helper)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"multiprocessing" in command
+
+
 def is_running(pid: int) -> bool:
     """Whether a process exists and is not a zombie."""
     try:
@@ -120,7 +129,7 @@ def is_running(pid: int) -> bool:
 
 @dataclass
 class LiveServer:
-    """A `kzgov serve` process on 127.0.0.1, run by waitress on a free port.
+    """A `kzgov serve` process on 127.0.0.1, on a free port (granian HTTP processes).
 
     Attributes:
         process: the server process.
@@ -140,8 +149,15 @@ class LiveServer:
         return f"{self.base_url}/sparql"
 
     def worker_pids(self) -> set[int]:
-        """The processes the server started: the zygote and the query workers."""
-        return descendants_of(self.process.pid)
+        """The query processes the server started: the zygote and the query workers.
+
+        The HTTP processes (started afresh by multiprocessing's spawn) are left out.
+        """
+        return {pid for pid in descendants_of(self.process.pid) if not is_spawned(pid)}
+
+    def http_pids(self) -> set[int]:
+        """The HTTP processes the server started."""
+        return {pid for pid in descendants_of(self.process.pid) if is_spawned(pid)}
 
     def log(self) -> str:
         """What the server wrote to standard error so far."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from kzgov import __version__
 from kzgov.build.pipeline import (
@@ -23,11 +25,17 @@ from kzgov.core.config import ServerConfig
 from kzgov.core.errors import KzgovError
 from kzgov.core.formats import GRAPH_FORMATS, TABULAR_FORMATS, render
 from kzgov.core.layout import Layout
+from kzgov.core.projection import in_written_order
 from kzgov.core.queries import find_named_query, list_named_queries
 from kzgov.core.release import current_release
 from kzgov.core.sparql import evaluate, parse_query
 from kzgov.store.base import release_or_fail
 from kzgov.store.memory import open_dataset
+
+# 128 + SIGPIPE: what a shell reports for a command whose reader closed the pipe.
+SIGPIPE_EXIT_CODE = 141
+# A command line argparse cannot read is bad input, like any other (README: exit codes).
+USAGE_EXIT_CODE = 1
 
 
 def layout_from(args: argparse.Namespace) -> Layout:
@@ -98,6 +106,8 @@ def command_query(args: argparse.Namespace) -> int:
     dataset = open_dataset(layout)
     try:
         result = evaluate(dataset, parsed)
+        if result.type == "SELECT" and result.vars:
+            result.vars = in_written_order(text, result.vars)
         output = render(result, args.format)
     except KzgovError:
         raise
@@ -141,6 +151,12 @@ def server_config_from(args: argparse.Namespace) -> ServerConfig:
         "max_result_bytes",
         "max_pending_queries",
         "worker_memory_growth_mb",
+        "worker_memory_limit_mb",
+        "client_workers",
+        "client_pending",
+        "http_processes",
+        "request_read_seconds",
+        "client_requests",
         "store",
         "cache",
         "cache_max_entries",
@@ -170,7 +186,7 @@ def add_serve_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
     serve_parser = commands.add_parser(
         "serve",
         help="serve the graph over HTTP: SPARQL endpoint and pages (builds first if needed)",
-        description="Serve the last good build with waitress. Every option can also be set"
+        description="Serve the last good build with granian (HTTP processes in front of one pool of query workers). Every option can also be set"
         " by the environment variable named in its help (for example KZGOV_PORT=8080);"
         " options win over variables.",
     )
@@ -181,7 +197,29 @@ def add_serve_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
     option(
         "--threads",
         type=int,
-        help="HTTP threads (default: workers + queue + 4; KZGOV_THREADS)",
+        help="HTTP threads of each HTTP process (default: workers + queue + 4; KZGOV_THREADS)",
+    )
+    option(
+        "--http-processes",
+        type=int,
+        metavar="N",
+        help="HTTP processes, which share one pool of query workers (default: one per"
+        " core, at most 4; KZGOV_HTTP_PROCESSES)",
+    )
+    option(
+        "--request-read-timeout",
+        dest="request_read_seconds",
+        type=float,
+        metavar="SECONDS",
+        help="total time a client has to send a request's head, and again its body"
+        " (default 10, at most 60; KZGOV_REQUEST_READ_SECONDS)",
+    )
+    option(
+        "--client-requests",
+        type=int,
+        metavar="N",
+        help="most requests one client (address, or X-API-Key) has in progress at once,"
+        " past it 429 (default 64; KZGOV_CLIENT_REQUESTS)",
     )
     option(
         "--timeout",
@@ -218,6 +256,29 @@ def add_serve_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
         metavar="MB",
         help="replace a query worker whose own memory grew by more than this after its"
         " answer, 0 never (default 64; KZGOV_WORKER_MEMORY_GROWTH_MB)",
+    )
+    option(
+        "--worker-memory-limit",
+        dest="worker_memory_limit_mb",
+        type=int,
+        metavar="MB",
+        help="stop a query whose worker's own memory passes this (503) and replace the"
+        " worker (default: half the machine's memory over the workers, at least 512;"
+        " KZGOV_WORKER_MEMORY_LIMIT_MB)",
+    )
+    option(
+        "--client-workers",
+        type=int,
+        metavar="N",
+        help="most queries one client (address, or X-API-Key) runs at once"
+        " (default: half the workers, at least 1; KZGOV_CLIENT_WORKERS)",
+    )
+    option(
+        "--client-pending",
+        type=int,
+        metavar="N",
+        help="most queries one client has waiting before 429"
+        " (default: a quarter of --max-pending, at least 1; KZGOV_CLIENT_PENDING)",
     )
     option(
         "--store",
@@ -300,9 +361,17 @@ def command_coverage(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, but a usage error exits 1 (bad input): 2 means a SHACL violation."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print argparse's one-line message (no usage block) and exit with USAGE_EXIT_CODE."""
+        self.exit(USAGE_EXIT_CODE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def make_parser() -> argparse.ArgumentParser:
-    """The argument parser of the kzgov command."""
-    parser = argparse.ArgumentParser(
+    """The argument parser of the kzgov command (its subcommands' parsers are Parsers too)."""
+    parser = Parser(
         prog="kzgov", description="The knowledge graph of Kazakhstan's public administration."
     )
     parser.add_argument("--version", action="version", version=f"kzgov {__version__}")
@@ -406,10 +475,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
         code: int = args.run(args)
+        sys.stdout.flush()
     except KzgovError as error:
         print(f"kzgov: {error}", file=sys.stderr)
         return error.exit_code
+    except BrokenPipeError:
+        return reader_went_away()
     return code
+
+
+def reader_went_away() -> int:
+    """The reader of standard output (`| head`) closed it: stop quietly, as `cat` would.
+
+    Standard output is pointed at /dev/null so that Python's final flush at exit does not
+    raise again; the exit code is the shell's for a command ended by SIGPIPE.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return SIGPIPE_EXIT_CODE
 
 
 if __name__ == "__main__":

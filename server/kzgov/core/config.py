@@ -16,6 +16,12 @@ MAX_PENDING_QUERIES = 32
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 HTTP_THREADS_FOR_PAGES = 4
+# HTTP processes by default: one per core, up to this many (the query workers do the work).
+MAX_DEFAULT_HTTP_PROCESSES = 4
+REQUEST_READ_SECONDS = 10.0
+# granian reads request heads with a deadline of at most a minute.
+MAX_REQUEST_READ_SECONDS = 60.0
+CLIENT_REQUESTS = 64
 # Room in a request body for a form-encoded query of the largest size, and not much more.
 REQUEST_BODY_BYTES_PER_QUERY_BYTE = 4
 MIN_REQUEST_BODY_BYTES = 1024 * 1024
@@ -36,6 +42,9 @@ POSITIVE_SETTINGS = (
     "max_pending_queries",
     "cache_max_entries",
     "cache_max_bytes",
+    "http_processes",
+    "request_read_seconds",
+    "client_requests",
 )
 TYPE_TO_EXPECTED = {int: "a whole number", float: "a number"}
 
@@ -68,9 +77,16 @@ class ServerConfig:
         host: the address to listen on.
         port: the port to listen on (0 picks a free one).
         workers: query worker processes (default: the number of cores).
-        threads: HTTP threads of the WSGI server (0: one per worker and per queued
+        threads: HTTP threads of each HTTP process (0: one per worker and per queued
             query, plus HTTP_THREADS_FOR_PAGES, so that the queue bound is what
             limits waiting queries).
+        http_processes: HTTP processes that read requests and run the pages (default:
+            one per core, at most MAX_DEFAULT_HTTP_PROCESSES); they share one pool of
+            query workers.
+        request_read_seconds: the total time a client has to send a request's head,
+            and again its body (408 or a closed connection past it).
+        client_requests: the most requests one client (address, or X-API-Key) has in
+            progress at once, being read or answered (429 past it).
         query_timeout_seconds: the deadline of one query; past it the worker is killed.
         max_query_bytes: the longest query accepted (413 past it).
         max_result_rows: the most rows a SELECT returns.
@@ -78,6 +94,13 @@ class ServerConfig:
         max_pending_queries: queries waiting for a worker before 429.
         worker_memory_growth_mb: a query worker whose own memory grew by more than this
             since it started is replaced by a fresh one after its answer (0: never).
+        worker_memory_limit_mb: a query worker whose own memory passes this while it
+            runs a query is killed and the query gets 503 (0: half the machine's
+            memory shared by the workers, at least 512 MB).
+        client_workers: the most queries one client (its address, or its X-API-Key)
+            runs at once (0: half the workers, at least 1).
+        client_pending: the most queries one client has waiting for a worker (0: a
+            quarter of max_pending_queries, at least 1).
         store: the store backend: oxigraph (the default), oxigraph:PATH, memory or
             sparql:URL (see kzgov.store.backends.open_store).
         cache: "on" keeps answers in the result cache and sends ETag and
@@ -93,12 +116,20 @@ class ServerConfig:
     port: int = DEFAULT_PORT
     workers: int = field(default_factory=lambda: available_cores())
     threads: int = 0
+    http_processes: int = field(
+        default_factory=lambda: min(available_cores(), MAX_DEFAULT_HTTP_PROCESSES)
+    )
+    request_read_seconds: float = REQUEST_READ_SECONDS
+    client_requests: int = CLIENT_REQUESTS
     query_timeout_seconds: float = QUERY_TIMEOUT_SECONDS
     max_query_bytes: int = MAX_QUERY_BYTES
     max_result_rows: int = MAX_RESULT_ROWS
     max_result_bytes: int = MAX_RESULT_BYTES
     max_pending_queries: int = MAX_PENDING_QUERIES
     worker_memory_growth_mb: int = WORKER_MEMORY_GROWTH_MB
+    worker_memory_limit_mb: int = 0
+    client_workers: int = 0
+    client_pending: int = 0
     store: str = "oxigraph"
     cache: str = "on"
     cache_max_entries: int = CACHE_MAX_ENTRIES
@@ -154,9 +185,22 @@ class ServerConfig:
         """
         if not 0 <= self.port <= MAX_PORT:
             raise bad_setting("port", self.port, f"a port number from 0 to {MAX_PORT}")
-        for name in ("workers", "threads", "worker_memory_growth_mb"):
+        for name in (
+            "workers",
+            "threads",
+            "worker_memory_growth_mb",
+            "worker_memory_limit_mb",
+            "client_workers",
+            "client_pending",
+        ):
             if getattr(self, name) < 0:
                 raise bad_setting(name, getattr(self, name), "0 or more")
+        if self.request_read_seconds > MAX_REQUEST_READ_SECONDS:
+            raise bad_setting(
+                "request_read_seconds",
+                self.request_read_seconds,
+                f"at most {MAX_REQUEST_READ_SECONDS:g} seconds",
+            )
         if self.cache not in CACHE_SWITCH:
             raise bad_setting("cache", self.cache, "on or off")
         if self.cache_max_age_seconds < 0:

@@ -45,6 +45,7 @@ from kzgov.core.namespaces import (
     KZG,
     KZID,
     PREFIXES,
+    QUERY_PREFIXES,
     TEMPORAL_GRAPH,
 )
 from kzgov.core.oxigraph_terms import TermConverter
@@ -1250,11 +1251,8 @@ class BadTerm(KzgovError):
 
 
 def known_prefixes() -> dict[str, str]:
-    """The prefixes a triple to explain may use: kzgov's, the usual ones, and kzid's kinds."""
-    prefixes = {name: namespace for name, namespace in DISPLAY_PREFIXES}
-    for kind in ("post", "body", "act", "person", "rule", "territory", "source", "provision"):
-        prefixes.setdefault(kind, f"{KZID}{kind}/")
-    return prefixes
+    """The prefixes a triple to explain may use: the same as every query (QUERY_PREFIXES)."""
+    return {name: str(namespace) for name, namespace in QUERY_PREFIXES.items()}
 
 
 def parse_term(text: str, role: str) -> Node:

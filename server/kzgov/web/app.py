@@ -6,7 +6,8 @@ What the blueprints find in `app.extensions`:
 - "kzgov.store": the loaded Store (`graph_sizes()`, `triple_count()`; a MemoryStore
   also has `.dataset`, the rdflib Dataset).
 - "kzgov.uncached_executor": the same Executor without the cache (for /healthz).
-- "kzgov.release_pin": the ReleasePin of the release served (the build never prunes it).
+- "kzgov.release_pin": the ReleasePin of the release served (the build never prunes it),
+  or None in an HTTP process of `kzgov serve` (the main process holds the pin).
 - "kzgov.executor": the query Executor (`run(query_text, media_type,
   default_graph_uris, named_graph_uris) -> QueryAnswer`, see kzgov.web.executor),
   behind the result cache when the cache is on.
@@ -38,8 +39,10 @@ from kzgov.store.backends import open_store
 from kzgov.store.base import read_summary
 from kzgov.web import protocol
 from kzgov.web.access_log import install_access_log
+from kzgov.web.clients import install_client_identity
 from kzgov.web.compression import install_compression
 from kzgov.web.cors import install_cors
+from kzgov.web.dispatcher import StoreFacts
 from kzgov.web.executor import Executor, ExecutorSettings, start_executor
 from kzgov.web.replayed_answers import ReplayedAnswers
 from kzgov.web.result_cache import CacheSettings, CachingExecutor, ResultCache, build_id_of
@@ -86,12 +89,31 @@ def create_app(config: ServerConfig | None = None) -> Flask:
         pin.close()
         raise
     atexit.register(executor.close)
-    uncached = executor
+    return assemble_app(config, store, executor, executor, pin)
+
+
+def assemble_app(
+    config: ServerConfig,
+    store: StoreFacts,
+    executor: Executor,
+    uncached: Executor,
+    pin: ReleasePin | None,
+    cache_in_front: bool = True,
+) -> Flask:
+    """The Flask app over a loaded store and a running executor (see `create_app`).
+
+    The HTTP processes of `kzgov serve` call it with the store's facts only, an
+    executor that hands queries to the server's one pool of workers
+    (kzgov.web.dispatcher), which keeps the one result cache of the server
+    (`cache_in_front` False: the app then uses its cache for ETags only), the same
+    past that cache (`uncached`, for /healthz), and no pin: the main process, which
+    owns the store, holds the release's pin.
+    """
     cache = None
     if config.cache == "on":
-        build_id = build_id_of(read_summary(config.layout))
-        cache = ResultCache(build_id, CacheSettings.from_config(config))
-        executor = CachingExecutor(executor, cache)
+        cache = result_cache_of(config)
+        if cache_in_front:
+            executor = CachingExecutor(executor, cache)
     app = Flask(__name__)
     app.extensions["kzgov.config"] = config
     app.extensions["kzgov.store"] = store
@@ -107,6 +129,7 @@ def create_app(config: ServerConfig | None = None) -> Flask:
 
         app.register_blueprint(explain)
     install_access_log(app)
+    install_client_identity(app)
     install_cors(app)
     install_compression(app)
     if cache is not None:
@@ -116,9 +139,15 @@ def create_app(config: ServerConfig | None = None) -> Flask:
     return app
 
 
+def result_cache_of(config: ServerConfig) -> ResultCache:
+    """An empty result cache for the build the settings serve."""
+    return ResultCache(build_id_of(read_summary(config.layout)), CacheSettings.from_config(config))
+
+
 def close_app(app: Flask) -> None:
     """Stop the app's query workers and let its release go."""
     executor: Executor = app.extensions["kzgov.executor"]
     executor.close()
-    pin: ReleasePin = app.extensions["kzgov.release_pin"]
-    pin.close()
+    pin: ReleasePin | None = app.extensions["kzgov.release_pin"]
+    if pin is not None:
+        pin.close()

@@ -90,6 +90,7 @@ def install_compression(app: Flask) -> None:
         app: the Flask app; call after its blueprints are registered.
     """
     app.config.update(
+        COMPRESS_REGISTER=False,  # registered below, past the files sent whole
         COMPRESS_MIMETYPES=list(COMPRESSED_MEDIA_TYPES),
         COMPRESS_ALGORITHM=list(ENCODINGS),
         COMPRESS_STREAMS=False,
@@ -100,4 +101,14 @@ def install_compression(app: Flask) -> None:
     # Flask runs the app's after-request hooks last registered first: this one runs
     # after flask-compress has chosen the encoding.
     app.after_request(distinguish_encoded_etag)
-    Compress(app)
+    compress = Compress(app)
+
+    def compress_unless_sent_whole(response: Response) -> Response:
+        # send_file marks a file sent whole from disk (dumps, static files) as a direct
+        # passthrough; some WSGI servers' file wrappers have a length, so flask-compress
+        # would read and compress it and break the Range requests it still advertises.
+        if response.direct_passthrough:
+            return response
+        return compress.after_request(response)
+
+    app.after_request(compress_unless_sent_whole)

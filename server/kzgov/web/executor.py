@@ -30,6 +30,7 @@ import signal
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -52,9 +53,17 @@ from kzgov.core.errors import (
 )
 from kzgov.core.limits import ResultLimits, check_query_length
 from kzgov.core.namespaces import ASSERTED_GRAPH
-from kzgov.core.serialize import MEDIA_TYPE_TO_RDFLIB, QueryAnswer
+from kzgov.core.serialize import FORM_TO_MEDIA_TYPES, MEDIA_TYPE_TO_RDFLIB, QueryAnswer
 from kzgov.store.base import Store
+from kzgov.web.clients import current_client
 from kzgov.web.guards import admit_query
+from kzgov.web.memory_cap import (
+    MEMORY_SAMPLE_SECONDS,
+    QueryOutgrewMemory,
+    default_limit_mb,
+    over_limit,
+    query_outgrew_memory,
+)
 
 __all__ = [
     "MEDIA_TYPE_TO_RDFLIB",
@@ -132,6 +141,10 @@ class ExecutorSettings:
         limits: the row and byte caps of a result.
         worker_memory_growth_kb: a worker whose own memory grew by more than this since
             it started is replaced after its answer (0: never).
+        worker_memory_limit_mb: a worker whose own memory passes this while it runs a
+            query is killed, and the query gets 503 (0: no limit).
+        client_workers: the most queries one client (kzgov.web.clients) runs at once.
+        client_pending: the most queries one client has waiting for a worker.
     """
 
     workers: int
@@ -140,6 +153,9 @@ class ExecutorSettings:
     max_query_bytes: int
     limits: ResultLimits
     worker_memory_growth_kb: int = 0
+    worker_memory_limit_mb: int = 0
+    client_workers: int = 1_000_000
+    client_pending: int = 1_000_000
 
     @classmethod
     def from_config(cls, config: ServerConfig) -> ExecutorSettings:
@@ -151,6 +167,10 @@ class ExecutorSettings:
             max_query_bytes=config.max_query_bytes,
             limits=ResultLimits(config.max_result_rows, config.max_result_bytes),
             worker_memory_growth_kb=config.worker_memory_growth_mb * 1024,
+            worker_memory_limit_mb=config.worker_memory_limit_mb
+            or default_limit_mb(config.workers),
+            client_workers=config.client_workers or max(1, (config.workers + 1) // 2),
+            client_pending=config.client_pending or max(1, config.max_pending_queries // 4),
         )
 
 
@@ -172,6 +192,14 @@ def no_worker_free(seconds: float) -> QueryTimedOut:
 def queue_full(pending: int) -> QueueFull:
     """The error for a query that arrives when the waiting queue is full."""
     return QueueFull(f"too many queries are waiting ({pending}); try again in a few seconds")
+
+
+def client_queue_full(pending: int) -> QueueFull:
+    """The error for a query from a client that already has its share of waiting queries."""
+    return QueueFull(
+        f"you already have {pending} queries waiting for a worker; wait for their answers,"
+        " or try again in a few seconds"
+    )
 
 
 def worker_stopped(pid: int) -> QueryFailed:
@@ -203,6 +231,11 @@ def answer_job(
     text, media_type, default_graph_uris, named_graph_uris = job
     check_query_length(text, settings.max_query_bytes)
     admitted = admit_query(text, default_graph_uris, named_graph_uris, available)
+    fitting = FORM_TO_MEDIA_TYPES[admitted.form]
+    if media_type not in fitting:
+        # The HTTP process guessed the form from the text (kzgov.web.query_form) and
+        # guessed wrong: answer in the form's first media type rather than fail.
+        media_type = fitting[0]
     return store.answer(admitted.parsed, admitted.dataset, media_type, settings.limits)
 
 
@@ -393,6 +426,14 @@ def run_zygote(
             os._exit(0)
 
 
+class Ticket:
+    """A query waiting for a worker, for the client that sent it."""
+
+    def __init__(self, client: str) -> None:
+        """Record who waits."""
+        self.client = client
+
+
 @dataclass
 class Worker:
     """A query worker as the server sees it.
@@ -424,7 +465,11 @@ class WorkerPool:
         self.slots = threading.Condition()
         self.idle: list[Worker] = []
         self.busy: set[int] = set()
-        self.waiting = 0
+        # Fair admission: the queries waiting, first come first served among clients
+        # below their share, and how many each client runs and has waiting.
+        self.queue: list[Ticket] = []
+        self.running: Counter[str] = Counter()
+        self.queued: Counter[str] = Counter()
         self.closed = False
         # Datagrams keep each request and reply whole, and can carry a worker's socket.
         server_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -472,62 +517,105 @@ class WorkerPool:
             log.exception("could not replace query worker %d", worker.pid)
             return None
 
-    def acquire(self) -> Worker:
-        """An idle worker, waiting in the bounded queue for one if need be.
+    def next_in_line(self) -> Ticket | None:
+        """The first waiting query whose client is below its share of workers."""
+        limit = self.settings.client_workers
+        return next((t for t in self.queue if self.running[t.client] < limit), None)
+
+    def take(self, client: str) -> Worker:
+        """Hand an idle worker to a client (the caller holds `slots`)."""
+        worker = self.idle.pop()
+        self.busy.add(worker.pid)
+        self.running[client] += 1
+        return worker
+
+    def acquire(self, client: str, deadline: float) -> Worker:
+        """An idle worker for a client's query, waiting in the fair queue if need be.
+
+        A query runs at once if a worker is idle, its client runs fewer than
+        `client_workers` queries and no query waits ahead of it whose client may run;
+        otherwise it waits, first come first served among the clients below their share.
+
+        Args:
+            client: who asks (kzgov.web.clients).
+            deadline: the query's deadline (time.monotonic()); waiting counts against it.
 
         Raises:
-            QueueFull: the queue is full.
-            QueryTimedOut: no worker became free within the deadline.
+            QueueFull: the server's queue, or the client's share of it, is full.
+            QueryTimedOut: no worker became free before the deadline.
             QueryFailed: the pool is closed.
         """
-        timeout = self.settings.query_timeout_seconds
+        settings = self.settings
         with self.slots:
             if self.closed:
                 raise pool_closed()
-            if not self.idle:
-                if self.waiting >= self.settings.max_pending_queries:
-                    raise queue_full(self.waiting)
-                self.waiting += 1
-                try:
-                    deadline = time.monotonic() + timeout
-                    while not self.idle:
-                        remaining = deadline - time.monotonic()
-                        if remaining <= 0:
-                            raise no_worker_free(timeout)
-                        self.slots.wait(remaining)
-                        if self.closed:
-                            raise pool_closed()
-                finally:
-                    self.waiting -= 1
-            worker = self.idle.pop()
-            self.busy.add(worker.pid)
-            return worker
+            if (
+                self.idle
+                and self.running[client] < settings.client_workers
+                and self.next_in_line() is None
+            ):
+                return self.take(client)
+            if len(self.queue) >= settings.max_pending_queries:
+                raise queue_full(len(self.queue))
+            if self.queued[client] >= settings.client_pending:
+                raise client_queue_full(self.queued[client])
+            ticket = Ticket(client)
+            self.queue.append(ticket)
+            self.queued[client] += 1
+            try:
+                while not (self.idle and self.next_in_line() is ticket):
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise no_worker_free(settings.query_timeout_seconds)
+                    self.slots.wait(remaining)
+                    if self.closed:
+                        raise pool_closed()
+                return self.take(client)
+            finally:
+                self.queue.remove(ticket)
+                self.queued[client] -= 1
+                if not self.queued[client]:
+                    del self.queued[client]
+                self.slots.notify_all()  # who is next in line may have changed
 
-    def release(self, worker: Worker | None, busy_pid: int) -> None:
+    def release(self, worker: Worker | None, busy_pid: int, client: str) -> None:
         """Give a worker (or its replacement) back to the idle list."""
         with self.slots:
             self.busy.discard(busy_pid)
+            self.running[client] -= 1
+            if self.running[client] <= 0:
+                del self.running[client]
             if worker is not None:
                 if self.closed:
                     worker.connection.close()
                 else:
                     self.idle.append(worker)
-                    self.slots.notify()
+            self.slots.notify_all()
 
-    def ask(self, worker: Worker, job: Job) -> tuple[bool, tuple[object, ...]]:
+    def ask(self, worker: Worker, job: Job, deadline: float) -> tuple[bool, tuple[object, ...]]:
         """Send a job to a worker and wait for its reply until the deadline.
+
+        While it waits, it samples the worker's own memory (kzgov.web.memory_cap).
 
         Returns:
             Whether the worker is retiring (see `serve_queries`), and its reply.
 
         Raises:
-            QueryTimedOut: no reply by the deadline.
+            QueryTimedOut: no reply by the deadline, or the worker passed its memory
+                limit (QueryOutgrewMemory).
             EOFError, OSError: the worker died.
         """
-        timeout = self.settings.query_timeout_seconds
+        limit_mb = self.settings.worker_memory_limit_mb
         worker.connection.send(job)
-        if not worker.connection.poll(timeout):
-            raise query_timed_out(timeout)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise query_timed_out(self.settings.query_timeout_seconds)
+            wait = min(remaining, MEMORY_SAMPLE_SECONDS) if limit_mb > 0 else remaining
+            if worker.connection.poll(wait):
+                break
+            if over_limit(worker.pid, limit_mb * 1024):
+                raise query_outgrew_memory(limit_mb)
         retiring, reply = worker.connection.recv()
         return bool(retiring), reply
 
@@ -538,16 +626,25 @@ class WorkerPool:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
     ) -> QueryAnswer:
-        """Run one query on a worker (see the module docstring for the contract)."""
+        """Run one query on a worker (see the module docstring for the contract).
+
+        The deadline is end to end: the time the query waits for a worker counts.
+        """
+        deadline = time.monotonic() + self.settings.query_timeout_seconds
         job: Job = (query_text, media_type, tuple(default_graph_uris), tuple(named_graph_uris))
-        worker = self.acquire()
+        client = current_client()
+        worker = self.acquire(client, deadline)
         pid = worker.pid
         returned: Worker | None = worker
         try:
-            retiring, reply = self.ask(worker, job)
+            retiring, reply = self.ask(worker, job, deadline)
             if retiring:
                 log.info("query worker %d outgrew its memory; replacing it", pid)
                 returned = self.replace(worker)
+        except QueryOutgrewMemory:
+            log.warning("query worker %d passed its memory limit; replacing it", pid)
+            returned = self.replace(worker)
+            raise
         except QueryTimedOut:
             log.warning("query worker %d passed the deadline; replacing it", pid)
             returned = self.replace(worker)
@@ -558,7 +655,7 @@ class WorkerPool:
                 raise pool_closed() from error
             raise worker_stopped(pid) from error
         finally:
-            self.release(returned, pid)
+            self.release(returned, pid, client)
         if reply[0] == "answer":
             _tag, form, answered_type, body = reply
             return QueryAnswer(form=str(form), media_type=str(answered_type), body=bytes(body))  # type: ignore[call-overload]
@@ -568,7 +665,7 @@ class WorkerPool:
     def status(self) -> dict[str, int]:
         """How many workers are idle and busy, and how many queries wait."""
         with self.slots:
-            return {"idle": len(self.idle), "busy": len(self.busy), "waiting": self.waiting}
+            return {"idle": len(self.idle), "busy": len(self.busy), "waiting": len(self.queue)}
 
     def worker_pids(self) -> list[int]:
         """The process ids of the zygote and of the idle and busy workers."""

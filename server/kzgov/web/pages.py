@@ -25,7 +25,7 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from flask.blueprints import BlueprintSetupState
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 from werkzeug.exceptions import NotFound
 
@@ -734,7 +734,13 @@ def dataset() -> Response:
 @bp.route("/ontology")
 def ontology() -> Response:
     """The ontology document: its header and an index of its terms (anchors #Term)."""
-    media_type = negotiate(PAGE_MEDIA_TYPES)
+    media_type = negotiate(ENTITY_MEDIA_TYPES)
+    if media_type in QUAD_MEDIA_TYPES:  # the ontology graph, named, as its page offers
+        triples = executor().run(graph_contents_query(str(ONTOLOGY_GRAPH)), N_TRIPLES).body
+        quads = Dataset()
+        quads.graph(ONTOLOGY_GRAPH).parse(data=triples.decode("utf-8"), format="nt")
+        body = quads.serialize(format=MEDIA_TYPE_TO_RDFLIB[media_type], encoding="utf-8")
+        return negotiated_response(body, media_type)
     if media_type != HTML:
         answer = executor().run(graph_contents_query(str(ONTOLOGY_GRAPH)), media_type)
         return negotiated_response(answer.body, media_type)
@@ -931,12 +937,13 @@ def dump(name: str) -> Response:
     found = find_dump(served().path, name)
     response = send_file(
         found.path,
-        mimetype=content_type_header(found.media_type),
+        mimetype=found.media_type,
         as_attachment=True,
         download_name=found.name,
         conditional=True,
         max_age=0,
     )
+    response.headers["Content-Type"] = content_type_header(found.media_type)
     return response
 
 

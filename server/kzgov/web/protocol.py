@@ -49,12 +49,13 @@ from kzgov.core.errors import (
     UpdateRefused,
 )
 from kzgov.core.limits import check_query_length, query_too_long
-from kzgov.core.serialize import MEDIA_TYPE_TO_RDFLIB
+from kzgov.core.serialize import MEDIA_TYPE_TO_RDFLIB, SPARQL_RESULTS_JSON
 from kzgov.store.base import Store
 from kzgov.web.compression import matching_etag
-from kzgov.web.executor import Executor, available_graphs
-from kzgov.web.guards import admit_query, update_refused
+from kzgov.web.executor import Executor
+from kzgov.web.guards import update_refused
 from kzgov.web.negotiation import choose_media_type, choose_result_media_type
+from kzgov.web.query_form import lexical_form
 from kzgov.web.replayed_answers import QUERY_TEXT_KEY
 from kzgov.web.result_cache import ResultCache, cache_key
 from kzgov.web.service_description import DESCRIPTION_MEDIA_TYPES, ServiceLimits, describe_service
@@ -331,19 +332,16 @@ def preflight() -> Response:
 
 
 def answer_query(query: QueryRequest, text: str) -> Response:
-    """Admit, negotiate, run and return one query.
+    """Negotiate, run and return one query.
+
+    The query is not parsed here: its form comes from its first keyword
+    (kzgov.web.query_form), and the worker parses and admits it under the deadline.
 
     Raises:
         KzgovError: any refusal or failure, for `error_response`.
     """
-    store: Store = current_app.extensions["kzgov.store"]
     executor: Executor = current_app.extensions["kzgov.executor"]
-    admitted = admit_query(
-        text, query.default_graph_uris, query.named_graph_uris, available_graphs(store)
-    )
-    media_type = choose_result_media_type(
-        admitted.form, request.headers.get("Accept"), query.formats
-    )
+    media_type = result_media_type(lexical_form(text), query.formats)
     cache: ResultCache | None = current_app.extensions.get(RESULT_CACHE)
     etag = None
     if cache is not None:
@@ -353,8 +351,26 @@ def answer_query(query: QueryRequest, text: str) -> Response:
         if held is not None:
             return cache_headers(Response(status=304), held, cache)
     answer = executor.run(text, media_type, query.default_graph_uris, query.named_graph_uris)
-    response = Response(answer.body, status=200, content_type=content_type_header(media_type))
+    response = Response(
+        answer.body, status=200, content_type=content_type_header(answer.media_type)
+    )
     return cache_headers(response, etag, cache)
+
+
+def result_media_type(form: str | None, formats: Sequence[str]) -> str:
+    """The media type of the answer to a query of a form (None: not a query's start).
+
+    Raises:
+        NotAcceptable: nothing the client accepts fits the form.
+    """
+    accept = request.headers.get("Accept")
+    if form is not None:
+        return choose_result_media_type(form, accept, formats)
+    # Not the start of a query: the worker will refuse it, in plain text whatever is asked.
+    try:
+        return choose_result_media_type("SELECT", accept, formats)
+    except NotAcceptable:
+        return SPARQL_RESULTS_JSON
 
 
 @bp.after_request

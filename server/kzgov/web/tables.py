@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 
 from rdflib.term import Node
 
-from kzgov.core.errors import KzgovError, ResultTooLarge
+from kzgov.core.errors import QueryRejected, ResultTooLarge
 from kzgov.core.limits import check_query_length
-from kzgov.web.guards import parse_or_refuse
 from kzgov.web.lookup import (
     N_TRIPLES,
     SPARQL_RESULTS_JSON,
@@ -18,6 +17,7 @@ from kzgov.web.lookup import (
     read_graph,
     read_rows,
 )
+from kzgov.web.query_form import lexical_form
 
 # The most rows a page shows; the downloads have them all (up to the server's cap).
 MAX_SHOWN_ROWS = 1000
@@ -77,22 +77,23 @@ class ResultTable:
 
 
 def query_form(text: str, max_query_bytes: int) -> str:
-    """The form of a query, checked the way /sparql checks it before it runs.
+    """The form of a query, read the way /sparql reads it before it runs (no parse).
+
+    The worker that runs the query parses and admits it under the deadline.
 
     Args:
         text: the query.
         max_query_bytes: the longest query accepted.
 
     Returns:
-        SELECT, ASK, CONSTRUCT or DESCRIBE.
+        SELECT, ASK, CONSTRUCT or DESCRIBE (SELECT when the text does not start like
+        a query: the worker then refuses it with the reason).
 
     Raises:
         QueryTooLong: the query is over the size limit.
-        QueryRejected: it does not parse (the message gives line and column).
-        UpdateRefused: it is a SPARQL Update.
     """
     check_query_length(text, max_query_bytes)
-    return parse_or_refuse(text).form
+    return lexical_form(text) or "SELECT"
 
 
 def run_as_table(executor: Executor, text: str, form: str) -> ResultTable:
@@ -166,11 +167,10 @@ def run_capped_as_table(executor: Executor, text: str, form: str, max_rows: int)
         if form == "ASK":
             raise
         shown = limited_query(text, min(MAX_SHOWN_ROWS, max_rows))
-        try:
-            parse_or_refuse(shown)
-        except KzgovError:
+        try:  # the worker parses the limited query; if it is not one, say what the cap said
+            table = run_as_table(executor, shown, form)
+        except QueryRejected:
             raise error from None
-        table = run_as_table(executor, shown, form)
         table.capped_at = max_rows
         table.total_rows = max(table.total_rows, max_rows + 1)
         table.download_query = limited_query(text, max_rows)
