@@ -1,5 +1,6 @@
 // The network on a post or body page: who appoints, elects, dismisses and holds it to
-// account, two steps up and two steps down, drawn top-down (the appointer above).
+// account, two steps up and two steps down, drawn top-down (the appointer above). A
+// post's territorial cases (the akim of each region) are drawn as the general post.
 (function () {
   "use strict";
   var Views = window.KzgovViews;
@@ -28,6 +29,10 @@
       "  UNION { ?from ?relation " + e + " . BIND(" + e + " AS ?to) }\n" +
       "  UNION { VALUES ?step { " + relations + " } ?to ?step " + e + " . ?from ?relation ?to . }\n" +
       "  FILTER(isIRI(?from) && isIRI(?to) && ?from != ?to)\n" +
+      // The akim of each region is the oblast akim there (kz:territorialCaseOf): drawn
+      // once, as the general post, unless it is the page's own entity.
+      "  FILTER NOT EXISTS { ?from kz:territorialCaseOf ?general . FILTER(?from != " + e + ") }\n" +
+      "  FILTER NOT EXISTS { ?to kz:territorialCaseOf ?general . FILTER(?to != " + e + ") }\n" +
       "}";
   }
 
