@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pyoxigraph as ox
 from rdflib import Dataset
 
-from kzgov.build.pipeline import BuildResult
-from kzgov.core.layout import PROJECT_ROOT
+from kzgov.build.pipeline import BuildResult, build
+from kzgov.core.layout import PROJECT_ROOT, Layout
 from kzgov.core.queries import list_named_queries
 from kzgov.core.sparql import evaluate, parse_query
+from test_infer_fast import load_generator
 
 ID = "https://w3id.org/kzgov/id/"
 QUERY = {q.name: q for q in list_named_queries(PROJECT_ROOT / "queries")}["conflicting-claims"]
@@ -85,3 +89,19 @@ def test_build_lists_the_rule_conflict_of_two_passages_of_one_source(
     result = evaluate(built_dataset, parse_query(QUERY.text))
     rows = [b for b in result.bindings if str(b.get("claim", "")).endswith("#fillingRule")]  # type: ignore[call-overload]
     assert {str(b["sourceA"]) for b in rows} == {ID + "source/abai-kaznpu-2025"}  # type: ignore[call-overload]
+
+
+def test_a_synthetic_build_lists_its_conflicts_with_sources_from_the_catalog(
+    tmp_path: Path,
+) -> None:
+    # Graph kzg:temporal says prov:wasDerivedFrom of thousands of derivations here; the
+    # query must name each graph's source from the catalog, not pair those derivations up.
+    load_generator().generate(tmp_path / "project", triples=10_000, seed=7)
+    layout = Layout(root=tmp_path / "project", build_dir=tmp_path / "build")
+    listed = build(layout).summary["conflicts"]
+    assert isinstance(listed, list)
+    filling = [line for line in listed if "#fillingRule" in line]
+    assert filling, "the synthetic akims appointed until 2021 and elected from 2021 conflict"
+    for line in listed:
+        sources = re.findall(r"source[AB]=(\S+?)(?:,|$)", line)
+        assert len(sources) == 2 and all(s.startswith("<" + ID + "source/") for s in sources), line
