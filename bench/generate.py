@@ -42,7 +42,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 BASE = "https://w3id.org/kzgov/"
 KINDS = ("person", "post", "body", "act", "territory", "level", "measure", "source")
-SOURCE_KINDS = ("rule", "tenure", "figure")
+SOURCE_KINDS = ("rule", "tenure", "figure", "event")
 PREFIXES = {
     "kz": BASE + "ontology#",
     "kzg": BASE + "graph/",
@@ -245,6 +245,9 @@ class Generator:
         self.person_count = 0
         self.rule_count = 0
         self.tenure_count = 0
+        # Dated tenure times and office events, written after the territories so that
+        # the deliberate violations still fit a small budget.
+        self.dated: list[tuple[str, list[tuple[str, str]]]] = []
         self.figure_count = 0
         self.territory_count = 0
         self.acts: list[str] = []
@@ -319,6 +322,15 @@ class Generator:
             self.write_catalog()
             self.write_centre()
             self.write_territories()
+            self.write_dated()
+
+    def write_dated(self) -> None:
+        """Write the tenures' times and their office events while the budget allows."""
+        service = self.writers[SERVICE_SOURCE]
+        for subject, pairs in self.dated:
+            if self.over_budget():
+                return
+            service.block(subject, pairs)
 
     def file_headers(self) -> dict[str, str]:
         headers = {
@@ -529,7 +541,11 @@ class Generator:
             )
 
     def write_holders(self, post: str, title: str, since: int) -> None:
-        """Write one to three successive holders of a post, with their tenures."""
+        """Write one to three successive holders of a post, with their tenures.
+
+        Each tenure starts on a day (kz:startTime at precision 11) with an appointment
+        event by the President (an election for the President), and ends at a year.
+        """
         registry = self.writers["registry"]
         service = self.writers[SERVICE_SOURCE]
         start = since + self.rng.randint(0, 8)
@@ -540,15 +556,35 @@ class Generator:
             self.tenure_count += 1
             tenure = f"syntenure:syn-tenure-{self.tenure_count:06d}"
             end = start + self.rng.randint(2, 9)
+            day = f"{start:04d}-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}"
+            event = f"synevent:syn-event-{self.tenure_count:06d}"
             pairs = [
                 ("a", "kz:Tenure"),
                 ("kz:tenureOf", post),
                 ("kz:startYear", year(start)),
             ]
+            times = [
+                ("kz:startTime", f'"{day}T00:00:00Z"^^xsd:dateTime'),
+                ("kz:startPrecision", "11"),
+                ("kz:startedBy", event),
+            ]
             if end < 2024:
                 pairs.append(("kz:endYear", year(end)))
+                times.append(("kz:endTime", f'"{end:04d}-01-01T00:00:00Z"^^xsd:dateTime'))
+                times.append(("kz:endPrecision", "9"))
+            elected = post == self.president
+            event_pairs = [
+                ("a", "kz:ElectionEvent" if elected else "kz:AppointmentEvent"),
+                ("kz:eventPerson", person),
+                ("kz:eventPost", post),
+                ("kz:eventTime", f'"{day}T00:00:00Z"^^xsd:dateTime'),
+                ("kz:eventTimePrecision", "11"),
+            ]
+            if not elected:
+                event_pairs.append(("kz:appointingPost", self.president))
             service.block(person, [("kz:tenure", tenure)])
             service.block(tenure, pairs)
+            self.dated += [(tenure, times), (event, event_pairs)]
             if self.person_count % 4 == 0:
                 service.block(person, [("rdfs:label", text(f"{name} ({title})", "kk"))])
             if end >= 2024:

@@ -19,6 +19,7 @@ from kzgov.core.namespaces import (
     MANIFEST_GRAPH,
     ONTOLOGY_GRAPH,
     REGISTRY_GRAPH,
+    TEMPORAL_GRAPH,
     WD,
 )
 
@@ -31,6 +32,7 @@ BUILD_GRAPHS = {
     CONFLICTS_GRAPH,
     MANIFEST_GRAPH,
     INFERRED_GRAPH,
+    TEMPORAL_GRAPH,
 }
 
 

@@ -299,14 +299,25 @@ def test_a_post_page_draws_who_appoints_dismisses_and_holds_it_to_account(
 ) -> None:
     appointed = select_rows(
         live_server,
-        f"SELECT DISTINCT ?post WHERE {{ ?post <{BASE}ontology#appointedBy> <{PRESIDENT}> }}",
+        f"SELECT DISTINCT ?post WHERE {{ ?post <{BASE}ontology#appointedBy> <{PRESIDENT}> "
+        f"FILTER NOT EXISTS {{ ?post <{BASE}ontology#territorialCaseOf> ?general }} }}",
     )
+    regional = select_rows(
+        live_server,
+        f"SELECT DISTINCT ?post WHERE {{ ?post <{BASE}ontology#appointedBy> <{PRESIDENT}> ; "
+        f"<{BASE}ontology#territorialCaseOf> ?general }}",
+    )
+    assert len(regional) >= 17, "the akim of each region is appointed by the President"
     page = open_page()
     page.goto(live_server.base_url + "/id/post/president")
     page.wait_for_selector("section.network .network-canvas[data-nodes] canvas")
     drawn = page.locator("section.network .network-canvas")
-    assert int(drawn.get_attribute("data-nodes") or 0) >= len(appointed) + 1
+    # Every post the President appoints is drawn, the akim of each region as the oblast akim.
+    nodes = int(drawn.get_attribute("data-nodes") or 0)
+    assert len(appointed) + 1 <= nodes < len(appointed) + len(regional) + 1
     listed = page.locator("section.network .network-list li").all_text_contents()
+    almaty_region_akim = label_in(live_server, BASE + "id/post/almaty-region-akim", "en")
+    assert not any(almaty_region_akim in line for line in listed)
     president = label_in(live_server, PRESIDENT, "en")
     prime_minister = label_in(live_server, PRIME_MINISTER, "en")
     assert f"{president} appoints {prime_minister}" in listed
@@ -317,6 +328,38 @@ def test_a_post_page_draws_who_appoints_dismisses_and_holds_it_to_account(
     with page.expect_download() as png:
         page.locator('section.network button.download-picture[data-format="png"]').click()
     assert Path(png.value.path()).read_bytes().startswith(b"\x89PNG")
+
+
+def network_links(page: Page, year: str) -> list[str]:
+    """Pick a year (or "" for timeless) above the network; the links it then draws, as text."""
+    page.select_option("section.network select.network-year", year)
+    page.wait_for_selector(
+        f"section.network .entity-network[data-year='{year}'] .network-canvas[data-nodes] canvas"
+    )
+    return page.locator("section.network .network-list li").all_text_contents()
+
+
+def test_a_year_redraws_the_network_from_the_temporal_closure(
+    open_page: PageFactory, live_server: LiveServer
+) -> None:
+    # The Agency for Civil Service Affairs answers to the President from 1998 (dated).
+    president = label_in(live_server, PRESIDENT, "en")
+    agency = label_in(live_server, BASE + "id/body/agency-for-civil-service-affairs", "en")
+    prime_minister = label_in(live_server, PRIME_MINISTER, "en")
+    dated = f"{president} holds to account {agency}"
+    page = open_page()
+    page.goto(live_server.base_url + "/id/post/president")
+    page.wait_for_selector("section.network .network-canvas[data-nodes] canvas")
+    assert page.locator("section.network select.network-year").is_enabled()
+    timeless = page.locator("section.network .network-list li").all_text_contents()
+    assert dated in timeless
+    before = network_links(page, "1997")
+    assert not any(agency in line for line in before), "not in force before 1998"
+    # Undated rules hold with their dates unknown, never "always".
+    assert f"{president} appoints (dates unknown) {prime_minister}" in before
+    after = network_links(page, "2022")
+    assert dated in after
+    assert network_links(page, "") == timeless
 
 
 def test_pages_that_are_not_posts_or_bodies_have_no_network(

@@ -9,7 +9,10 @@ with exit code 1, so that no verified link is dropped unnoticed. A Wikidata QID 
 only ("single source" in the evidence) is linked with skos:closeMatch, otherwise
 skos:exactMatch; never owl:sameAs. GeoNames ids of Almaty and Shymkent name the populated
 places, not the administrative units, so they are closeMatch too. Current ISO 3166-2 codes
-become wdt:P300, the former letter codes kz:formerIso3166Code.
+become wdt:P300, the former letter codes kz:formerIso3166Code. Who's On First records
+(../shared/links/regions-whosonfirst.csv) are matched to entities by their Wikidata QID
+and become kz:whosOnFirstId and skos:closeMatch to the record's page (a gazetteer
+record, not the same resource).
 
 Acts with a document code in Adilet, Kazakhstan's legal information system (column
 `adilet` of ../shared/links/names-and-acts.csv), get kz:adiletCode and rdfs:seeAlso the
@@ -26,6 +29,8 @@ from rdflib import Graph, URIRef
 
 ROOT = Path(__file__).resolve().parents[1]
 LINKS_CSV = ROOT.parent / "shared" / "links" / "wikidata-and-geo-ids.csv"
+WHOSONFIRST_CSV = ROOT.parent / "shared" / "links" / "regions-whosonfirst.csv"
+WHOSONFIRST_PAGE = "https://spelunker.whosonfirst.org/id/"
 REGISTRY = ROOT / "data" / "registry.ttl"
 NAMES_CSV = ROOT.parent / "shared" / "links" / "names-and-acts.csv"
 OUTPUT = ROOT / "data" / "links.ttl"
@@ -56,23 +61,23 @@ ENTITY_TO_IRI: dict[str, str | None] = {
     "Almaty (city)": "territory/almaty",
     "Astana (also 'Nur-Sultan')": "territory/astana",
     "Shymkent": "territory/shymkent",
-    "Abai Region": None,
-    "Akmola Region": None,
-    "Aktobe Region": None,
-    "Almaty Region": None,
-    "Atyrau Region": None,
-    "West Kazakhstan Region": None,
-    "Jambyl Region": None,
-    "Jetisu Region": None,
-    "Karaganda Region": None,
-    "Kostanay Region": None,
-    "Kyzylorda Region": None,
-    "Mangystau Region": None,
-    "Pavlodar Region": None,
-    "North Kazakhstan Region": None,
-    "Turkistan Region (formerly South Kazakhstan)": None,
-    "Ulytau Region": None,
-    "East Kazakhstan Region": None,
+    "Abai Region": "territory/abai-region",
+    "Akmola Region": "territory/akmola-region",
+    "Aktobe Region": "territory/aktobe-region",
+    "Almaty Region": "territory/almaty-region",
+    "Atyrau Region": "territory/atyrau-region",
+    "West Kazakhstan Region": "territory/west-kazakhstan-region",
+    "Jambyl Region": "territory/jambyl-region",
+    "Jetisu Region": "territory/jetisu-region",
+    "Karaganda Region": "territory/karaganda-region",
+    "Kostanay Region": "territory/kostanay-region",
+    "Kyzylorda Region": "territory/kyzylorda-region",
+    "Mangystau Region": "territory/mangystau-region",
+    "Pavlodar Region": "territory/pavlodar-region",
+    "North Kazakhstan Region": "territory/north-kazakhstan-region",
+    "Turkistan Region (formerly South Kazakhstan)": "territory/turkistan-region",
+    "Ulytau Region": "territory/ulytau-region",
+    "East Kazakhstan Region": "territory/east-kazakhstan-region",
     # A type, not an entity: it would link the class kz:CityOfRepublicanSignificance.
     "city of republican significance (type)": None,
 }
@@ -96,12 +101,24 @@ HEADER = """\
 """
 
 
+def add_whosonfirst(blocks: dict[str, list[str]], qid_to_path: dict[str, str]) -> None:
+    """Add each Who's On First record to the block of the entity with its Wikidata QID."""
+    with WHOSONFIRST_CSV.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            path = qid_to_path.get(row["wikidata"])
+            if path is None or path not in blocks:
+                continue
+            blocks[path].append(f"    skos:closeMatch <{WHOSONFIRST_PAGE}{row['wof_id']}/>")
+            blocks[path].append(f'    kz:whosOnFirstId "{row["wof_id"]}"')
+
+
 def main() -> int:
     """Write data/links.ttl for the registry's entities; return the exit code."""
     registry = Graph().parse(REGISTRY, format="turtle")
     known = set(registry.subjects())
     blocks: dict[str, list[str]] = {}
     problems: list[str] = []
+    qid_to_path: dict[str, str] = {}
     with LINKS_CSV.open(encoding="utf-8") as handle:
         for line, row in enumerate(csv.DictReader(handle), start=2):
             name = row["entity_en"]
@@ -120,6 +137,8 @@ def main() -> int:
                     f" {REGISTRY.relative_to(ROOT)} does not have"
                 )
                 continue
+            if not row["other_scheme"]:
+                qid_to_path[row["qid"]] = path
             single = "single source" in row["evidence"]
             lines = blocks.setdefault(path, [])
             scheme, value = row["other_scheme"], row["other_id"]
@@ -147,6 +166,7 @@ def main() -> int:
             lines = blocks.setdefault(row["local_id"], [])
             lines.append(f'    kz:adiletCode "{code}"')
             lines.append(f"    rdfs:seeAlso <{ADILET_DOCUMENT}{code}>")
+    add_whosonfirst(blocks, qid_to_path)
     if problems:
         for problem in problems:
             print(f"write_links: {problem}", file=sys.stderr)

@@ -21,7 +21,15 @@ from rdflib.namespace import PROV, RDF
 from rdflib.term import Node
 
 from kzgov.reasoning.infer import Triple
-from kzgov.core.namespaces import INFERRED_GRAPH, KZ, MANIFEST_GRAPH, ONTOLOGY_GRAPH
+from kzgov.core.namespaces import (
+    CLOSURE_GRAPHS,
+    INFERRED_GRAPH,
+    KZ,
+    MANIFEST_GRAPH,
+    ONTOLOGY_GRAPH,
+    TEMPORAL_GRAPH,
+)
+from kzgov.reasoning.temporal import temporal_closure
 from kzgov.core.oxigraph_terms import OxTerm, TermConverter
 
 RDF_TYPE = ox.NamedNode(str(RDF.type))
@@ -119,11 +127,11 @@ class BuildStore:
 
     def asserted_graphs(self) -> list[URIRef]:
         """Every graph but the inferred one: the ontology, the data and the manifest."""
-        return [g for g in self.graph_names() if g != INFERRED_GRAPH]
+        return [g for g in self.graph_names() if g not in CLOSURE_GRAPHS]
 
     def data_graphs(self) -> list[URIRef]:
         """The graphs SHACL validates: the data and the manifest, not ontology nor inferences."""
-        return [g for g in self.graph_names() if g not in (ONTOLOGY_GRAPH, INFERRED_GRAPH)]
+        return [g for g in self.graph_names() if g != ONTOLOGY_GRAPH and g not in CLOSURE_GRAPHS]
 
     def graphs_describing(self, node: Node, converter: TermConverter) -> set[URIRef]:
         """The graphs where a node is the subject of a triple."""
@@ -152,6 +160,23 @@ class BuildStore:
             ox.Quad(s, p, o, graph) for s, p, o in inferred if not isinstance(s, ox.Literal)
         )
         return self.graph_size(INFERRED_GRAPH)
+
+    def add_temporal(self) -> int:
+        """Derive the temporal closure of the asserted data into graph kzg:temporal.
+
+        Returns:
+            The number of triples in kzg:temporal.
+        """
+        sources = frozenset(ox_node(g) for g in self.data_graphs())
+        self.add_triples(
+            TEMPORAL_GRAPH, temporal_closure(self.quads(self.asserted_graphs()), sources)
+        )
+        return self.graph_size(TEMPORAL_GRAPH)
+
+    def temporal_triples(self) -> Iterator[ox.Triple]:
+        """The triples of the temporal closure (graph kzg:temporal)."""
+        for quad in self.store.quads_for_pattern(None, None, None, ox_node(TEMPORAL_GRAPH)):
+            yield ox.Triple(quad.subject, quad.predicate, quad.object)
 
     def inferred_triples(self) -> Iterator[ox.Triple]:
         """The inferred graph's triples, as Oxigraph triples."""

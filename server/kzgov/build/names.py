@@ -111,6 +111,11 @@ def english_label(data: Graph, node: URIRef) -> str:
     return local_id(node)
 
 
+# Properties that point at a rule without owning it (an event under it, a rule or act
+# that replaces or changes it): never the post a rule is about.
+RULE_REFERENCES = frozenset({KZ.underRule, KZ.replaces, KZ.replacedBy, KZ.changesRule})
+
+
 def rule_label(data: Graph, graph: Graph, rule: URIRef, slug: str) -> str | None:
     """An English label for a rule node from its own data, or None if it is not a rule.
 
@@ -128,7 +133,9 @@ def rule_label(data: Graph, graph: Graph, rule: URIRef, slug: str) -> str | None
         if (rule, RDF.type, kind) not in graph:
             continue
         owners = sorted(
-            s for s, _p, _o in graph.triples((None, None, rule)) if isinstance(s, URIRef)
+            s
+            for s, p, _o in graph.triples((None, None, rule))
+            if isinstance(s, URIRef) and p not in RULE_REFERENCES
         )
         owner_nodes = [o for o in owners if (o, KZ.proposedRule, rule) not in graph]
         proposals = [o for o in owners if (o, KZ.proposedRule, rule) in graph]

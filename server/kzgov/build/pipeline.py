@@ -48,7 +48,14 @@ from kzgov.reasoning.infer_fast import FastReasoner
 from kzgov.core.layout import Layout, graph_for_data_file, is_source_file
 from kzgov.build.load import display_path, parse_turtle
 from kzgov.build.load_fast import parse_turtle_fast, write_ntriples
-from kzgov.core.namespaces import INFERRED_GRAPH, KZ, MANIFEST_GRAPH, ONTOLOGY_GRAPH, PREFIXES
+from kzgov.core.namespaces import (
+    INFERRED_GRAPH,
+    KZ,
+    MANIFEST_GRAPH,
+    ONTOLOGY_GRAPH,
+    PREFIXES,
+    TEMPORAL_GRAPH,
+)
 from kzgov.core.oxigraph_terms import TermConverter
 from kzgov.core.release import (
     CURRENT_LINK,
@@ -63,10 +70,17 @@ from kzgov.core.release import (
     unpinned,
 )
 from kzgov.build.progress import Reporter, StageProgress, quiet, stage_progress, to_stderr
-from kzgov.build.stage_cache import StageCache, cache_key, code_fingerprint, file_digest, link_or_copy
+from kzgov.build.stage_cache import (
+    StageCache,
+    cache_key,
+    code_fingerprint,
+    file_digest,
+    link_or_copy,
+)
 from kzgov.build.stage_entries import (
     CHECK_FAILURES,
     INFERRED_TRIPLES,
+    TEMPORAL_TRIPLES,
     PARSED_PREFIXES,
     PARSED_TRIPLES,
     SUMMARY_COUNTS,
@@ -83,6 +97,9 @@ RELEASES_DIR = "releases"
 RELEASES_KEPT = 3
 CACHE_DIR = "cache"
 DUMPS = (DATASET_TRIG, DATASET_NQUADS, UNION_TURTLE)
+
+# The named query whose rows the build lists as conflicts between sources (summary.json).
+CONFLICTS_QUERY = "conflicting-claims.rq"
 
 STAGES = ("parse", "validate", "materialize", "check", "write")
 
@@ -242,6 +259,36 @@ def check_files(layout: Layout) -> list[Path]:
     return sorted(layout.checks_dir.glob("*.rq"))
 
 
+def conflict_files(layout: Layout) -> list[Path]:
+    """The named query whose rows the build lists as conflicts between sources, if present."""
+    path = layout.queries_dir / CONFLICTS_QUERY
+    return [path] if path.exists() else []
+
+
+def list_conflicts(layout: Layout, store: BuildStore) -> list[str]:
+    """The conflicts between sources (or passages) the conflicting-claims query finds.
+
+    Args:
+        layout: the project.
+        store: the asserted and inferred graphs.
+
+    Returns:
+        One line per conflict, naming each column's value.
+
+    Raises:
+        KzgovError: the conflicts query is not a SELECT query.
+    """
+    lines = []
+    for path in conflict_files(layout):
+        try:
+            names, rows = store.select(path.read_text(encoding="utf-8"))
+        except (SyntaxError, ValueError) as error:
+            shown = display_path(path, layout.root)
+            raise KzgovError(f"{shown}: must be a SELECT query: {error}") from error
+        lines += [", ".join(f"{n}={row[n]}" for n in names if n in row) for row in rows]
+    return lines
+
+
 def input_digest(layout: Layout) -> str:
     """A hash of every input file's name and bytes: the build's version."""
     files = (
@@ -296,7 +343,7 @@ def stage_keys(layout: Layout, reasoner: str, validator: str) -> StageKeys:
         ),
         materialize=materialize_key,
         check=cache_key("check", code, materialize_key, *digests(check_files(layout))),
-        write=cache_key("write", code, materialize_key),
+        write=cache_key("write", code, materialize_key, *digests(conflict_files(layout))),
     )
 
 
@@ -701,14 +748,17 @@ def run_stages(layout: Layout, progress: Reporter, reasoner: str, validator: str
             store = graph.store
             step.size = len(store)
             step.note = f"{REASONERS[reasoner](store):,} inferred"
-            cache.store(
-                "materialize",
-                keys.materialize,
-                lambda folder: write_ntriples(store.inferred_triples(), folder / INFERRED_TRIPLES),
-            )
+            step.note += f", {store.add_temporal():,} temporal"
+
+            def write_closures(folder: Path) -> None:
+                write_ntriples(store.inferred_triples(), folder / INFERRED_TRIPLES)
+                write_ntriples(store.temporal_triples(), folder / TEMPORAL_TRIPLES)
+
+            cache.store("materialize", keys.materialize, write_closures)
             release_memory()  # the reasoner's working store
         elif graph.loaded is not None:
             graph.loaded.load_ntriples(entry / INFERRED_TRIPLES, INFERRED_GRAPH)
+            graph.loaded.load_ntriples(entry / TEMPORAL_TRIPLES, TEMPORAL_GRAPH)
             step.note = "reused"
     log.record("materialize", step, reused=entry is not None, reasoner=reasoner)
 
@@ -733,6 +783,7 @@ def run_stages(layout: Layout, progress: Reporter, reasoner: str, validator: str
             store = graph.store
             step.size = len(store)
             counts = store.counts()
+            counts["conflicts"] = list_conflicts(layout, store)
             prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 
             def write_outputs(folder: Path) -> None:
@@ -746,6 +797,12 @@ def run_stages(layout: Layout, progress: Reporter, reasoner: str, validator: str
             counts = read_json(entry / SUMMARY_COUNTS)
         release = stage_release(layout, digest, entry, report)
     log.record("write", step, reused=reused)
+    conflicts = counts.get("conflicts", [])
+    if isinstance(conflicts, list) and conflicts:
+        progress(
+            f"{len(conflicts)} conflict(s) between sources or passages"
+            " (kzgov query conflicting-claims; listed in summary.json)"
+        )
 
     summary: dict[str, object] = {
         "kzgov_version": __version__,

@@ -25,6 +25,8 @@ PARSED_PREFIXES = "prefixes.json"
 VALIDATION_RESULTS = "results.json"
 VALIDATION_REPORT = "validation-report.txt"
 INFERRED_TRIPLES = "inferred.nt"
+# The temporal closure (kzgov.reasoning.temporal), in the materialize entry too.
+TEMPORAL_TRIPLES = "temporal.nt"
 CHECK_FAILURES = "failures.json"
 SUMMARY_COUNTS = "counts.json"
 

@@ -29,6 +29,10 @@ LINKS_GRAPH = URIRef(KZG["links"])
 CONFLICTS_GRAPH = URIRef(KZG["conflicts"])
 INFERRED_GRAPH = URIRef(KZG["inferred"])
 MANIFEST_GRAPH = URIRef(KZG["manifest"])
+# The temporal closure's dated derivations (kzgov.reasoning.temporal), beside kzg:inferred.
+TEMPORAL_GRAPH = URIRef(KZG["temporal"])
+# The closures the build derives: never part of kzg:asserted.
+CLOSURE_GRAPHS = frozenset({INFERRED_GRAPH, TEMPORAL_GRAPH})
 # A name the SPARQL endpoint accepts for the union of every graph but kzg:inferred; not
 # in the dumps, stored only by the stores that need it (kzgov.store.stored_dataset).
 ASSERTED_GRAPH = URIRef(KZG["asserted"])

@@ -16,8 +16,10 @@ names in the OWL 2 RL specification (https://www.w3.org/TR/owl2-profiles/#OWL_2_
 from the schema closure; the schema rules (scm-*) run backward on that closure, held in a
 small in-memory store, since the cleaned inferred graph leaves out schema triples that are
 noise on their own (such as `kz:Post rdfs:subClassOf owl:Thing`) but are premises of
-triples it keeps. Such a premise is shown as "not published". Another family (a temporal
-closure) plugs in by implementing `RuleFamily` and naming its rules `kz:temporal-...`.
+triples it keeps. Such a premise is shown as "not published". The temporal family
+(`TemporalFamily`) explains the triples of graph kzg:temporal by the `kz:temporal-...`
+rule and premises each derivation records there; another family plugs in by
+implementing `RuleFamily`.
 """
 
 from __future__ import annotations
@@ -36,7 +38,16 @@ from rdflib.namespace import OWL, PROV, RDF, RDFS
 from rdflib.term import Node
 
 from kzgov.core.errors import KzgovError
-from kzgov.core.namespaces import INFERRED_GRAPH, KZ, KZG, KZID, PREFIXES, QUERY_PREFIXES
+from kzgov.core.namespaces import (
+    CLOSURE_GRAPHS,
+    INFERRED_GRAPH,
+    KZ,
+    KZG,
+    KZID,
+    PREFIXES,
+    QUERY_PREFIXES,
+    TEMPORAL_GRAPH,
+)
 from kzgov.core.oxigraph_terms import TermConverter
 from kzgov.core.release import DATASET_NQUADS
 from kzgov.reasoning.owl_rules import (
@@ -49,6 +60,7 @@ from kzgov.reasoning.owl_rules import (
     split,
 )
 from kzgov.reasoning.rule_engine import Rule
+from kzgov.reasoning.temporal import DERIVATION_NS, RULE_TO_RELATION
 
 Triple = tuple[Node, Node, Node]
 Quad = tuple[Node, Node, Node, URIRef]
@@ -74,6 +86,14 @@ MAX_GOALS = 4000
 OWL_RL_SPEC = (
     "https://www.w3.org/TR/owl2-profiles/#Reasoning_in_OWL_2_RL_and_RDF_Graphs_using_Rules"
 )
+# The temporal closure's derivation nodes and how they name their relation.
+TEMPORAL_DERIVATION_NS = DERIVATION_NS
+RELATION_PARTS = (KZ.relationSubject, KZ.relationPredicate, KZ.relationObject)
+# A rule hung off a post or body: the property naming its party, and the direct relation.
+TEMPORAL_RULE_RELATIONS = {
+    URIRef(hanging.value): (URIRef(party.value), URIRef(relation.value))
+    for hanging, (party, relation) in RULE_TO_RELATION.items()
+}
 # The IRI of an inference rule in the PROV-O rendering (kzid:inference-rule/prp-spo2).
 INFERENCE_RULE = KZID["inference-rule/"]
 
@@ -133,8 +153,8 @@ class Where:
 
     @property
     def asserted(self) -> bool:
-        """Whether some graph other than kzg:inferred states it."""
-        return bool(self.graphs - {INFERRED_GRAPH})
+        """Whether some graph other than the closures (kzg:inferred, kzg:temporal) states it."""
+        return bool(self.graphs - CLOSURE_GRAPHS)
 
 
 @dataclass(frozen=True)
@@ -181,7 +201,7 @@ class Proof:
 
     def source_graphs(self) -> list[URIRef]:
         """Every graph that states a premise the proof rests on, sorted."""
-        return sorted({g for leaf in self.leaves() for g in leaf.where.graphs} - {INFERRED_GRAPH})
+        return sorted({g for leaf in self.leaves() for g in leaf.where.graphs} - CLOSURE_GRAPHS)
 
     def all_source_graphs(self) -> list[URIRef]:
         """The graphs that state the premises of this or any equally short derivation."""
@@ -987,6 +1007,84 @@ def solve(
 # -- The search ---------------------------------------------------------------------------
 
 
+class TemporalFamily:
+    """The temporal closure's rules (`kz:temporal-...`), read from graph kzg:temporal.
+
+    The build records each derivation there (`kzgov.reasoning.temporal`) with its rule
+    (`kz:derivationRule`) and premises (`prov:wasDerivedFrom`), so nothing is searched:
+    every triple of a derivation node follows by its rule from its premises' triples. A
+    premise that is a derivation stands by its `kz:relationPredicate` triple (explained in
+    turn); a rule node by the triple hanging it off the post and the one naming its party;
+    a qualified relation by the three triples naming its relation; a source graph by the
+    plain triple it states.
+
+    Attributes:
+        facts: the dataset.
+    """
+
+    def __init__(self, facts: Facts) -> None:
+        """Explain the temporal closure of a dataset.
+
+        Args:
+            facts: the dataset.
+        """
+        self.facts = facts
+
+    def known(self, triple: Triple) -> Where | None:
+        """Nothing: every triple of the temporal closure is published."""
+        return None
+
+    def own(self, node: Node, predicate: Node | None) -> list[Quad]:
+        """The triples graph kzg:temporal states about a derivation node."""
+        return [q for q in self.facts.quads(node, predicate, None) if q[3] == TEMPORAL_GRAPH]
+
+    def steps(self, goals: Sequence[Triple]) -> list[Step]:
+        """The derivation that concludes each goal about a kzg:temporal derivation node."""
+        found: list[Step] = []
+        for goal in goals:
+            node = goal[0]
+            if not isinstance(node, URIRef) or not str(node).startswith(TEMPORAL_DERIVATION_NS):
+                continue
+            quads = self.own(node, None)
+            values = {p: o for _s, p, o, _g in quads if p != PROV.wasDerivedFrom}
+            rule = values.get(KZ.derivationRule)
+            relation = tuple(values.get(part) for part in RELATION_PARTS)
+            if not isinstance(rule, URIRef) or any(part is None for part in relation):
+                continue
+            s, p, o = cast(Triple, relation)
+            premises: list[Triple] = []
+            for _s, _p, premise, _g in quads:
+                if _p == PROV.wasDerivedFrom:
+                    premises.extend(self.premise_triples(premise, rule, (s, p, o)))
+            if premises:
+                name = "kz:" + str(rule).removeprefix(str(KZ))
+                found.append(Step(name, goal, tuple(dict.fromkeys(premises))))
+        return found
+
+    def premise_triples(self, premise: Node, rule: URIRef, relation: Triple) -> list[Triple]:
+        """The triples that stand for one premise of a derivation of a relation."""
+        s, p, o = relation
+        if str(premise).startswith(TEMPORAL_DERIVATION_NS):
+            named: list[Triple] = [
+                (premise, KZ.relationPredicate, q)
+                for _s, _p, q, _g in self.own(premise, KZ.relationPredicate)
+            ]
+            return named[:1]
+        if rule == KZ["temporal-rule"]:
+            found: list[Triple] = []
+            for hanging, (party, relation_property) in TEMPORAL_RULE_RELATIONS.items():
+                if relation_property == p and any(
+                    True for _q in self.facts.quads(s, hanging, premise)
+                ):
+                    found += [(s, hanging, premise), (premise, party, o)]
+            return found
+        if any(True for _q in self.facts.quads(premise, RDF.type, KZ.QualifiedRelation)):
+            return [
+                (premise, part, value) for part, value in zip(RELATION_PARTS, relation, strict=True)
+            ]
+        return [relation]
+
+
 class Explainer:
     """Explains triples of one dataset: finds each one's shortest well-founded proof.
 
@@ -1000,11 +1098,11 @@ class Explainer:
 
         Args:
             facts: the dataset.
-            families: the rule families (default: OWL 2 RL alone).
+            families: the rule families (default: OWL 2 RL and the temporal closure).
         """
         self.facts = facts
         self.families: list[RuleFamily] = (
-            list(families) if families is not None else [OwlRlFamily(facts)]
+            list(families) if families is not None else [OwlRlFamily(facts), TemporalFamily(facts)]
         )
 
     def locate(self, triples: Iterable[Triple]) -> dict[Triple, Where]:

@@ -19,7 +19,7 @@ from rdflib.term import Node
 from kzgov.core.errors import KzgovError
 from kzgov.core.layout import Layout
 from kzgov.core.limits import ResultLimits
-from kzgov.core.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH
+from kzgov.core.namespaces import ASSERTED_GRAPH, CLOSURE_GRAPHS
 from kzgov.core.projection import with_written_order
 from kzgov.core.release import DATASET_NQUADS
 from kzgov.core.serialize import QueryAnswer, serialize_answer
@@ -188,7 +188,7 @@ class MemoryStore:
     def graph_named(self, name: URIRef) -> Graph:
         """A graph of the build by name, or the `kzg:asserted` union."""
         if name == ASSERTED_GRAPH:
-            asserted = frozenset(g for g in self._sizes if g != INFERRED_GRAPH)
+            asserted = frozenset(g for g in self._sizes if g not in CLOSURE_GRAPHS)
             return GraphUnion(self.dataset, asserted, ASSERTED_GRAPH)
         return Graph(store=self.dataset.store, identifier=name)
 
@@ -204,7 +204,7 @@ class MemoryStore:
         members: set[URIRef] = set()
         for name in names:
             if name == ASSERTED_GRAPH:
-                members.update(g for g in self._sizes if g != INFERRED_GRAPH)
+                members.update(g for g in self._sizes if g not in CLOSURE_GRAPHS)
             else:
                 members.add(name)
         if len(members) == 1 and not also_named:

@@ -30,7 +30,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from kzgov.core.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, UNION_GRAPH
+from kzgov.core.namespaces import ASSERTED_GRAPH, CLOSURE_GRAPHS, UNION_GRAPH
 from kzgov.core.release import DATASET_NQUADS
 from kzgov.store.base import QueryDataset
 
@@ -93,11 +93,11 @@ def stored_quads(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
     """
     union = ox.NamedNode(str(UNION_GRAPH))
     asserted = ox.NamedNode(str(ASSERTED_GRAPH))
-    inferred = ox.NamedNode(str(INFERRED_GRAPH))
+    closures = {ox.NamedNode(str(g)) for g in CLOSURE_GRAPHS}
     for quad in quads:
         yield quad
         yield ox.Quad(quad.subject, quad.predicate, quad.object, union)
-        if quad.graph_name != inferred:
+        if quad.graph_name not in closures:
             yield ox.Quad(quad.subject, quad.predicate, quad.object, asserted)
 
 
