@@ -13,11 +13,11 @@ import re
 import urllib.parse
 
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import OWL, RDF
 
 from conftest import LiveServer, send
 from kzgov.core.layout import PROJECT_ROOT
-from kzgov.core.namespaces import KZ, KZG, ONTOLOGY_GRAPH
+from kzgov.core.namespaces import BASE, KZ, KZG
 
 BROWSER = {"Accept": "text/html"}
 CONFLICTS_FILE = PROJECT_ROOT / "data" / "conflicts.ttl"
@@ -73,3 +73,44 @@ def test_every_written_disagreement_shows_both_claims_with_their_sources_and_quo
         wanted = {(p.language or "", " ".join(str(p).split())) for p in passages}
         assert wanted <= shown, (claim, wanted - shown)
         assert "holds no quote" not in block, claim
+
+
+def grouping_classes() -> set[URIRef]:
+    """The classes ontology/groupings.ttl declares: the named unions."""
+    declared = Graph().parse(GROUPINGS_FILE, format="turtle")
+    found = {c for c in declared.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef)}
+    assert KZ.PostBodyOrAct in found and len(found) >= 9
+    return found
+
+
+def test_no_grouping_class_is_a_type_badge_of_an_entity(
+    live_server: LiveServer, built_dataset: Dataset
+) -> None:
+    groupings = grouping_classes()
+    for path in ("/id/post/president", "/id/body/government", "/id/act/constitution-1995"):
+        iri = URIRef(BASE + path[1:])
+        typed = set(built_dataset.objects(iri, RDF.type))
+        assert typed & groupings, f"{path} has no grouping type to hide"
+        page = get_html(live_server, path)
+        badges = re.search(r'<ul class="types">(.*?)</ul>', page, re.DOTALL)
+        assert badges is not None, f"{path} shows no type at all"
+        linked = set(re.findall(r'href="/ontology/([A-Za-z]+)', badges.group(1)))
+        assert linked, path
+        assert not linked & {str(c)[len(str(KZ)) :] for c in groupings}, (path, linked)
+
+
+def test_the_home_page_lists_domain_classes_first_and_folds_the_groupings(
+    live_server: LiveServer,
+) -> None:
+    groupings = {str(c)[len(str(KZ)) :] for c in grouping_classes()}
+    page = get_html(live_server, "/")
+    section = re.search(r'<section class="classes">(.*?)</section>', page, re.DOTALL)
+    assert section is not None
+    listed = re.findall(r'href="/ontology/([A-Za-z]+)"', section.group(1))
+    folded = re.search(r'<details class="groupings">(.*?)</details>', section.group(1), re.DOTALL)
+    assert folded is not None
+    in_fold = re.findall(r'href="/ontology/([A-Za-z]+)"', folded.group(1))
+    assert set(in_fold) == groupings & set(listed) and in_fold
+    first_grouping = min(listed.index(name) for name in in_fold)
+    assert "Post" in listed[:first_grouping] and "Body" in listed[:first_grouping]
+    assert not set(listed[:first_grouping]) & groupings, "a grouping before a domain class"
