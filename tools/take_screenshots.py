@@ -11,7 +11,7 @@ no build), drives Debian's Chromium headless with Playwright (as the tests do) a
 palette images when `pngquant` is installed (Debian's `pngquant`), else as the browser
 wrote them.
 
-Usage: .venv/bin/python tools/take_screenshots.py [--out docs/screenshots]
+Usage: .venv/bin/python tools/take_screenshots.py [--out docs/screenshots] [--build-dir build]
 """
 
 from __future__ import annotations
@@ -44,9 +44,10 @@ MARGIN_PX = 8
 
 
 @contextmanager
-def local_server() -> Iterator[str]:
-    """Run `kzgov serve` on a free port for a block; yield its base URL."""
-    command = [sys.executable, "-m", "kzgov", "--root", str(ROOT), "serve", "--port", "0",
+def local_server(build_dir: Path | None) -> Iterator[str]:
+    """Run `kzgov serve` on a free port for a block (on a build folder); yield its base URL."""
+    where = ["--build-dir", str(build_dir)] if build_dir is not None else []
+    command = [sys.executable, "-m", "kzgov", "--root", str(ROOT), *where, "serve", "--port", "0",
                "--workers", "1", "--http-processes", "1"]  # fmt: skip
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as log:
         # The command is this interpreter running kzgov: no outside input.
@@ -130,10 +131,12 @@ def main() -> None:
     """Take the screenshots."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    out: Path = parser.parse_args().out
+    parser.add_argument("--build-dir", type=Path, help="the build to serve (default: build/)")
+    arguments = parser.parse_args()
+    out: Path = arguments.out
     out.mkdir(parents=True, exist_ok=True)
     shots = {"editor-graph.png": editor_with_graph, "entity-president.png": entity_page}
-    with local_server() as base_url, sync_playwright() as playwright:
+    with local_server(arguments.build_dir) as base_url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for name, take in shots.items():
