@@ -22,6 +22,7 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 from rdflib import BNode, Dataset, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from SPARQLWrapper import SPARQLWrapper
@@ -550,3 +551,33 @@ def listener() -> Iterator[ConnectionRecorder]:
         recorder.shutdown()
         recorder.server_close()
         thread.join()
+
+
+# -- The browser -------------------------------------------------------------------------
+
+# Playwright's own browser download is never used (no `playwright install`): the tests
+# launch /usr/bin/chromium (tools/install-test-system-deps installs it) with the network
+# features that would call out switched off.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGE_TIMEOUT_MILLISECONDS = 30_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium from Debian, one per test module."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()

@@ -1,7 +1,7 @@
 """Every page type in a real browser, desktop and 390 px phone: axe-core finds nothing, nothing scrolls sideways.
 
 axe-core comes bundled in the axe-playwright-python package (no download at run time)
-and runs inside Debian's Chromium, launched as tests/test_browser.py launches it.
+and runs inside Debian's Chromium, launched by the `browser` fixture of tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from conftest import LiveServer
-from test_browser import CHROMIUM, CHROMIUM_ARGS, PAGE_TIMEOUT_MILLISECONDS
+from conftest import PAGE_TIMEOUT_MILLISECONDS, LiveServer
 
 PAGE_TYPES = {
     "home": "/",
@@ -38,17 +37,6 @@ PAGE_TYPES = {
 VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 pytestmark = pytest.mark.parametrize("backend", ["memory"], indirect=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Headless Chromium from Debian."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture(params=sorted(VIEWPORTS))

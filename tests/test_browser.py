@@ -13,39 +13,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, sync_playwright
+from playwright.sync_api import Browser, Page, Request
 
-from conftest import LiveServer
+from conftest import PAGE_TIMEOUT_MILLISECONDS, LiveServer
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PAGE_TIMEOUT_MILLISECONDS = 30_000
 # An example whose rows name posts and bodies that sources make statements about.
 EXAMPLE = "who-appoints-post"
 
 # The pages are the same on every store backend (test_pages runs on each); the browser,
 # the slowest part, runs on the default one.
 pytestmark = pytest.mark.parametrize("backend", ["memory"], indirect=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Headless Chromium from Debian."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture()

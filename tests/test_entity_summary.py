@@ -11,10 +11,9 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from conftest import LiveServer
-from test_browser import CHROMIUM, CHROMIUM_ARGS, PAGE_TIMEOUT_MILLISECONDS
+from conftest import PAGE_TIMEOUT_MILLISECONDS, LiveServer
 
 pytestmark = pytest.mark.parametrize("backend", ["memory"], indirect=True)
 
@@ -22,17 +21,6 @@ PRESIDENT = "/id/post/president"
 # Two screens of 1080 px at 1280 px wide.
 TWO_SCREENS = 2 * 1080
 WIKIDATA_APPOINTED_BY = "wdt:P748"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Headless Chromium from Debian."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture()

@@ -16,22 +16,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from conftest import LiveServer, query_url, send
+from conftest import PAGE_TIMEOUT_MILLISECONDS, LiveServer, query_url, send
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PAGE_TIMEOUT_MILLISECONDS = 30_000
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 BASE = "https://w3id.org/kzgov/"
@@ -42,17 +30,6 @@ RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 pytestmark = pytest.mark.parametrize("backend", ["memory"], indirect=True)
 
 PageFactory = Callable[..., Page]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Headless Chromium from Debian."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture()
@@ -269,29 +246,147 @@ def test_the_timeline_view_places_every_dated_row_once(
     page.locator("#live-results").screenshot(path=str(tmp_path / "timeline.png"))
 
 
-def test_the_pictures_download_as_png_and_svg(
-    open_page: PageFactory, live_server: LiveServer
+def download_picture(page: Page, scope: str, fmt: str) -> tuple[bytes, str]:
+    """Click a picture's download button; the file's bytes and suggested name."""
+    with page.expect_download() as download:
+        page.locator(f'{scope} button.download-picture[data-format="{fmt}"]').click()
+    return Path(download.value.path()).read_bytes(), download.value.suggested_filename
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """The width and height of a PNG, from its IHDR chunk; fails if it is no PNG."""
+    assert data.startswith(b"\x89PNG\r\n\x1a\n"), data[:16]
+    assert data[12:16] == b"IHDR"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def svg_texts(data: bytes) -> str:
+    """The text an SVG draws, joined by spaces; fails if it is no SVG."""
+    # The file is the one our own page just wrote.
+    root = ET.fromstring(data)  # noqa: S314
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert float(root.get("width") or 0) > 0 and float(root.get("height") or 0) > 0
+    return " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+
+
+def words(text: str) -> list[str]:
+    """The words of a text."""
+    return text.split()
+
+
+@pytest.mark.parametrize(
+    ("example", "scope", "drawn"),
+    [
+        ("appointment-network", "#yasr .kz-graph", ".network-canvas[data-label-px]"),
+        ("reform-timeline", "#yasr .kz-timeline", ".timeline-canvas[data-fitted]"),
+    ],
+)
+def test_each_picture_downloads_as_png_and_as_svg(
+    open_page: PageFactory, live_server: LiveServer, example: str, scope: str, drawn: str
 ) -> None:
     page = open_page()
     open_editor(page, live_server)
-    run_example(page, "appointment-network")
-    page.wait_for_selector("#yasr .kz-graph .network-canvas[data-nodes] canvas")
-    with page.expect_download() as png:
-        page.locator('#yasr .kz-graph button.download-picture[data-format="png"]').click()
-    data = Path(png.value.path()).read_bytes()
-    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 1000
-    assert png.value.suggested_filename.endswith(".png")
+    run_example(page, example)
+    page.wait_for_selector(f"{scope} {drawn}")
+    png, png_name = download_picture(page, scope, "png")
+    width, height = png_size(png)
+    assert width > 300 and height > 100 and png_name.endswith(".png")
+    svg, svg_name = download_picture(page, scope, "svg")
+    assert svg_name.endswith(".svg")
+    drawn_text = words(svg_texts(svg))
+    if example == "reform-timeline":
+        shown = page.locator(f"{scope} .vis-item-content").all_inner_texts()
+    else:
+        shown = page.locator(f"{scope} .network-list li a").all_inner_texts()
+    assert shown
+    for label in shown:
+        assert " ".join(words(label)) in " ".join(drawn_text), f"the SVG lacks {label!r}"
 
+
+def test_the_network_of_a_post_page_downloads_as_png_and_as_svg(
+    open_page: PageFactory, live_server: LiveServer
+) -> None:
+    page = open_page()
+    page.goto(live_server.base_url + "/id/post/president")
+    page.wait_for_selector("section.network .network-canvas[data-label-px]")
+    width, height = png_size(download_picture(page, "section.network", "png")[0])
+    assert width > 300 and height > 300
+    drawn = svg_texts(download_picture(page, "section.network", "svg")[0])
+    president = label_in(live_server, PRESIDENT, "en")
+    assert president.split()[0] in drawn and "appoints" in drawn
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_timeline_fits_the_window_with_every_label_inside_it(
+    open_page: PageFactory, live_server: LiveServer, viewport: dict[str, int], tmp_path: Path
+) -> None:
+    page = open_page(viewport=viewport)
+    open_editor(page, live_server)
     run_example(page, "reform-timeline")
-    page.wait_for_selector("#yasr .kz-timeline .vis-item.vis-point")
-    with page.expect_download() as svg:
-        page.locator('#yasr .kz-timeline button.download-picture[data-format="svg"]').click()
-    # The file is the one our own page just wrote.
-    root = ET.fromstring(Path(svg.value.path()).read_bytes())  # noqa: S314
-    assert root.tag == "{http://www.w3.org/2000/svg}svg"
-    drawn = {t.text for t in root.iter("{http://www.w3.org/2000/svg}text")}
-    shown = page.locator("#yasr .kz-timeline .vis-item-content").all_inner_texts()
-    assert set(shown) <= drawn, "the SVG lacks items the timeline shows"
+    page.wait_for_selector("#yasr .kz-timeline .timeline-canvas[data-fitted]")
+    frame = page.locator("#yasr .kz-timeline .timeline-canvas").bounding_box()
+    assert frame is not None
+    assert frame["x"] >= 0 and frame["x"] + frame["width"] <= viewport["width"], frame
+    assert frame["height"] <= viewport["height"], frame
+    items = page.locator("#yasr .kz-timeline .vis-item").evaluate_all(
+        "items => items.map(item => { const r = item.getBoundingClientRect();"
+        " return [r.left, r.right, item.innerText]; })"
+    )
+    assert items
+    left, right = frame["x"] - 0.5, frame["x"] + frame["width"] + 0.5
+    clipped = [text for start, end, text in items if start < left or end > right]
+    assert not clipped, f"labels run out of the timeline: {clipped}"
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    page.locator("#live-results").screenshot(path=str(tmp_path / "timeline.png"))
+
+
+@pytest.mark.parametrize(
+    ("path", "example", "scope"),
+    [
+        ("/", "appointment-network", "#yasr .kz-graph"),
+        ("/id/post/president", None, "section.network"),
+    ],
+    ids=["graph-view", "post-network"],
+)
+def test_network_labels_are_drawn_legibly_once_laid_out(
+    open_page: PageFactory, live_server: LiveServer, path: str, example: str | None, scope: str
+) -> None:
+    page = open_page()
+    if example:
+        open_editor(page, live_server)
+        run_example(page, example)
+    else:
+        page.goto(live_server.base_url + path)
+    canvas = page.locator(f"{scope} .network-canvas[data-label-px]")
+    canvas.wait_for()
+    # The size labels are drawn at: their font size times the zoom the network settled at
+    # (vis-network's getScale() once laid out and fitted).
+    drawn_px = float(canvas.get_attribute("data-label-px") or 0)
+    assert drawn_px >= 12, f"labels drawn at {drawn_px} px"
+    if example:
+        assert canvas.get_attribute("data-whole") == "true", "the whole answer is in view"
+
+
+def test_the_presidents_summary_and_network_fit_two_screens_and_use_the_width(
+    open_page: PageFactory, live_server: LiveServer
+) -> None:
+    page = open_page(viewport=DESKTOP)
+    page.goto(live_server.base_url + "/id/post/president")
+    page.wait_for_selector("section.network .network-canvas[data-label-px]")
+    content = page.locator("article.entity").bounding_box()
+    assert content is not None
+    margin = 24
+    assert content["x"] <= margin, f"{content['x']} px left of the content"
+    assert content["x"] + content["width"] >= DESKTOP["width"] - margin, content
+    details = page.evaluate(
+        "document.querySelector('main details').getBoundingClientRect().top + window.scrollY"
+    )
+    two_screens = 2 * DESKTOP["height"]
+    assert details <= two_screens, f"the details start at {details} px, past {two_screens}"
+    phone = open_page(viewport=PHONE)
+    phone.goto(live_server.base_url + "/id/post/president")
+    phone.wait_for_selector("section.network .network-canvas[data-label-px]")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_a_post_page_draws_who_appoints_dismisses_and_holds_it_to_account(

@@ -6,7 +6,8 @@ ends in `A` and has a twin ending in `B` belongs to one claim each (`sourceA`/`s
 A claim's quotes are the `kz:sourcePassage` of the nodes of its source's graph that
 state it: the subject itself, or a node linking to the subject (a figure, a period...)
 that holds the claimed value or is linked by the claimed property. A query that returns
-its own quote columns (`quoteA`/`quoteB` or `passageA`/`passageB`) is shown as it says.
+its own quote columns (`quoteA`/`quoteB` or `passageA`/`passageB`) is shown as it says,
+a quote a line (`conflicting-claims` joins the passages of a claim's statement so).
 """
 
 from __future__ import annotations
@@ -113,6 +114,18 @@ def passages_query(subject: URIRef, claim: Node | None, value: Node | None, sour
     )
 
 
+def quotes_in(column_value: Literal) -> list[Literal]:
+    """The quotes of a quote column: one per line (a query joins several passages so).
+
+    Each keeps the column's language, as the page marks every quote with its language.
+    """
+    return [
+        Literal(line, lang=column_value.language)
+        for line in str(column_value).split("\n")
+        if line.strip()
+    ]
+
+
 def split_row(row: Mapping[str, Node | None], columns: list[str]) -> Conflict:
     """A result row as the conflict's shared columns and its two claims."""
     paired = [c[:-1] for c in columns if c.endswith("A") and c[:-1] + "B" in columns]
@@ -128,7 +141,7 @@ def split_row(row: Mapping[str, Node | None], columns: list[str]) -> Conflict:
             if term is None or name == "source":
                 continue
             if name in QUOTE_COLUMNS and isinstance(term, Literal):
-                claim.passages.append(term)
+                claim.passages.extend(quotes_in(term))
             else:
                 claim.fields.append((name, term))
         sides.append(claim)

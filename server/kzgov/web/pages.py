@@ -73,6 +73,7 @@ from kzgov.web.entity_data import (
     entity_dataset,
     mentions,
 )
+from kzgov.web.groupings import grouping_classes, split_class_counts
 from kzgov.web.health import health_problems
 from kzgov.web.language import LANGUAGES, UnknownLanguage, choose_language, with_language
 from kzgov.web.linking import DISPLAY_PREFIXES, href, iri_for_path, is_internal, short_name
@@ -513,8 +514,8 @@ def home_page(query: str | None) -> Response:
     if query is not None and query.strip():
         table, problem, status = run_editor_query(query)
     classes = served().summary.get("classes") or {}
-    class_counts = sorted(
-        ((URIRef(c), int(n)) for c, n in classes.items()), key=lambda item: (-item[1], str(item[0]))
+    class_counts, grouping_counts = split_class_counts(
+        ((URIRef(c), int(n)) for c, n in classes.items()), groupings()
     )
     return render(
         "home.html",
@@ -524,12 +525,19 @@ def home_page(query: str | None) -> Response:
         problem=problem,
         gallery=named_queries(),
         class_counts=class_counts,
+        grouping_counts=grouping_counts,
         sources=sources_listing(),
         dumps=list_dumps(served().path),
         asserted_graph=ASSERTED_GRAPH,
         prefixes=QUERY_PREFIXES,
         dataset_jsonld=dataset_markup(),
     )
+
+
+def groupings() -> frozenset[URIRef]:
+    """The grouping classes of the served ontology (computed once per served build)."""
+    found: frozenset[URIRef] = cached("groupings", lambda: grouping_classes(executor()))
+    return found
 
 
 def dataset_markup() -> str:
@@ -699,6 +707,7 @@ def resource_page(iri: str, template: str = "entity.html", **context: Any) -> Re
         outgoing_aligned=outgoing_aligned,
         incoming_groups=incoming_groups,
         incoming_aligned=incoming_aligned,
+        groupings=groupings(),
         **context,
     )
 

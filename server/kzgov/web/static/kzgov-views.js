@@ -196,67 +196,219 @@
     setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
   }
 
-  // A PNG of a canvas, on a white background (the network draws on a transparent one).
-  function canvasPng(canvas) {
-    var copy = document.createElement("canvas");
-    copy.width = canvas.width;
-    copy.height = canvas.height;
-    var context = copy.getContext("2d");
-    context.fillStyle = "#ffffff";
-    context.fillRect(0, 0, copy.width, copy.height);
-    context.drawImage(canvas, 0, 0);
-    return new Promise(function (resolve) { copy.toBlob(resolve, "image/png"); });
-  }
-
   function xmlText(text) {
     return String(text).replace(/[&<>"]/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c];
     });
   }
 
-  // An SVG drawing of a rendered timeline: its axis labels and its items where they stand.
-  function timelineSvg(container, title) {
+  // A picture is {width, height, title, shapes}: texts, lines, circles, rectangles and
+  // arrows in pixels. The same picture is written as SVG and drawn on a canvas for PNG,
+  // so that both downloads show the same thing.
+  var PICTURE_FONT = "DejaVu Sans, Arial, sans-serif";
+
+  function pictureSvg(picture) {
+    var parts = [
+      '<svg xmlns="http://www.w3.org/2000/svg" width="' + picture.width + '" height="' + picture.height +
+        '" viewBox="0 0 ' + picture.width + " " + picture.height + '" font-family="' + PICTURE_FONT + '" font-size="12">',
+      "<title>" + xmlText(picture.title) + "</title>",
+      "<defs>" + ["#555555", "#0b5cad", "#1f7a3a", "#a3241a", "#7a4eab"].map(function (colour) {
+        return '<marker id="arrow-' + colour.slice(1) + '" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">' +
+          '<path d="M 0 0 L 10 5 L 0 10 z" fill="' + colour + '"/></marker>';
+      }).join("") + "</defs>",
+      '<rect width="100%" height="100%" fill="#ffffff"/>'
+    ];
+    function n(value) { return Number(value).toFixed(1); }
+    picture.shapes.forEach(function (shape) {
+      if (shape.kind === "text") {
+        parts.push('<text x="' + n(shape.x) + '" y="' + n(shape.y) + '" fill="' + (shape.fill || "#1a1a1a") + '"' +
+          (shape.size ? ' font-size="' + shape.size + '"' : "") + (shape.bold ? ' font-weight="bold"' : "") +
+          (shape.anchor ? ' text-anchor="' + shape.anchor + '"' : "") +
+          (shape.halo ? ' stroke="#ffffff" stroke-width="4" paint-order="stroke"' : "") + ">" + xmlText(shape.text) + "</text>");
+      } else if (shape.kind === "line" || shape.kind === "arrow") {
+        var colour = shape.stroke || "#555555";
+        parts.push('<line x1="' + n(shape.x1) + '" y1="' + n(shape.y1) + '" x2="' + n(shape.x2) + '" y2="' + n(shape.y2) +
+          '" stroke="' + colour + '" stroke-width="' + (shape.width || 1) + '"' + (shape.dash ? ' stroke-dasharray="6 4"' : "") +
+          (shape.kind === "arrow" ? ' marker-end="url(#arrow-' + colour.slice(1) + ')"' : "") + "/>");
+      } else if (shape.kind === "circle") {
+        parts.push('<circle cx="' + n(shape.cx) + '" cy="' + n(shape.cy) + '" r="' + shape.r + '" fill="' + shape.fill + '"/>');
+      } else if (shape.kind === "rect") {
+        parts.push('<rect x="' + n(shape.x) + '" y="' + n(shape.y) + '" width="' + n(shape.w) + '" height="' + n(shape.h) +
+          '" rx="' + (shape.rx || 0) + '" fill="' + shape.fill + '" stroke="' + shape.stroke + '"/>');
+      }
+    });
+    parts.push("</svg>");
+    return parts.join("\n");
+  }
+
+  // The same picture on a canvas, at twice its size for sharp text, as a PNG blob.
+  function picturePng(picture) {
+    var ratio = 2;
+    var canvas = document.createElement("canvas");
+    canvas.width = Math.ceil(picture.width * ratio);
+    canvas.height = Math.ceil(picture.height * ratio);
+    var context = canvas.getContext("2d");
+    context.scale(ratio, ratio);
+    context.fillStyle = "#ffffff";
+    context.fillRect(0, 0, picture.width, picture.height);
+    picture.shapes.forEach(function (shape) {
+      context.save();
+      if (shape.kind === "text") {
+        context.font = (shape.bold ? "bold " : "") + (shape.size || 12) + "px " + PICTURE_FONT;
+        context.textAlign = shape.anchor === "middle" ? "center" : "left";
+        if (shape.halo) {
+          context.strokeStyle = "#ffffff";
+          context.lineWidth = 4;
+          context.strokeText(shape.text, shape.x, shape.y);
+        }
+        context.fillStyle = shape.fill || "#1a1a1a";
+        context.fillText(shape.text, shape.x, shape.y);
+      } else if (shape.kind === "line" || shape.kind === "arrow") {
+        context.strokeStyle = shape.stroke || "#555555";
+        context.lineWidth = shape.width || 1;
+        if (shape.dash) { context.setLineDash([6, 4]); }
+        context.beginPath();
+        context.moveTo(shape.x1, shape.y1);
+        context.lineTo(shape.x2, shape.y2);
+        context.stroke();
+        if (shape.kind === "arrow") {
+          var angle = Math.atan2(shape.y2 - shape.y1, shape.x2 - shape.x1);
+          context.setLineDash([]);
+          context.fillStyle = shape.stroke || "#555555";
+          context.beginPath();
+          context.moveTo(shape.x2, shape.y2);
+          context.lineTo(shape.x2 - 9 * Math.cos(angle - 0.4), shape.y2 - 9 * Math.sin(angle - 0.4));
+          context.lineTo(shape.x2 - 9 * Math.cos(angle + 0.4), shape.y2 - 9 * Math.sin(angle + 0.4));
+          context.closePath();
+          context.fill();
+        }
+      } else if (shape.kind === "circle") {
+        context.fillStyle = shape.fill;
+        context.beginPath();
+        context.arc(shape.cx, shape.cy, shape.r, 0, 2 * Math.PI);
+        context.fill();
+      } else if (shape.kind === "rect") {
+        context.fillStyle = shape.fill;
+        context.strokeStyle = shape.stroke;
+        context.beginPath();
+        if (context.roundRect) { context.roundRect(shape.x, shape.y, shape.w, shape.h, shape.rx || 0); } else { context.rect(shape.x, shape.y, shape.w, shape.h); }
+        context.fill();
+        context.stroke();
+      }
+      context.restore();
+    });
+    return new Promise(function (resolve) { canvas.toBlob(resolve, "image/png"); });
+  }
+
+  // The picture of a rendered timeline: its axis labels and its items where they stand.
+  function timelinePicture(container, title) {
     var frame = container.getBoundingClientRect();
     var width = Math.ceil(frame.width);
-    var height = Math.ceil(frame.height) + 28;
-    var parts = [
-      '<svg xmlns="http://www.w3.org/2000/svg" width="' + width + '" height="' + height +
-        '" viewBox="0 0 ' + width + " " + height + '" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
-      "<title>" + xmlText(title) + "</title>",
-      '<rect width="100%" height="100%" fill="#ffffff"/>',
-      '<text x="8" y="18" font-size="14" font-weight="bold" fill="#1a1a1a">' + xmlText(title) + "</text>",
-      '<g transform="translate(0,28)">'
-    ];
+    var top = 28;
+    var shapes = [{ kind: "text", x: 8, y: 18, size: 14, bold: true, text: title }];
     function box(element) {
       var r = element.getBoundingClientRect();
-      return { x: r.left - frame.left, y: r.top - frame.top, w: r.width, h: r.height };
+      return { x: r.left - frame.left, y: r.top - frame.top + top, w: r.width, h: r.height };
     }
+    container.querySelectorAll(".vis-time-axis .vis-grid.vis-major").forEach(function (line) {
+      var b = box(line);
+      shapes.push({ kind: "line", x1: b.x, y1: b.y, x2: b.x, y2: b.y + b.h, stroke: "#d0d0d0" });
+    });
     container.querySelectorAll(".vis-time-axis .vis-text").forEach(function (label) {
       var b = box(label);
       if (b.w <= 0 || b.x < 0 || b.x > width) { return; }
-      parts.push('<text x="' + b.x.toFixed(1) + '" y="' + (b.y + b.h - 4).toFixed(1) + '" fill="#4d4d4d">' +
-        xmlText(label.textContent) + "</text>");
-    });
-    container.querySelectorAll(".vis-time-axis .vis-grid.vis-major").forEach(function (line) {
-      var b = box(line);
-      parts.push('<line x1="' + b.x.toFixed(1) + '" y1="' + b.y.toFixed(1) + '" x2="' + b.x.toFixed(1) +
-        '" y2="' + (b.y + b.h).toFixed(1) + '" stroke="#d0d0d0"/>');
+      shapes.push({ kind: "text", x: b.x, y: b.y + b.h - 4, fill: "#4d4d4d", text: label.textContent });
     });
     container.querySelectorAll(".vis-item").forEach(function (item) {
       var b = box(item);
       if (b.w <= 0 || b.x + b.w < 0 || b.x > width) { return; }
       var text = (item.querySelector(".vis-item-content") || item).textContent;
       if (item.classList.contains("vis-point") || item.classList.contains("vis-box")) {
-        parts.push('<circle cx="' + (b.x + 5).toFixed(1) + '" cy="' + (b.y + b.h / 2).toFixed(1) + '" r="4" fill="#1f5f8b"/>');
-        parts.push('<text x="' + (b.x + 14).toFixed(1) + '" y="' + (b.y + b.h / 2 + 4).toFixed(1) + '" fill="#1a1a1a">' + xmlText(text) + "</text>");
+        shapes.push({ kind: "circle", cx: b.x + 5, cy: b.y + b.h / 2, r: 4, fill: "#1f5f8b" });
+        shapes.push({ kind: "text", x: b.x + 14, y: b.y + b.h / 2 + 4, text: text });
       } else {
-        parts.push('<rect x="' + b.x.toFixed(1) + '" y="' + b.y.toFixed(1) + '" width="' + b.w.toFixed(1) + '" height="' +
-          b.h.toFixed(1) + '" rx="3" fill="#dcebf5" stroke="#1f5f8b"/>');
-        parts.push('<text x="' + (b.x + 4).toFixed(1) + '" y="' + (b.y + b.h / 2 + 4).toFixed(1) + '" fill="#1a1a1a">' + xmlText(text) + "</text>");
+        shapes.push({ kind: "rect", x: b.x, y: b.y, w: b.w, h: b.h, rx: 3, fill: "#dcebf5", stroke: "#1f5f8b" });
+        shapes.push({ kind: "text", x: b.x + 4, y: b.y + b.h / 2 + 4, text: text });
       }
     });
-    parts.push("</g></svg>");
-    return parts.join("\n");
+    return { width: width, height: Math.ceil(frame.height) + top, title: title, shapes: shapes };
+  }
+
+  // An SVG drawing of a rendered timeline.
+  function timelineSvg(container, title) { return pictureSvg(timelinePicture(container, title)); }
+
+  // The width and height of a drawn network, in its own (zoom 1) pixels.
+  function networkExtent(network, visNodes) {
+    var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    visNodes.forEach(function (node) {
+      var b = network.getBoundingBox(node.id);
+      if (!b) { return; }
+      minX = Math.min(minX, b.left); minY = Math.min(minY, b.top);
+      maxX = Math.max(maxX, b.right); maxY = Math.max(maxY, b.bottom);
+    });
+    return isFinite(minX) ? { width: maxX - minX, height: maxY - minY } : { width: 0, height: 0 };
+  }
+
+  // Where the line from a box's centre towards a point leaves the box.
+  function boxExit(b, towardsX, towardsY) {
+    var cx = (b.left + b.right) / 2;
+    var cy = (b.top + b.bottom) / 2;
+    var dx = towardsX - cx;
+    var dy = towardsY - cy;
+    if (!dx && !dy) { return { x: cx, y: cy }; }
+    var sx = dx ? ((b.right - b.left) / 2) / Math.abs(dx) : Infinity;
+    var sy = dy ? ((b.bottom - b.top) / 2) / Math.abs(dy) : Infinity;
+    var t = Math.min(sx, sy, 1);
+    return { x: cx + dx * t, y: cy + dy * t };
+  }
+
+  // The picture of a drawn network: its nodes as labelled boxes where the layout put
+  // them, its links as straight arrows between the boxes' edges, labelled at the middle.
+  function networkPicture(network, visNodes, visEdges, title) {
+    var boxes = {};
+    var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    visNodes.forEach(function (node) {
+      var b = network.getBoundingBox(node.id);
+      if (!b) { return; }
+      boxes[node.id] = b;
+      minX = Math.min(minX, b.left); minY = Math.min(minY, b.top);
+      maxX = Math.max(maxX, b.right); maxY = Math.max(maxY, b.bottom);
+    });
+    var margin = 24;
+    var top = 28;
+    var dx = margin - minX;
+    var dy = margin + top - minY;
+    var shapes = [{ kind: "text", x: 8, y: 18, size: 14, bold: true, text: title }];
+    visEdges.forEach(function (edge) {
+      var a = boxes[edge.from];
+      var b = boxes[edge.to];
+      if (!a || !b) { return; }
+      var from = boxExit(a, (b.left + b.right) / 2, (b.top + b.bottom) / 2);
+      var to = boxExit(b, (a.left + a.right) / 2, (a.top + a.bottom) / 2);
+      shapes.push({ kind: "arrow", x1: from.x + dx, y1: from.y + dy, x2: to.x + dx, y2: to.y + dy,
+        stroke: edge.color.color, width: 1.5, dash: edge.dashes });
+      if (edge.label) {
+        shapes.push({ kind: "text", x: (from.x + to.x) / 2 + dx, y: (from.y + to.y) / 2 + dy + 4, size: 11,
+          anchor: "middle", fill: "#333333", halo: true, text: edge.label });
+      }
+    });
+    visNodes.forEach(function (node) {
+      var b = boxes[node.id];
+      if (!b) { return; }
+      shapes.push({ kind: "rect", x: b.left + dx, y: b.top + dy, w: b.right - b.left, h: b.bottom - b.top, rx: 4,
+        fill: node.color.background, stroke: node.color.border });
+      var lines = String(node.label).split("\n");
+      var lineHeight = node.font.size + 2;
+      var firstY = (b.top + b.bottom) / 2 + dy - (lines.length - 1) * lineHeight / 2 + node.font.size * 0.35;
+      lines.forEach(function (line, index) {
+        shapes.push({ kind: "text", x: (b.left + b.right) / 2 + dx, y: firstY + index * lineHeight, size: node.font.size,
+          anchor: "middle", fill: node.font.color, text: line });
+      });
+    });
+    var width = Math.ceil(maxX - minX + 2 * margin);
+    var height = Math.ceil(maxY - minY + 2 * margin + top);
+    if (!isFinite(width) || !isFinite(height)) { width = 200; height = 60; }
+    return { width: width, height: height, title: title, shapes: shapes };
   }
 
   // A row of download buttons under a picture.
@@ -289,19 +441,6 @@
     canvasHost.setAttribute("role", "img");
     canvasHost.setAttribute("aria-label", options.description || ("A network of " + nodes.length + " nodes and " + edges.length + " links"));
     host.appendChild(canvasHost);
-    var visNodes = nodes.map(function (node) {
-      return {
-        id: node.id,
-        label: wrapLabel(node.label),
-        title: node.title,
-        shape: "box",
-        margin: 8,
-        color: node.focus
-          ? { background: "#1f5f8b", border: "#123d5a", highlight: { background: "#2a77ad", border: "#123d5a" } }
-          : { background: "#f1f6fa", border: "#1f5f8b", highlight: { background: "#dcebf5", border: "#123d5a" } },
-        font: { color: node.focus ? "#ffffff" : "#1a1a1a", face: "DejaVu Sans, Arial, sans-serif", size: 14 }
-      };
-    });
     var sideways = false;
     if (options.layered) {
       var shape = widestLevel(nodes, edges);
@@ -312,6 +451,21 @@
         canvasHost.setAttribute("data-direction", "LR");
       }
     }
+    // Sideways, a column has room for longer lines: fewer lines, shorter rows.
+    var lineLength = sideways ? SIDEWAYS_LINE_CHARACTERS : LINE_CHARACTERS;
+    var visNodes = nodes.map(function (node) {
+      return {
+        id: node.id,
+        label: wrapLabel(node.label, lineLength),
+        title: node.title,
+        shape: "box",
+        margin: 8,
+        color: node.focus
+          ? { background: "#1f5f8b", border: "#123d5a", highlight: { background: "#2a77ad", border: "#123d5a" } }
+          : { background: "#f1f6fa", border: "#1f5f8b", highlight: { background: "#dcebf5", border: "#123d5a" } },
+        font: { color: node.focus ? "#ffffff" : "#1a1a1a", face: "DejaVu Sans, Arial, sans-serif", size: LABEL_FONT_PX }
+      };
+    });
     // Edges between the same two nodes curve apart, so that neither hides the other.
     var pairCount = {};
     var pairSeen = {};
@@ -345,7 +499,7 @@
     var layout = options.layered
       ? {
           hierarchical: sideways
-            ? { direction: "LR", sortMethod: "directed", shakeTowards: "roots", levelSeparation: 240, nodeSpacing: ROW_HEIGHT_PX }
+            ? { direction: "LR", sortMethod: "directed", shakeTowards: "roots", levelSeparation: 300, nodeSpacing: ROW_HEIGHT_PX }
             : { direction: "UD", sortMethod: "directed", shakeTowards: "roots", levelSeparation: 130, nodeSpacing: NODE_WIDTH_PX }
         }
       : { randomSeed: 7, improvedLayout: nodes.length < 150 };
@@ -355,11 +509,44 @@
       edges: edgeSet
     }, {
       layout: layout,
-      physics: options.layered ? false : { stabilization: { iterations: 300 }, barnesHut: { springLength: 160, avoidOverlap: 0.3 } },
+      physics: options.layered ? false : {
+        stabilization: { iterations: 300 },
+        barnesHut: { springLength: 90, springConstant: 0.05, gravitationalConstant: -2600, centralGravity: 0.4, avoidOverlap: 0.6 }
+      },
       interaction: { hover: true, tooltipDelay: 150, navigationButtons: false, keyboard: false },
       autoResize: true
     });
-    network.once("stabilizationIterationsDone", function () { network.setOptions({ physics: false }); });
+    // Once laid out, the whole network is fitted into the box; where that would draw the
+    // labels smaller than LABEL_MIN_PX, it is zoomed in to that size about its centre
+    // instead (drag to see the rest). The label size as drawn is kept in data-label-px.
+    function fitLegibly() {
+      if (!options.layered) {
+        // The box is as tall as the laid-out network needs at the width it has (up to
+        // FREE_MAX_HEIGHT_PX), so that fitting it keeps the labels legible.
+        var extent = networkExtent(network, visNodes);
+        var across = canvasHost.clientWidth / (extent.width + 40);
+        var height = (extent.height + 40) * Math.min(1, across);
+        canvasHost.style.height = Math.round(Math.min(FREE_MAX_HEIGHT_PX, Math.max(320, height))) + "px";
+        network.setSize("100%", canvasHost.style.height);
+        network.redraw();
+      }
+      network.fit({ animation: false });
+      var scale = network.getScale();
+      canvasHost.setAttribute("data-whole", String(LABEL_FONT_PX * scale >= LABEL_MIN_PX));
+      if (LABEL_FONT_PX * scale < LABEL_MIN_PX) {
+        scale = LABEL_MIN_PX / LABEL_FONT_PX;
+        network.moveTo({ scale: scale, animation: false });
+      }
+      canvasHost.setAttribute("data-label-px", (LABEL_FONT_PX * network.getScale()).toFixed(1));
+    }
+    if (options.layered) {
+      network.once("afterDrawing", fitLegibly);
+    } else {
+      network.once("stabilizationIterationsDone", function () {
+        network.setOptions({ physics: false });
+        fitLegibly();
+      });
+    }
     canvasHost.setAttribute("data-nodes", String(nodes.length));
     canvasHost.setAttribute("data-edges", String(edges.length));
     var hrefs = {};
@@ -398,14 +585,26 @@
       ul.appendChild(li);
     });
     list.appendChild(ul);
-    host.appendChild(downloadBar([{
-      format: "png",
-      label: "PNG",
-      action: function () {
-        var canvas = canvasHost.querySelector("canvas");
-        canvasPng(canvas).then(function (blob) { saveBlob(blob, (options.filename || "network") + ".png"); });
+    var title = options.title || options.description || "kzgov network";
+    host.appendChild(downloadBar([
+      {
+        format: "png",
+        label: "PNG",
+        action: function () {
+          picturePng(networkPicture(network, visNodes, visEdges, title)).then(function (blob) {
+            saveBlob(blob, (options.filename || "network") + ".png");
+          });
+        }
+      },
+      {
+        format: "svg",
+        label: "SVG",
+        action: function () {
+          var svg = pictureSvg(networkPicture(network, visNodes, visEdges, title));
+          saveBlob(new Blob([svg], { type: "image/svg+xml" }), (options.filename || "network") + ".svg");
+        }
       }
-    }]));
+    ]));
     host.appendChild(list);
     return network;
   }
@@ -415,7 +614,15 @@
   // become columns and the picture grows downwards. Levels are counted from the focus
   // node along the arrows (one level down per arrow), as the layout draws them.
   var NODE_WIDTH_PX = 190;
-  var ROW_HEIGHT_PX = 74;
+  // Node labels are drawn at this size at zoom 1, and never fitted below LABEL_MIN_PX.
+  var LABEL_FONT_PX = 14;
+  var LABEL_MIN_PX = 12;
+  // A network without layers gets a box this tall at most (a screen, with room to scroll).
+  var FREE_MAX_HEIGHT_PX = 760;
+  var ROW_HEIGHT_PX = 54;
+  // Node labels wrap at this many characters (top-down), or at the longer one sideways.
+  var LINE_CHARACTERS = 22;
+  var SIDEWAYS_LINE_CHARACTERS = 36;
   function widestLevel(nodes, edges) {
     var start = nodes.filter(function (node) { return node.focus; })[0] || nodes[0];
     var level = {};
@@ -442,18 +649,20 @@
     return link;
   }
 
-  function wrapLabel(text) {
+  function wrapLabel(text, lineLength) {
     var words = String(text).split(/\s+/);
     var lines = [];
     var line = "";
     words.forEach(function (word) {
-      if (line && (line + " " + word).length > 22) { lines.push(line); line = word; } else { line = line ? line + " " + word : word; }
+      if (line && (line + " " + word).length > lineLength) { lines.push(line); line = word; } else { line = line ? line + " " + word : word; }
     });
     if (line) { lines.push(line); }
     return lines.join("\n");
   }
 
   // ---- Timeline --------------------------------------------------------------------
+
+  var TIMELINE_MARGIN_PX = 12;
 
   // Draw a timeline: items {content, start, end?, title?}. Options: title, filename.
   function drawTimeline(host, items, options) {
@@ -488,12 +697,47 @@
       showCurrentTime: false,
       tooltip: { followMouse: true }
     });
+    // The labels of points stand to the right of their dots: the window is widened to the
+    // right until the longest label ends inside the box (labels are capped in CSS to part
+    // of the width, so that this is always possible), then the box is marked data-fitted.
+    timeline.once("changed", function () {
+      var panel = box.querySelector(".vis-panel.vis-center");
+      var range = timeline.getWindow();
+      var span = range.end.getTime() - range.start.getTime();
+      var width = panel ? panel.clientWidth : 0;
+      var needed = span;
+      if (panel && width > 0) {
+        var left = panel.getBoundingClientRect().left;
+        box.querySelectorAll(".vis-item.vis-point, .vis-item.vis-box").forEach(function (item) {
+          var r = item.getBoundingClientRect();
+          var x = r.left - left;
+          var room = width - TIMELINE_MARGIN_PX - r.width;
+          if (x > 0 && room > 0) { needed = Math.max(needed, x * span / room); }
+        });
+      }
+      if (needed > span * 1.001) {
+        timeline.once("changed", function () { box.setAttribute("data-fitted", "true"); });
+        timeline.setWindow(range.start, new Date(range.start.getTime() + needed), { animation: false });
+      } else {
+        box.setAttribute("data-fitted", "true");
+      }
+    });
+    var pictureTitle = options.title || "Timeline";
     host.appendChild(downloadBar([
+      {
+        format: "png",
+        label: "PNG",
+        action: function () {
+          picturePng(timelinePicture(box, pictureTitle)).then(function (blob) {
+            saveBlob(blob, (options.filename || "timeline") + ".png");
+          });
+        }
+      },
       {
         format: "svg",
         label: "SVG",
         action: function () {
-          var svg = timelineSvg(box, options.title || "Timeline");
+          var svg = timelineSvg(box, pictureTitle);
           saveBlob(new Blob([svg], { type: "image/svg+xml" }), (options.filename || "timeline") + ".svg");
         }
       }
@@ -515,6 +759,8 @@
     runSelect: runSelect,
     drawNetwork: drawNetwork,
     drawTimeline: drawTimeline,
-    timelineSvg: timelineSvg
+    timelineSvg: timelineSvg,
+    pictureSvg: pictureSvg,
+    picturePng: picturePng
   };
 })();
