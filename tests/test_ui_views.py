@@ -364,7 +364,13 @@ def test_network_labels_are_drawn_legibly_once_laid_out(
     drawn_px = float(canvas.get_attribute("data-label-px") or 0)
     assert drawn_px >= 12, f"labels drawn at {drawn_px} px"
     if example:
-        assert canvas.get_attribute("data-whole") == "true", "the whole answer is in view"
+        # A network is fitted whole when its labels stay legible; a large answer
+        # (appointment-network has 36 links since the 20 territorial akims) is drawn at the
+        # legible size about its centre instead, to be dragged.
+        whole = canvas.get_attribute("data-whole") == "true"
+        assert whole or int(canvas.get_attribute("data-nodes") or 0) >= 30, (
+            "a small answer is in view"
+        )
 
 
 def test_the_presidents_summary_and_network_fit_two_screens_and_use_the_width(
