@@ -28,9 +28,10 @@ from kzgov.core.layout import Layout
 from kzgov.core.projection import in_written_order
 from kzgov.core.queries import find_named_query, list_named_queries
 from kzgov.core.release import current_release
-from kzgov.core.sparql import evaluate, parse_query
+from kzgov.core.sparql import ParsedQuery, QuerySyntaxError, evaluate, parse_query
 from kzgov.store.base import release_or_fail
 from kzgov.store.memory import open_dataset
+from kzgov.web.guards import refuse_service
 
 # 128 + SIGPIPE: what a shell reports for a command whose reader closed the pipe.
 SIGPIPE_EXIT_CODE = 141
@@ -98,11 +99,22 @@ def read_query_argument(layout: Layout, argument: str, parameters: list[str]) ->
     return named.bind(values)
 
 
+def parse_in_file(text: str, argument: str) -> ParsedQuery:
+    """Parse the query; a syntax error in a .rq file names the file, as given, line and column."""
+    try:
+        return parse_query(text)
+    except QuerySyntaxError as error:
+        if argument.endswith(".rq"):
+            raise error.in_file(argument) from error
+        raise
+
+
 def command_query(args: argparse.Namespace) -> int:
     """Run a query against the built graph and print the result."""
     layout = layout_from(args)
     text = read_query_argument(layout, args.query, args.param)
-    parsed = parse_query(text)
+    parsed = parse_in_file(text, args.query)
+    refuse_service(parsed)  # the command line calls no other endpoint either
     dataset = open_dataset(layout)
     try:
         result = evaluate(dataset, parsed)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from kzgov.core.viable_prefix import dot_fixes, first_offending_token
+
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 OPENERS = {"(": ")", "{": "}", "[": "]"}
 CLOSERS = {closer: opener for opener, closer in OPENERS.items()}
@@ -216,31 +218,43 @@ def locate_syntax_error(
 
     Returns:
         The problem: unclosed brackets and strings, unknown prefixes and a misspelt
-        query form first; then Oxigraph's position where it refines rdflib's (same line,
-        further on) with the tokens Oxigraph expected; else rdflib's.
+        query form first; then the first token that no valid query can continue with
+        (`kzgov.core.viable_prefix`), searched from rdflib's position (which is the
+        start of the clause around the error, never after it), with the '.' advice
+        only where adding the '.' makes the query read on; else rdflib's.
     """
     first = unknown_prefix(text, rdflib_reason, prefixes) or unbalanced(text) or misspelt_form(text)
     if first is not None:
         return first
-    oxigraph = oxigraph_problem(text, prefixes)
-    if oxigraph is not None and oxigraph.line is not None and oxigraph.column is not None:
-        refines = rdflib_line is None or (
-            oxigraph.line == rdflib_line and oxigraph.column >= (rdflib_column or 1)
-        )
-        if refines and not inside_word(text, oxigraph.line, oxigraph.column):
-            found = token_at(text, oxigraph.line, oxigraph.column)
-            words = [f"unexpected '{found}'" if found else "unexpected end of the query"]
-            if oxigraph.reason:
-                words.append(oxigraph.reason)
-            return SyntaxProblem("; ".join(words), oxigraph.line, oxigraph.column)
+    start = 0
+    if rdflib_line is not None and rdflib_column is not None:
+        start = offset_of(text, rdflib_line, rdflib_column)
+    offending = first_offending_token(text, start, prefixes)
+    if offending is not None:
+        line, column = line_and_column(text, offending.start)
+        if not offending.text:
+            last = text.rstrip().split()[-1] if text.strip() else ""
+            return SyntaxProblem(
+                f"the query ends after '{last}' before it is complete", line, column
+            )
+        words = [f"unexpected '{offending.text}'"]
+        previous = missing_dot_before(text, line, column)
+        if previous is not None and dot_fixes(text, previous, offending.end, prefixes):
+            words.append(f"is a '.' missing at the end of line {previous}?")
+        return SyntaxProblem("; ".join(words), line, column)
     if rdflib_line is not None and rdflib_column is not None:
         found = token_at(text, rdflib_line, rdflib_column)
         reason = f"unexpected '{found}'" if found else "unexpected end of the query"
-        previous = missing_dot_before(text, rdflib_line, rdflib_column)
-        if previous is not None:
-            reason += f"; is a '.' missing at the end of line {previous}?"
         return SyntaxProblem(reason, rdflib_line, rdflib_column)
     return SyntaxProblem(rdflib_reason, rdflib_line, rdflib_column)
+
+
+def offset_of(text: str, line: int, column: int) -> int:
+    """The character offset of a 1-based line and column (clamped to the text)."""
+    lines = text.split("\n")
+    line = max(1, min(line, len(lines)))
+    offset = sum(len(previous) + 1 for previous in lines[: line - 1])
+    return min(len(text), offset + max(0, column - 1))
 
 
 def inside_word(text: str, line: int, column: int) -> bool:
