@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import urllib.parse
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
+from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import RDF
 
 from conftest import LiveServer, send
+from kzgov.build.known_terms import CHECK_FILE, check_query
 from kzgov.build.pipeline import BuildResult
 from kzgov.core.layout import Layout
-from kzgov.core.namespaces import KZ
+from kzgov.core.namespaces import KZ, QUERY_PREFIXES
 
 
 def kzgov(
@@ -165,3 +168,127 @@ def test_wdqs_label_service_is_named_on_the_command_line(
     assert "Wikidata Query Service's label service" in finished.stderr
     assert 'FILTER(lang(?postLabel) = "en")' in finished.stderr
     assert finished.stdout == ""
+
+
+# -- 4, 5. The SHACL report: violations first, warnings by shape, project prefixes ------
+
+FOCUS_NODE = re.compile(r"^  focus node: (\S+)$", re.M)
+
+
+def expand(shown: str) -> URIRef:
+    """A focus node as a message shows it, back to its IRI with the predeclared prefixes."""
+    if shown.startswith("<"):
+        return URIRef(shown[1:-1])
+    prefix, _, local = shown.partition(":")
+    assert prefix in QUERY_PREFIXES, f"{shown}: a prefix kzgov does not declare"
+    return URIRef(str(QUERY_PREFIXES[prefix]) + local)
+
+
+def test_a_violation_comes_first_and_warnings_are_counted_per_shape(
+    scratch_project: Layout,
+) -> None:
+    broken = scratch_project.data_dir / "aplus-analytics-2022.ttl"
+    broken.write_text(
+        broken.read_text(encoding="utf-8")
+        + "\n<https://w3id.org/kzgov/id/post/unlabelled-test-post> a kz:Post .\n",
+        encoding="utf-8",
+    )
+    finished = kzgov(scratch_project, "build", "--quiet")
+    assert finished.returncode == 2
+    report = finished.stderr
+    counts = re.search(r"(\d+) violation\(s\), (\d+) warning\(s\)", report)
+    assert counts and int(counts[1]) >= 1 and int(counts[2]) > 10, report
+    assert report.index("Violation: ") < report.index("Warnings by shape")
+    assert "focus node: post:unlabelled-test-post" in report
+    assert "warning(s) from kzsh:FigureShape" in report
+    assert "Warning: " not in report  # summed up, not listed
+    assert len(report.splitlines()) < 30
+    verbose = kzgov(scratch_project, "validate", "--verbose")
+    assert verbose.returncode == 2
+    listed = verbose.stdout
+    assert listed.count("Warning: ") == int(counts[2])
+    assert listed.index("Violation: ") < listed.index("Warning: ")
+    short = kzgov(scratch_project, "validate")
+    assert "Warning: " not in short.stdout and "Violation: " in short.stdout
+
+
+def test_focus_nodes_are_named_with_the_project_prefixes_or_in_full(
+    real_build: BuildResult, built_dataset: Dataset
+) -> None:
+    report = (real_build.release_dir / "validation-report.txt").read_text(encoding="utf-8")
+    shown = FOCUS_NODE.findall(report)
+    assert shown
+    subjects = set(built_dataset.subjects())
+    for name in shown:
+        assert expand(name) in subjects, f"{name} names no node of the build"
+    assert not any(name.startswith(("figure1:", "figure2:")) for name in shown)
+
+
+# -- 6, 7. The build's own output: short, each count named ------------------------------
+
+
+def test_the_build_prints_a_short_summary_and_the_json_on_request(
+    scratch_project: Layout,
+) -> None:
+    finished = kzgov(scratch_project, "build", "--quiet", cwd=scratch_project.root)
+    assert finished.returncode == 0, finished.stderr
+    out = finished.stdout
+    assert len(out.splitlines()) <= 15, out
+    assert "{" not in out
+    summary = json.loads(
+        (scratch_project.build_dir / "current" / "summary.json").read_text(encoding="utf-8")
+    )
+    triples, graphs = summary["triples"], summary["graphs"]
+    assert triples["total"] == sum(graphs.values())
+    assert triples["distinct"] < triples["total"]
+    assert f"{triples['distinct']:,} distinct triples" in out
+    assert f"{triples['total']:,} quads over {len(graphs)} graphs" in out
+    for stage in ("parse", "validate", "materialize", "check", "write"):
+        assert re.search(rf"\b{stage} \d+\.\d\d s", out), out
+    assert "report:  build/current/validation-report.txt" in out
+    assert str(scratch_project.root) not in out
+    as_json = kzgov(scratch_project, "build", "--quiet", "--json")
+    assert as_json.returncode == 0
+    printed = json.loads(as_json.stdout)
+    assert printed["triples"] == triples and printed["graphs"] == graphs
+
+
+def test_the_readme_names_both_counts_as_the_build_prints_them() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "distinct triples" in readme and "quads over" in readme
+    assert '"graphs": {' not in readme
+
+
+# -- 4. Misspelt terms of the outside vocabularies -------------------------------------
+
+
+def test_a_misspelt_outside_term_is_refused_with_file_and_line(scratch_project: Layout) -> None:
+    data = scratch_project.data_dir / "aplus-analytics-2022.ttl"
+    text = data.read_text(encoding="utf-8")
+    added = (
+        '\npost:president <http://www.w3.org/2000/01/rdf-schema#lable> "President"@en .\n'
+        'post:president <http://www.w3.org/2004/02/skos/core#prefLable> "President"@en .\n'
+        "post:president <http://www.w3.org/ns/org#headof> post:president .\n"
+    )
+    data.write_text(text + added, encoding="utf-8")
+    first = text.count("\n") + 2
+    finished = kzgov(scratch_project, "build", "--quiet")
+    assert finished.returncode == 2
+    for line, term in [
+        (first, "rdfs:lable"),
+        (first + 1, "skos:prefLable"),
+        (first + 2, "org:headof"),
+    ]:
+        assert f"data/aplus-analytics-2022.ttl:{line}: {term} is not a term of its vocabulary" in (
+            finished.stderr
+        ), finished.stderr
+    assert "rdfs:label is not" not in finished.stderr
+
+
+def test_the_known_terms_are_rdflibs_lists_as_written_by_the_tool() -> None:
+    written = (Path(__file__).parent.parent / "queries" / "data-checks" / CHECK_FILE).read_text(
+        encoding="utf-8"
+    )
+    assert written == check_query(), "rerun tools/write_known_terms.py"
+    assert "<http://www.w3.org/2000/01/rdf-schema#label>" in written
+    assert "<http://www.w3.org/2004/02/skos/core#prefLabel>" in written
