@@ -292,3 +292,110 @@ def test_the_known_terms_are_rdflibs_lists_as_written_by_the_tool() -> None:
     assert written == check_query(), "rerun tools/write_known_terms.py"
     assert "<http://www.w3.org/2000/01/rdf-schema#label>" in written
     assert "<http://www.w3.org/2004/02/skos/core#prefLabel>" in written
+
+
+# -- 9. A parameter that names nothing -------------------------------------------------
+
+
+def test_a_slug_that_names_no_entity_is_an_error_on_the_command_line(
+    real_build: BuildResult, real_layout: Layout
+) -> None:
+    finished = kzgov(real_layout, "query", "who-appoints-post", "--param", "post=oblst-akim")
+    assert finished.returncode == 1
+    assert finished.stdout == ""
+    message = finished.stderr
+    assert "parameter 'post' of query 'who-appoints-post': 'oblst-akim' names no post" in message
+    assert "did you mean oblast-akim" in message
+    for given in ("oblast-akim", "post:oblast-akim"):
+        found = kzgov(real_layout, "query", "who-appoints-post", "--param", f"post={given}")
+        assert found.returncode == 0, found.stderr
+        assert "post/president" in found.stdout
+
+
+@pytest.mark.parametrize("backend", ["memory"], indirect=True)
+def test_a_slug_that_names_no_entity_is_a_400_on_the_server(live_server: LiveServer) -> None:
+    for accept in ("text/html", "application/sparql-results+json"):
+        url = f"{live_server.base_url}/queries/who-appoints-post?post=oblst-akim"
+        response = send("GET", url, headers={"Accept": accept})
+        assert response.status == 400
+        assert "&#39;oblst-akim&#39; names no post" in response.text or (
+            "'oblst-akim' names no post" in response.text
+        )
+        assert "oblast-akim" in response.text
+    good = send(
+        "GET",
+        f"{live_server.base_url}/queries/who-appoints-post?post=oblast-akim",
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert good.status == 200
+    assert json.loads(good.body)["results"]["bindings"]
+
+
+# -- 10. An explicit format= wins over a browser's Accept --------------------------------
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize("backend", ["memory"], indirect=True)
+def test_format_wins_over_a_browsers_accept(live_server: LiveServer) -> None:
+    browser = {"Accept": BROWSER_ACCEPT}
+    for fmt, media_type in [
+        ("turtle", "text/turtle"),
+        ("json-ld", "application/ld+json"),
+        ("nt", "application/n-triples"),
+        ("html", "text/html"),
+    ]:
+        response = send("GET", f"{live_server.endpoint}?format={fmt}", headers=browser)
+        assert response.status == 200
+        assert response.media_type == media_type, fmt
+    bad = send("GET", f"{live_server.endpoint}?format=png", headers=browser)
+    assert bad.status == 406
+    home = send("GET", f"{live_server.base_url}/", headers=browser).text
+    for link in re.findall(r"<nav.*?</nav>", home, re.S)[0].split('href="')[1:]:
+        target = link.split('"')[0].replace("&amp;", "&")
+        if "format=" in target:
+            response = send("GET", live_server.base_url + target, headers=browser)
+            wanted = target.split("format=")[1].split("&")[0]
+            assert response.media_type == {"turtle": "text/turtle"}.get(wanted, wanted), target
+    void = send("GET", f"{live_server.base_url}/.well-known/void", headers=browser)
+    assert void.media_type == "text/turtle"  # not RDF/XML, which the browser's */* also takes
+    query = "SELECT * WHERE { ?s ?p ?o } LIMIT 1"
+    for fmt, media_type in [("json", "application/sparql-results+json"), ("csv", "text/csv")]:
+        url = live_server.endpoint + "?" + urllib.parse.urlencode({"query": query, "format": fmt})
+        assert send("GET", url, headers=browser).media_type == media_type
+
+
+# -- 12. One derivation per triple, whichever way it is asked -------------------------
+
+BNODE_LABEL = re.compile(r'"(?:_:)?N?[0-9a-f]{32}"|_:N?[0-9a-f]{32}')
+INFERRED_TRIPLES = [
+    ("body:corps-a", "rdf:type", "foaf:Agent"),
+    ("body:district-maslikhat", "rdf:type", "prov:Agent"),
+    ("body:akimat", "kz:subordinateTo", "body:government"),
+    ("post:appointed-senator", "kz:appointedBy", "post:president"),
+]
+
+
+def without_blank_node_labels(document: object) -> str:
+    """A proof's JSON with blank node labels (new on every load of the data) blanked."""
+    return BNODE_LABEL.sub('"_:"', json.dumps(document, sort_keys=True))
+
+
+@pytest.mark.parametrize("backend", ["memory", "oxigraph"], indirect=True)
+def test_the_command_line_and_the_server_give_the_same_derivation(
+    live_server: LiveServer, real_layout: Layout
+) -> None:
+    for entity in ("body/corps-a", "body/district-maslikhat", "body/akimat"):
+        page = send("GET", f"{live_server.base_url}/id/{entity}", headers={"Accept": "text/html"})
+        assert page.status == 200  # its rows' proofs, searched together, are now cached
+    for s, p, o in INFERRED_TRIPLES:
+        done = kzgov(real_layout, "explain", s, p, o, "--format", "json")
+        assert done.returncode == 0, done.stderr
+        url = f"{live_server.base_url}/explain?" + urllib.parse.urlencode(
+            {"s": s, "p": p, "o": o, "format": "json"}
+        )
+        served = send("GET", url)
+        assert served.status == 200, served.text
+        assert without_blank_node_labels(json.loads(served.body)) == without_blank_node_labels(
+            json.loads(done.stdout)
+        ), (s, p, o)

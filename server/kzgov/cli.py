@@ -27,8 +27,9 @@ from kzgov.core.config import ServerConfig
 from kzgov.core.errors import KzgovError
 from kzgov.core.formats import GRAPH_FORMATS, TABULAR_FORMATS, render
 from kzgov.core.layout import Layout
+from kzgov.core.parameter_check import instance_values, instances_query, refuse_unknown
 from kzgov.core.projection import in_written_order
-from kzgov.core.queries import find_named_query, list_named_queries
+from kzgov.core.queries import NamedQuery, find_named_query, list_named_queries
 from kzgov.core.release import CURRENT_LINK, current_release
 from kzgov.core.sparql import ParsedQuery, QuerySyntaxError, evaluate, parse_query
 from kzgov.store.base import release_or_fail
@@ -92,7 +93,20 @@ def read_query_argument(layout: Layout, argument: str, parameters: list[str]) ->
     if "{" in argument or " " in argument:
         return argument
     named = find_named_query(layout.queries_dir, argument)
-    return named.bind(values)
+    text = named.bind(values)
+    check_instances(layout, named, values)
+    return text
+
+
+def check_instances(layout: Layout, named: NamedQuery, values: dict[str, str]) -> None:
+    """Refuse a parameter value that names no entity of its kind in the build."""
+    given = instance_values(named, values)
+    if not given:
+        return
+    dataset = open_dataset(layout)
+    for value in given:
+        rows = evaluate(dataset, parse_query(instances_query(value.kind)))
+        refuse_unknown(named, value, (str(row[0]) for row in rows))  # type: ignore[index]
 
 
 def parse_in_file(text: str, argument: str) -> ParsedQuery:
