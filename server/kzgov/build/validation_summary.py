@@ -12,12 +12,13 @@ from collections import Counter
 from collections.abc import Sequence
 
 from rdflib.namespace import SH
+from rdflib.term import Node
 
 from kzgov.build.validate import Violation
 from kzgov.core.short_names import short_name
 
-SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
-SEVERITY_WORDS = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+SEVERITY_ORDER: dict[Node, int] = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
+SEVERITY_WORDS: dict[Node, str] = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 
 
 def in_severity_order(results: Sequence[Violation]) -> list[Violation]:

@@ -2,10 +2,10 @@
 
 rdflib's parser (pyparsing) backtracks to the start of the enclosing construct, so its
 position is often that of the clause around the error ("Expected SelectQuery" at the
-FILTER whose parenthesis is never closed). This module asks a second, real SPARQL
-parser, Oxigraph's, for its position and expected tokens, and first checks the
-mistakes a reader makes most: an unclosed bracket or string, an undeclared prefix, a
-misspelt query form.
+FILTER whose parenthesis is never closed). This module first checks the mistakes a
+reader makes most: an unclosed bracket or string, an undeclared prefix, a misspelt
+query form; then it finds the first token after which no valid query can go on
+(`kzgov.core.viable_prefix`), and adds the "'.' missing" hint only where a '.' helps.
 """
 
 from __future__ import annotations
@@ -14,25 +14,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import pyoxigraph as ox
-
 from kzgov.core.viable_prefix import dot_fixes, first_offending_token
 
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 OPENERS = {"(": ")", "{": "}", "[": "]"}
 CLOSERS = {closer: opener for opener, closer in OPENERS.items()}
-OXIGRAPH_POSITION = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
-# An expected token Oxigraph lists that a reader can type: a quoted token or a keyword.
-READABLE_TOKEN = re.compile(r'^("[^"]+"|[A-Za-z][A-Za-z0-9_]*)$')
-# Oxigraph's character classes and variable sigils, in words.
-TOKEN_WORDS = {
-    "['0'..='9']": "a number",
-    '"?"': "a variable",
-    '"$"': "a variable",
-    '"<"': "an IRI",
-    '":"': "a prefixed name",
-}
-MAX_EXPECTED_TOKENS = 12
 UNKNOWN_PREFIX = re.compile(r"Unknown namespace prefix\s*:\s*(\S+)")
 PROLOGUE = re.compile(r"^(\s*(#[^\n]*\n|PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>))*\s*", re.I)
 
@@ -163,33 +149,6 @@ def misspelt_form(text: str) -> SyntaxProblem | None:
     )
 
 
-def oxigraph_problem(text: str, prefixes: Mapping[str, str]) -> SyntaxProblem | None:
-    """Oxigraph's position and expected tokens for a query, or None if it parses there."""
-    try:
-        ox.Store().query(text, prefixes=dict(prefixes))
-    except SyntaxError as error:
-        match = OXIGRAPH_POSITION.match(str(error))
-        if match is None:
-            return SyntaxProblem(str(error), None, None)
-        line, column = int(match.group(1)), int(match.group(2))
-        lines = text.split("\n")
-        if 1 <= line <= len(lines):
-            column = max(1, min(column, len(lines[line - 1])))
-        tokens = [t.strip() for t in re.split(r",\s*", match.group(3).removeprefix("expected "))]
-        tokens = [t.removeprefix("one of ") for t in tokens]
-        readable = [
-            TOKEN_WORDS.get(t, t) for t in tokens if t in TOKEN_WORDS or READABLE_TOKEN.match(t)
-        ]
-        readable = list(dict.fromkeys(readable))[:MAX_EXPECTED_TOKENS]
-        # Oxigraph's keyword-only lists are the alternatives it tried last, not what fits.
-        useful = any(not t.isalpha() or t in TOKEN_WORDS.values() for t in readable)
-        reason = "expected " + ", ".join(readable) if readable and useful else ""
-        return SyntaxProblem(reason, line, column)
-    except (ValueError, OSError):
-        return None
-    return None
-
-
 def token_at(text: str, line: int, column: int) -> str:
     """The word or character at a 1-based position, for "found ..."."""
     lines = text.split("\n")
@@ -255,19 +214,6 @@ def offset_of(text: str, line: int, column: int) -> int:
     line = max(1, min(line, len(lines)))
     offset = sum(len(previous) + 1 for previous in lines[: line - 1])
     return min(len(text), offset + max(0, column - 1))
-
-
-def inside_word(text: str, line: int, column: int) -> bool:
-    """Whether a 1-based position falls inside a word (a position no parser means)."""
-    lines = text.split("\n")
-    if not 1 <= line <= len(lines) or column < 2:
-        return False
-    current = lines[line - 1]
-    return (
-        column - 2 < len(current)
-        and bool(re.match(r"[\w:]", current[column - 2]))
-        and (column - 1 < len(current) and bool(re.match(r"\w", current[column - 1])))
-    )
 
 
 def missing_dot_before(text: str, line: int, column: int) -> int | None:

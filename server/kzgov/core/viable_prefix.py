@@ -56,7 +56,8 @@ MIDDLES = (
 )
 # ...and what may follow them to make a whole query.
 TAILS = ("", " {}", " * {}", " SELECT * {}")
-MOST_TOKENS_TRIED = 400
+MOST_TOKENS_TRIED = 50_000
+NOTHING = "\nVALUES ?kzgov_none {}"
 SEMANTIC_REFUSAL = re.compile(r"\bThe [A-Z]+ [a-z]+")
 OXIGRAPH_POSITION = re.compile(r"^error at (\d+):(\d+)")
 
@@ -109,7 +110,9 @@ def parses(store: ox.Store, text: str, prefixes: Mapping[str, str]) -> bool:
     SELECT contains a variable that is unbound"...), not its syntax, counts as parsed.
     """
     try:
-        store.query(text, prefixes=dict(prefixes))
+        # An empty VALUES at the end: Oxigraph then plans nothing (its join planner takes
+        # minutes over a few hundred patterns); the query is never run.
+        store.query(text + NOTHING, prefixes=dict(prefixes))
     except SyntaxError as error:
         message = str(error)
         return bool(SEMANTIC_REFUSAL.search(message)) and at_end(text, message)
@@ -118,8 +121,31 @@ def parses(store: ox.Store, text: str, prefixes: Mapping[str, str]) -> bool:
     return True
 
 
+def stops_early(store: ox.Store, prefix: str, prefixes: Mapping[str, str]) -> bool:
+    """Whether Oxigraph gives up on a text before its end (then no completion can help).
+
+    A parser that could read the whole text fails, if at all, at its end; Oxigraph
+    reports the furthest position it reached. Its columns count bytes, never fewer than
+    characters, so a position before the end in bytes is before it in characters too.
+    """
+    try:
+        store.query(prefix + NOTHING, prefixes=dict(prefixes))
+    except SyntaxError as error:
+        match = OXIGRAPH_POSITION.match(str(error))
+        if match is None:
+            return False
+        lines = prefix.rstrip().split("\n")
+        line, column = int(match.group(1)), int(match.group(2))
+        return line < len(lines) or (line == len(lines) and column <= len(lines[-1]))
+    except (ValueError, OSError):
+        return False
+    return False
+
+
 def viable(store: ox.Store, prefix: str, prefixes: Mapping[str, str]) -> bool:
     """Whether some short completion makes a text the start of a valid query."""
+    if stops_early(store, prefix, prefixes):
+        return False
     for middle in MIDDLES:
         closers = open_brackets(prefix + middle)
         outermost = closers.rfind(")")
@@ -150,13 +176,21 @@ def first_offending_token(text: str, start: int, prefixes: Mapping[str, str]) ->
     if parses(store, text, prefixes):
         return None
     candidates = [token for token in tokens(text) if token.end > start]
-    if len(candidates) > MOST_TOKENS_TRIED:
+    if not candidates or len(candidates) > MOST_TOKENS_TRIED:
         return None
-    for token in candidates:
-        if not viable(store, text[: token.end], prefixes):
-            return token
-    end = len(text.rstrip())
-    return Token("", end, end)
+    if viable(store, text[: candidates[-1].end], prefixes):
+        end = len(text.rstrip())
+        return Token("", end, end)
+    # Viability is monotone (a prefix of a viable text is viable): bisect between the
+    # last token known viable (before `start`) and the first known not to be.
+    viable_before, not_viable = -1, len(candidates) - 1
+    while not_viable - viable_before > 1:
+        middle = (viable_before + not_viable) // 2
+        if viable(store, text[: candidates[middle].end], prefixes):
+            viable_before = middle
+        else:
+            not_viable = middle
+    return candidates[not_viable]
 
 
 def dot_fixes(text: str, line: int, through: int, prefixes: Mapping[str, str]) -> bool:
