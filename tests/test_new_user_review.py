@@ -399,3 +399,18 @@ def test_the_command_line_and_the_server_give_the_same_derivation(
         assert without_blank_node_labels(json.loads(served.body)) == without_blank_node_labels(
             json.loads(done.stdout)
         ), (s, p, o)
+
+
+@pytest.mark.parametrize("backend", ["memory"], indirect=True)
+def test_the_home_page_names_both_counts(live_server: LiveServer, real_build: BuildResult) -> None:
+    triples = real_build.summary["triples"]
+    graphs = real_build.summary["graphs"]
+    assert isinstance(triples, dict) and isinstance(graphs, dict)
+    home = send("GET", f"{live_server.base_url}/", headers={"Accept": "text/html"}).text
+    text = re.sub(r"<[^>]+>", "", home)
+    assert re.search(
+        rf"{triples['distinct']:,}\s+distinct triples".replace(",", "[ ,\u202f]"), text
+    )
+    assert re.search(
+        rf"{triples['total']:,}\s+quads over {len(graphs)} graphs".replace(",", "[ ,\u202f]"), text
+    )
