@@ -48,12 +48,19 @@ MERGES = {
     "a-post-and-a-body": Link(
         SOURCE,
         "post:prime-minister skos:exactMatch body:government .",
-        "the same as body:government",
+        "makes body:government the same as post:prime-minister",
     ),
     "two-posts-linked-to-one-wikidata-item": Link(
         LINKS,
         "<https://w3id.org/kzgov/id/post/oblast-akim> skos:exactMatch wd:Q2416315 .",
-        "skos:exactMatch wd:Q2416315 makes post:oblast-akim the same as",
+        "skos:exactMatch wd:Q2416315 makes post:oblast-akim the same as"
+        " post:prime-minister",
+    ),
+    "two-outside-items-declared-the-same": Link(
+        LINKS,
+        f"wd:Q5256775 {OWL_SAME_AS} wd:Q2416315 .",
+        f"wd:Q5256775 {OWL_SAME_AS} wd:Q2416315 makes post:president"
+        " the same as post:prime-minister",
     ),
     "misspelt-property": Link(
         SOURCE,
