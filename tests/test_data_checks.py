@@ -53,8 +53,7 @@ MERGES = {
     "two-posts-linked-to-one-wikidata-item": Link(
         LINKS,
         "<https://w3id.org/kzgov/id/post/oblast-akim> skos:exactMatch wd:Q2416315 .",
-        "skos:exactMatch wd:Q2416315 makes post:oblast-akim the same as"
-        " post:prime-minister",
+        "skos:exactMatch wd:Q2416315 makes post:oblast-akim the same as post:prime-minister",
     ),
     "two-outside-items-declared-the-same": Link(
         LINKS,
