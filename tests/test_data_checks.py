@@ -58,8 +58,7 @@ MERGES = {
     "two-outside-items-declared-the-same": Link(
         LINKS,
         f"wd:Q5256775 {OWL_SAME_AS} wd:Q2416315 .",
-        f"wd:Q5256775 {OWL_SAME_AS} wd:Q2416315 makes post:president"
-        " the same as post:prime-minister",
+        "wd:Q5256775 owl:sameAs wd:Q2416315 makes post:president the same as post:prime-minister",
     ),
     "misspelt-property": Link(
         SOURCE,
