@@ -45,7 +45,7 @@ def main() -> None:
     triples = summary["triples"]
     assert isinstance(triples, dict)
     print(
-        f"kzgov build on the real data: {triples['total']} triples "
+        f"kzgov build on the real data: {triples['total']} quads "
         f"({triples['inferred']} inferred), {args.runs} cold runs, "
         f"reasoner {args.reasoner}, validator {args.validator}"
     )

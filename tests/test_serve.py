@@ -22,7 +22,8 @@ from kzgov.core.release import current_release
 
 DIRECT_QUERY = {"Content-Type": "application/sparql-query"}
 ANNOUNCEMENT = re.compile(
-    r"serving (?P<triples>\d+) triples in (?P<graphs>\d+) graphs from .+"
+    r"serving (?P<triples>\d+) distinct triples \(\d+ quads over (?P<graphs>\d+) graphs\)"
+    r" from (?P<release>[^/].+)"
     r" on http://127\.0\.0\.1:(?P<port>\d+)/sparql"
 )
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from kzgov import __version__
+from kzgov.build.build_summary import build_summary
 from kzgov.build.pipeline import (
     DEFAULT_REASONER,
     DEFAULT_VALIDATOR,
@@ -21,16 +22,19 @@ from kzgov.build.pipeline import (
     to_stderr,
     validate_only,
 )
+from kzgov.build.validation_summary import terminal_report
 from kzgov.core.config import ServerConfig
 from kzgov.core.errors import KzgovError
 from kzgov.core.formats import GRAPH_FORMATS, TABULAR_FORMATS, render
 from kzgov.core.layout import Layout
+from kzgov.core.parameter_check import instance_values, instances_query, refuse_unknown
 from kzgov.core.projection import in_written_order
-from kzgov.core.queries import find_named_query, list_named_queries
-from kzgov.core.release import current_release
-from kzgov.core.sparql import evaluate, parse_query
+from kzgov.core.queries import NamedQuery, find_named_query, list_named_queries
+from kzgov.core.release import CURRENT_LINK, current_release
+from kzgov.core.sparql import ParsedQuery, QuerySyntaxError, evaluate, parse_query
 from kzgov.store.base import release_or_fail
 from kzgov.store.memory import open_dataset
+from kzgov.web.guards import refuse_service
 
 # 128 + SIGPIPE: what a shell reports for a command whose reader closed the pipe.
 SIGPIPE_EXIT_CODE = 141
@@ -59,24 +63,18 @@ def command_build(args: argparse.Namespace) -> int:
         reasoner=args.reasoner,
         validator=args.validator,
     )
-    summary = result.summary
-    triples = summary["triples"]
-    if not isinstance(triples, dict):
-        raise TypeError(f"the build summary's triples are not counts: {triples!r}")
-    print(
-        f"Built {triples['total']} triples ({triples['inferred']} inferred) into {result.release_dir}"
-    )
-    print(json.dumps({k: summary[k] for k in ("graphs", "sources", "classes")}, indent=2))
-    warnings = [w for w in result.warnings if not w.is_violation]
-    if warnings:
-        print(f"{len(warnings)} SHACL warning(s); see validation-report.txt", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.summary, indent=2))
+    else:
+        current = layout.build_dir / CURRENT_LINK
+        print(build_summary(result.summary, result.warnings, result.release_dir, current), end="")
     return 0
 
 
 def command_validate(args: argparse.Namespace) -> int:
     """Validate the data and print the human-readable report."""
-    results, report = validate_only(layout_from(args))
-    print(report, end="")
+    results, _report = validate_only(layout_from(args))
+    print(terminal_report(results, args.verbose, where="`kzgov validate --verbose`"), end="")
     return 2 if any(r.is_violation for r in results) else 0
 
 
@@ -95,14 +93,38 @@ def read_query_argument(layout: Layout, argument: str, parameters: list[str]) ->
     if "{" in argument or " " in argument:
         return argument
     named = find_named_query(layout.queries_dir, argument)
-    return named.bind(values)
+    text = named.bind(values)
+    check_instances(layout, named, values)
+    return text
+
+
+def check_instances(layout: Layout, named: NamedQuery, values: dict[str, str]) -> None:
+    """Refuse a parameter value that names no entity of its kind in the build."""
+    given = instance_values(named, values)
+    if not given:
+        return
+    dataset = open_dataset(layout)
+    for value in given:
+        rows = evaluate(dataset, parse_query(instances_query(value.kind)))
+        refuse_unknown(named, value, (str(row[0]) for row in rows))  # type: ignore[index]
+
+
+def parse_in_file(text: str, argument: str) -> ParsedQuery:
+    """Parse the query; a syntax error in a .rq file names the file, as given, line and column."""
+    try:
+        return parse_query(text)
+    except QuerySyntaxError as error:
+        if argument.endswith(".rq"):
+            raise error.in_file(argument) from error
+        raise
 
 
 def command_query(args: argparse.Namespace) -> int:
     """Run a query against the built graph and print the result."""
     layout = layout_from(args)
     text = read_query_argument(layout, args.query, args.param)
-    parsed = parse_query(text)
+    parsed = parse_in_file(text, args.query)
+    refuse_service(parsed)  # the command line calls no other endpoint either
     dataset = open_dataset(layout)
     try:
         result = evaluate(dataset, parsed)
@@ -389,6 +411,12 @@ def make_parser() -> argparse.ArgumentParser:
     )
     build_parser.add_argument("--quiet", action="store_true", help="no progress output")
     build_parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the full summary (summary.json: counts per graph, class and source,"
+        " stage timings) instead of the short one",
+    )
+    build_parser.add_argument(
         "--reasoner",
         choices=sorted(REASONERS),
         default=DEFAULT_REASONER,
@@ -404,7 +432,16 @@ def make_parser() -> argparse.ArgumentParser:
     )
     build_parser.set_defaults(run=command_build)
 
-    validate_parser = commands.add_parser("validate", help="validate the data against the shapes")
+    validate_parser = commands.add_parser(
+        "validate",
+        help="validate the data against the shapes",
+        description="Print the SHACL results: counts per severity, every violation in"
+        " full, the warnings counted per shape (all of them with --verbose). Exit code 2"
+        " if there is a violation.",
+    )
+    validate_parser.add_argument(
+        "--verbose", action="store_true", help="list every warning in full"
+    )
     validate_parser.set_defaults(run=command_validate)
 
     query_parser = commands.add_parser("query", help="run a SPARQL query on the built graph")

@@ -35,6 +35,10 @@ from kzgov.core.oxigraph_terms import OxTerm, TermConverter
 RDF_TYPE = ox.NamedNode(str(RDF.type))
 
 GRAPH_SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+# A triple stated in two graphs is one distinct triple and two quads.
+DISTINCT_TRIPLES = (
+    "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
+)
 CLASS_SIZES = f"""
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n)
 WHERE {{ GRAPH ?g {{ ?s a ?class }} FILTER (isIRI(?class) && STRSTARTS(STR(?class), "{KZ}")) }}
@@ -224,6 +228,7 @@ class BuildStore:
                 entry["source"] = row["source"]
         return {
             "triples": {
+                "distinct": int(next(self.plain_rows(DISTINCT_TRIPLES))["n"]),
                 "total": sum(per_graph.values()),
                 "inferred": per_graph.get(str(INFERRED_GRAPH), 0),
             },

@@ -22,6 +22,7 @@ import pyoxigraph as ox
 
 from kzgov.build.build_store import BuildStore
 from kzgov.core.errors import KzgovError
+from kzgov.core.short_names import short_iri
 from kzgov.build.load import display_path
 
 MESSAGE_HEADER = re.compile(r"^#\s*message:\s*(.+?)\s*$", re.M)
@@ -95,9 +96,11 @@ def describe_row(
     path = file_of_graph.get(graph.value) if isinstance(graph, ox.NamedNode) else None
     prefixes = declared_prefixes(path) if path is not None else {}
 
-    def show(name: str) -> str:
+    def show(name: str) -> str:  # with kzgov's prefixes: a file's own may mean another namespace
         value = solution[name]
-        return "?" if value is None else shorten(value, prefixes)
+        if value is None:
+            return "?"
+        return short_iri(value.value) if isinstance(value, ox.NamedNode) else str(value)
 
     message = PLACEHOLDER.sub(lambda m: show(m[1]), template)
     if path is None:
@@ -165,7 +168,8 @@ def line_of(
     start = next((n for n, line in enumerate(lines) if has(line, subject)), None)
     for first in ([start] if start is not None else []) + [0]:
         for number in range(first, len(lines)):
-            if has(lines[number], obj) and has(lines[number], predicate):
+            # A literal object has no spelling here: the predicate's line alone then.
+            if (has(lines[number], obj) or not obj) and has(lines[number], predicate):
                 return number + 1
     for number, line in enumerate(lines):
         if has(line, obj):

@@ -91,6 +91,7 @@ from kzgov.build.stage_entries import (
     write_validation,
 )
 from kzgov.build.validate import Violation, class_hierarchy, load_shapes, validate_graph
+from kzgov.build.validation_summary import full_report, terminal_report
 from kzgov.build.validate_fast import validate_fast
 
 RELEASES_DIR = "releases"
@@ -551,12 +552,8 @@ def prefix_graph(declared: Iterable[dict[str, str]]) -> Graph:
 
 
 def report_text(results: list[Violation], graph: Graph) -> str:
-    """The human-readable validation report."""
-    if not results:
-        return "Validation passed: the data conforms to every shape.\n"
-    violations = sum(1 for r in results if r.is_violation)
-    head = f"{violations} violation(s), {len(results) - violations} warning(s)\n\n"
-    return head + "\n\n".join(r.describe(graph) for r in results) + "\n"
+    """The human-readable validation report (violations first; kzgov.build.validation_summary)."""
+    return full_report(results)
 
 
 def run_checks(layout: Layout, store: BuildStore) -> list[str]:
@@ -738,8 +735,9 @@ def run_stages(layout: Layout, progress: Reporter, reasoner: str, validator: str
             results, report = read_validation(entry)
     log.record("validate", step, reused=entry is not None, validator=validator)
     if any(r.is_violation for r in results):
+        shown = terminal_report(results, where="`kzgov validate --verbose`")
         raise ValidationFailed(
-            f"SHACL validation failed; the last good build is unchanged.\n\n{report}"
+            f"SHACL validation failed; the last good build is unchanged.\n\n{shown}"
         )
 
     with stage_progress("materialize", progress) as step:

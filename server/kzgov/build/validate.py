@@ -10,6 +10,8 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph, Node, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
+from kzgov.core.short_names import short_name
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -42,21 +44,13 @@ class Violation:
         """A one-paragraph, human-readable account of the result.
 
         Args:
-            graph: a graph whose prefixes shorten the IRIs, if given.
+            graph: unused (IRIs are shortened with kzgov's predeclared prefixes only).
 
         Returns:
             Lines naming the focus node, path, shape, value, message and files.
         """
 
-        def show(node: Node | None) -> str:
-            if node is None:
-                return "-"
-            if graph is not None and isinstance(node, URIRef):
-                try:
-                    return graph.namespace_manager.normalizeUri(node)
-                except Exception:
-                    return f"<{node}>"
-            return node.n3()
+        show = short_name  # the project's prefixes, never a data file's own
 
         severity = str(self.severity).rsplit("#", 1)[-1]
         lines = [

@@ -37,7 +37,19 @@ class QuerySyntaxError(KzgovError):
         pointer = ""
         if source and column is not None:
             pointer = f"\n  {source}\n  {' ' * (column - 1)}^"
+        self.pointer = pointer
         super().__init__(f"SPARQL syntax error at {where}: {reason}{pointer}")
+
+    def in_file(self, path: str) -> KzgovError:
+        """The same error, placed in the query file it came from (`path:line:column: ...`).
+
+        Args:
+            path: the file as the user gave it (relative stays relative).
+        """
+        where = path
+        if self.line is not None:
+            where += f":{self.line}" + (f":{self.column}" if self.column is not None else "")
+        return KzgovError(f"{where}: SPARQL syntax error: {self.reason}{self.pointer}")
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,22 @@ def query_too_deep() -> QueryTooDeep:
     )
 
 
+def give_construct_where_its_template(query: Query) -> None:
+    """Give a short-form CONSTRUCT WHERE its template: the triples of its WHERE pattern.
+
+    rdflib takes the template of `CONSTRUCT WHERE { ... }` from the pattern right under
+    the projection; with LIMIT, OFFSET or ORDER BY a Slice or OrderBy sits between them
+    and rdflib's evaluation failed ("'NoneType' object is not iterable", a 500).
+    """
+    if query.algebra.get("template"):
+        return
+    part = query.algebra.get("p")
+    while part is not None and getattr(part, "name", None) != "BGP":
+        part = part.get("p")
+    if part is not None:
+        query.algebra["template"] = part.get("triples")
+
+
 def parse_query(text: str) -> ParsedQuery:
     """Parse a SPARQL query, with kzgov's prefixes predeclared.
 
@@ -125,6 +153,8 @@ def parse_query(text: str) -> ParsedQuery:
     except Exception as error:  # rdflib raises plain exceptions for unknown prefixes
         raise syntax_error(text, str(error), None, None) from error
     form = FORM_OF_ALGEBRA.get(query.algebra.name, "SELECT")
+    if form == "CONSTRUCT":
+        give_construct_where_its_template(query)
     return ParsedQuery(text=text, query=query, form=form)
 
 

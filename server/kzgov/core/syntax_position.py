@@ -2,10 +2,10 @@
 
 rdflib's parser (pyparsing) backtracks to the start of the enclosing construct, so its
 position is often that of the clause around the error ("Expected SelectQuery" at the
-FILTER whose parenthesis is never closed). This module asks a second, real SPARQL
-parser, Oxigraph's, for its position and expected tokens, and first checks the
-mistakes a reader makes most: an unclosed bracket or string, an undeclared prefix, a
-misspelt query form.
+FILTER whose parenthesis is never closed). This module first checks the mistakes a
+reader makes most: an unclosed bracket or string, an undeclared prefix, a misspelt
+query form; then it finds the first token after which no valid query can go on
+(`kzgov.core.viable_prefix`), and adds the "'.' missing" hint only where a '.' helps.
 """
 
 from __future__ import annotations
@@ -14,23 +14,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import pyoxigraph as ox
+from kzgov.core.viable_prefix import dot_fixes, first_offending_token
 
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 OPENERS = {"(": ")", "{": "}", "[": "]"}
 CLOSERS = {closer: opener for opener, closer in OPENERS.items()}
-OXIGRAPH_POSITION = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
-# An expected token Oxigraph lists that a reader can type: a quoted token or a keyword.
-READABLE_TOKEN = re.compile(r'^("[^"]+"|[A-Za-z][A-Za-z0-9_]*)$')
-# Oxigraph's character classes and variable sigils, in words.
-TOKEN_WORDS = {
-    "['0'..='9']": "a number",
-    '"?"': "a variable",
-    '"$"': "a variable",
-    '"<"': "an IRI",
-    '":"': "a prefixed name",
-}
-MAX_EXPECTED_TOKENS = 12
 UNKNOWN_PREFIX = re.compile(r"Unknown namespace prefix\s*:\s*(\S+)")
 PROLOGUE = re.compile(r"^(\s*(#[^\n]*\n|PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>))*\s*", re.I)
 
@@ -161,33 +149,6 @@ def misspelt_form(text: str) -> SyntaxProblem | None:
     )
 
 
-def oxigraph_problem(text: str, prefixes: Mapping[str, str]) -> SyntaxProblem | None:
-    """Oxigraph's position and expected tokens for a query, or None if it parses there."""
-    try:
-        ox.Store().query(text, prefixes=dict(prefixes))
-    except SyntaxError as error:
-        match = OXIGRAPH_POSITION.match(str(error))
-        if match is None:
-            return SyntaxProblem(str(error), None, None)
-        line, column = int(match.group(1)), int(match.group(2))
-        lines = text.split("\n")
-        if 1 <= line <= len(lines):
-            column = max(1, min(column, len(lines[line - 1])))
-        tokens = [t.strip() for t in re.split(r",\s*", match.group(3).removeprefix("expected "))]
-        tokens = [t.removeprefix("one of ") for t in tokens]
-        readable = [
-            TOKEN_WORDS.get(t, t) for t in tokens if t in TOKEN_WORDS or READABLE_TOKEN.match(t)
-        ]
-        readable = list(dict.fromkeys(readable))[:MAX_EXPECTED_TOKENS]
-        # Oxigraph's keyword-only lists are the alternatives it tried last, not what fits.
-        useful = any(not t.isalpha() or t in TOKEN_WORDS.values() for t in readable)
-        reason = "expected " + ", ".join(readable) if readable and useful else ""
-        return SyntaxProblem(reason, line, column)
-    except (ValueError, OSError):
-        return None
-    return None
-
-
 def token_at(text: str, line: int, column: int) -> str:
     """The word or character at a 1-based position, for "found ..."."""
     lines = text.split("\n")
@@ -216,44 +177,43 @@ def locate_syntax_error(
 
     Returns:
         The problem: unclosed brackets and strings, unknown prefixes and a misspelt
-        query form first; then Oxigraph's position where it refines rdflib's (same line,
-        further on) with the tokens Oxigraph expected; else rdflib's.
+        query form first; then the first token that no valid query can continue with
+        (`kzgov.core.viable_prefix`), searched from rdflib's position (which is the
+        start of the clause around the error, never after it), with the '.' advice
+        only where adding the '.' makes the query read on; else rdflib's.
     """
     first = unknown_prefix(text, rdflib_reason, prefixes) or unbalanced(text) or misspelt_form(text)
     if first is not None:
         return first
-    oxigraph = oxigraph_problem(text, prefixes)
-    if oxigraph is not None and oxigraph.line is not None and oxigraph.column is not None:
-        refines = rdflib_line is None or (
-            oxigraph.line == rdflib_line and oxigraph.column >= (rdflib_column or 1)
-        )
-        if refines and not inside_word(text, oxigraph.line, oxigraph.column):
-            found = token_at(text, oxigraph.line, oxigraph.column)
-            words = [f"unexpected '{found}'" if found else "unexpected end of the query"]
-            if oxigraph.reason:
-                words.append(oxigraph.reason)
-            return SyntaxProblem("; ".join(words), oxigraph.line, oxigraph.column)
+    start = 0
+    if rdflib_line is not None and rdflib_column is not None:
+        start = offset_of(text, rdflib_line, rdflib_column)
+    offending = first_offending_token(text, start, prefixes)
+    if offending is not None:
+        line, column = line_and_column(text, offending.start)
+        if not offending.text:
+            last = text.rstrip().split()[-1] if text.strip() else ""
+            return SyntaxProblem(
+                f"the query ends after '{last}' before it is complete", line, column
+            )
+        words = [f"unexpected '{offending.text}'"]
+        previous = missing_dot_before(text, line, column)
+        if previous is not None and dot_fixes(text, previous, offending.end, prefixes):
+            words.append(f"is a '.' missing at the end of line {previous}?")
+        return SyntaxProblem("; ".join(words), line, column)
     if rdflib_line is not None and rdflib_column is not None:
         found = token_at(text, rdflib_line, rdflib_column)
         reason = f"unexpected '{found}'" if found else "unexpected end of the query"
-        previous = missing_dot_before(text, rdflib_line, rdflib_column)
-        if previous is not None:
-            reason += f"; is a '.' missing at the end of line {previous}?"
         return SyntaxProblem(reason, rdflib_line, rdflib_column)
     return SyntaxProblem(rdflib_reason, rdflib_line, rdflib_column)
 
 
-def inside_word(text: str, line: int, column: int) -> bool:
-    """Whether a 1-based position falls inside a word (a position no parser means)."""
+def offset_of(text: str, line: int, column: int) -> int:
+    """The character offset of a 1-based line and column (clamped to the text)."""
     lines = text.split("\n")
-    if not 1 <= line <= len(lines) or column < 2:
-        return False
-    current = lines[line - 1]
-    return (
-        column - 2 < len(current)
-        and bool(re.match(r"[\w:]", current[column - 2]))
-        and (column - 1 < len(current) and bool(re.match(r"\w", current[column - 1])))
-    )
+    line = max(1, min(line, len(lines)))
+    offset = sum(len(previous) + 1 for previous in lines[: line - 1])
+    return min(len(text), offset + max(0, column - 1))
 
 
 def missing_dot_before(text: str, line: int, column: int) -> int | None:

@@ -1199,7 +1199,7 @@ class Explainer:
                     where[triple],
                     tuple(build_proof(p, best, where) for p in step.premises),
                 )
-                for step in steps_of.get(triple, ())
+                for step in sorted(steps_of.get(triple, ()), key=tie_break)
                 if step is not best.get(triple)
                 and all(p in rank for p in step.premises)
                 and 1 + max((rank[p] for p in step.premises), default=0) == rank[triple]
@@ -1208,13 +1208,28 @@ class Explainer:
         return proofs
 
 
+def tie_break(step: Step) -> tuple[str, tuple[tuple[str, ...], ...]]:
+    """The order among steps of equal height: by rule name, then by premises (as N3).
+
+    Blank nodes all read "_:", as their labels differ from one load of the data to another.
+    """
+    return step.rule, tuple(tuple(tie_text(term) for term in premise) for premise in step.premises)
+
+
+def tie_text(term: Node) -> str:
+    """A term's text for `tie_break`: N3, but "_:" for any blank node."""
+    return "_:" if isinstance(term, BNode) else term.n3()
+
+
 def ranks(
     steps_of: Mapping[Triple, list[Step]], where: Mapping[Triple, Where]
 ) -> tuple[dict[Triple, int], dict[Triple, Step]]:
     """The height of each triple's shortest proof from the steps found, and that step.
 
     Asserted triples rank 0; a step gives its conclusion 1 + its highest premise's rank;
-    iterated to a fixpoint (every rank only decreases, so it ends).
+    iterated to a fixpoint (every rank only decreases, so it ends). Of two steps of the
+    same height the one first by `tie_break` wins, whatever order the store listed the
+    facts in: the command line and /explain, on any store, give the same proof.
     """
     rank: dict[Triple, int] = {t: 0 for t, w in where.items() if w.asserted}
     best: dict[Triple, Step] = {}
@@ -1225,7 +1240,12 @@ def ranks(
             for step in steps:
                 if all(p in rank for p in step.premises):
                     height = 1 + max((rank[p] for p in step.premises), default=0)
-                    if height < rank.get(conclusion, height + 1):
+                    current = rank.get(conclusion, height + 1)
+                    if height < current or (
+                        height == current
+                        and conclusion in best
+                        and tie_break(step) < tie_break(best[conclusion])
+                    ):
                         rank[conclusion] = height
                         best[conclusion] = step
                         changed = True

@@ -16,9 +16,9 @@ from pyparsing import ParseResults
 from rdflib import URIRef
 from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.term import Node
 
 from kzgov.core.errors import KzgovError, QueryRejected, UpdateRefused
+from kzgov.core.service_advice import service_refusal
 from kzgov.core.sparql import PARSER_LOCK, ParsedQuery, parse_query
 from kzgov.store.base import QueryDataset
 
@@ -51,11 +51,11 @@ def update_refused() -> UpdateRefused:
     )
 
 
-def federated_query_refused(service: object) -> QueryRejected:
-    """The error for a query that calls another endpoint with SERVICE."""
-    return QueryRejected(
-        f"federated queries are disabled: this service does not call SERVICE {service}"
-    )
+def federated_query_refused(
+    service: object, variables: Sequence[str] = (), text: str = ""
+) -> QueryRejected:
+    """The error for a query with SERVICE (WDQS's label service is named as such)."""
+    return QueryRejected(service_refusal(service, tuple(variables), text))
 
 
 def graph_not_in_build(name: str, available: Collection[URIRef]) -> QueryRejected:
@@ -121,7 +121,8 @@ def refuse_service(parsed: ParsedQuery) -> None:
     for node in algebra_nodes(parsed.query.algebra):
         if node.name == "ServiceGraphPattern":
             term = dict.get(node, "term")
-            raise federated_query_refused(term.n3() if isinstance(term, Node) else term)
+            variables = [str(v) for v in dict.get(parsed.query.algebra, "PV") or []]
+            raise federated_query_refused(term, variables, parsed.text)
 
 
 def dataset_clause(parsed: ParsedQuery) -> tuple[list[URIRef], list[URIRef]]:

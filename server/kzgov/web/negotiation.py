@@ -190,3 +190,30 @@ def choose_result_media_type(form: str, accept: str | None, formats: Sequence[st
             offered,
         )
     return choose_media_type(offered, accept)
+
+
+def choose_by_format_or_accept(
+    offered: Sequence[str], accept: str | None, formats: Sequence[str]
+) -> str:
+    """An explicit `format` wins over Accept (a browser's link to `?format=turtle`).
+
+    Args:
+        offered: the media types on offer, text/html among them if a page is.
+        accept: the Accept header, if any.
+        formats: the `format` values given (the first that fits wins; "html" names the page).
+
+    Raises:
+        NotAcceptable: a format names nothing offered, or, without one, Accept fits nothing.
+    """
+    for value in formats:
+        for media_type in media_types_for_format(value):
+            if media_type in offered:
+                return media_type
+        if value.strip().lower() == "html" and "text/html" in offered:
+            return "text/html"
+    if formats:
+        names = ", ".join(format_names_for(offered))
+        raise not_acceptable(
+            f"format={'/'.join(formats)} is not offered (format can be: {names})", offered
+        )
+    return choose_media_type(offered, accept)

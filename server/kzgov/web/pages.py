@@ -43,6 +43,7 @@ from kzgov.core.namespaces import (
     ONTOLOGY_GRAPH,
     QUERY_PREFIXES,
 )
+from kzgov.core.parameter_check import instance_values, instances_query, refuse_unknown
 from kzgov.core.queries import NamedQuery, find_named_query, list_named_queries
 from kzgov.core.release import RELEASE_QUERIES, RELEASE_SHAPES, built_with
 from kzgov.core.serialize import (
@@ -847,6 +848,13 @@ def queries() -> Response:
     return render("queries.html", queries=named_queries())
 
 
+def instances_of(kind: str) -> list[str]:
+    """Every IRI of a kind of instance the served graph mentions (kzgov.core.parameter_check)."""
+    answer = executor().run(instances_query(kind), "application/sparql-results+json")
+    rows = json.loads(answer.body)["results"]["bindings"]
+    return [str(row["x"]["value"]) for row in rows]
+
+
 @bp.route("/queries/<name>")
 def named_query(name: str) -> Response:
     """Run a named query: an HTML table for browsers, else any of the protocol's formats.
@@ -861,6 +869,8 @@ def named_query(name: str) -> Response:
     values = query_parameters(query)
     try:
         text = query.bind(values)
+        for value in instance_values(query, values):
+            refuse_unknown(query, value, instances_of(value.kind))
     except UnknownQuery as error:
         raise bad_parameter(str(error)) from error
     form = query.form
@@ -974,6 +984,8 @@ def well_known_void() -> Response:
     """The VoID and DCAT description of the dataset (Turtle unless asked otherwise)."""
     if request.args.get("format"):
         return void_response(negotiate(VOID_MEDIA_TYPES))
+    if prefers_html():  # a browser (its Accept also takes application/xml): Turtle, not RDF/XML
+        return void_response(TURTLE)
     try:
         media_type = choose_media_type(VOID_MEDIA_TYPES, request.headers.get("Accept"))
     except NotAcceptable:

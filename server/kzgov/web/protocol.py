@@ -54,7 +54,10 @@ from kzgov.store.base import Store
 from kzgov.web.compression import matching_etag
 from kzgov.web.executor import Executor
 from kzgov.web.guards import update_refused
-from kzgov.web.negotiation import choose_media_type, choose_result_media_type
+from kzgov.web.negotiation import (
+    choose_by_format_or_accept,
+    choose_result_media_type,
+)
 from kzgov.web.query_form import lexical_form
 from kzgov.web.replayed_answers import QUERY_TEXT_KEY
 from kzgov.web.result_cache import ResultCache, cache_key
@@ -296,7 +299,10 @@ def service_description() -> Response:
     """The Service Description, in the RDF syntax the client prefers (or the HTML page)."""
     offered: Sequence[str] = DESCRIPTION_MEDIA_TYPES
     html_view: Callable[[], object] | None = current_app.extensions.get(SPARQL_HTML_VIEW)
-    media_type = choose_media_type((*offered, HTML), request.headers.get("Accept"))
+    formats = [value for value in request.args.getlist("format") if value.strip()]
+    media_type = choose_by_format_or_accept(
+        (*offered, HTML), request.headers.get("Accept"), formats
+    )
     if media_type == HTML:
         if html_view is not None:
             return make_response(html_view())

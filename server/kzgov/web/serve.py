@@ -34,6 +34,7 @@ from granian.server import MPServer
 
 from kzgov.core.config import ServerConfig
 from kzgov.core.errors import KzgovError
+from kzgov.core.shown_paths import shown_path
 from kzgov.store.base import release_or_fail
 from kzgov.web.dispatcher import KnownFacts, QueryDispatcher
 from kzgov.web.front import FRONT_SETTINGS, FrontSettings, front_settings_text
@@ -141,8 +142,9 @@ def announcement(config: ServerConfig, store: KnownFacts, port: int) -> str:
     processes = http_processes(config)
     host = f"[{config.host}]" if ":" in config.host else config.host
     return (
-        f"kzgov: serving {store.triple_count()} triples in {len(store.graph_sizes())} graphs"
-        f" from {release_or_fail(config.layout)} on http://{host}:{port}/sparql"
+        f"kzgov: serving {store.triple_count()} distinct triples"
+        f" ({sum(store.graph_sizes().values())} quads over {len(store.graph_sizes())} graphs)"
+        f" from {shown_path(release_or_fail(config.layout))} on http://{host}:{port}/sparql"
         f" ({workers}, {processes} HTTP process{'es' if processes != 1 else ''}"
         f" of {config.http_threads} HTTP threads,"
         f" deadline {config.query_timeout_seconds:g} s, store {config.store},"
