@@ -44,6 +44,7 @@ from kzgov.store.memory import MemoryStore
 from kzgov.store.oxigraph import OxigraphStore
 from kzgov.web.bounded_lru import BoundedLru
 from kzgov.web.describe import Attribution, Description, attribute, fetch_labels
+from kzgov.web.direct_answers import LOCAL_STORE
 from kzgov.web.lookup import Executor, select
 from kzgov.web.pages import (
     HTML,
@@ -106,10 +107,14 @@ def facts_of(extensions: dict[str, Any]) -> Facts:
 
     The memory store's dataset and the Oxigraph store are read in place, pattern by
     pattern (an explanation is dozens of lookups, each a few microseconds there, where
-    a SPARQL query through the workers costs milliseconds); a remote store is asked by
+    a SPARQL query through the workers costs milliseconds), and so is the Oxigraph store
+    an HTTP process of `kzgov serve` opens read-only; a remote store is asked by
     SPARQL through the query executor, within its deadline.
     """
     store = extensions["kzgov.store"]
+    local = extensions.get(LOCAL_STORE)  # an HTTP process of `kzgov serve` (kzgov.web.front)
+    if local is not None:
+        return StoreFacts(local)
     if isinstance(store, MemoryStore):
         return DatasetFacts(store.dataset)
     if isinstance(store, OxigraphStore):
