@@ -34,7 +34,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from kzgov.build import DEFAULT_REASONER
+from kzgov.build.pipeline import DEFAULT_REASONER
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RESULTS = PROJECT_ROOT / "bench" / "results" / "build-scale.json"
