@@ -10,6 +10,7 @@ deadline and the queue that protect /sparql protect this service too.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 from rdflib import URIRef
 from rdflib.term import Node
@@ -134,6 +135,15 @@ def explainer() -> Explainer:
             )
     found: Explainer = extensions[EXPLAINER_KEY]
     return found
+
+
+def prepare_explainer(app: Flask) -> None:
+    """Make an app's explainer now (it reads and closes the schema), so no request waits.
+
+    An HTTP process of `kzgov serve` calls it in a thread of its own as it starts.
+    """
+    with app.app_context(), contextlib.suppress(KzgovError):
+        explainer()
 
 
 def proofs_of(triples: Sequence[Triple]) -> dict[Triple, Proof]:

@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
@@ -389,4 +390,8 @@ def http_app() -> ReadFirst:
         app.extensions["kzgov.result_cache"],
         app.extensions.get("kzgov.replayed_answers"),
     )
+    if local is not None and "explain" in app.blueprints:
+        from kzgov.web.explain import prepare_explainer  # the pages' module, if installed
+
+        threading.Thread(target=prepare_explainer, args=(app,), daemon=True).start()
     return ReadFirst(app, FrontSettings(**settings["front"]), direct)
