@@ -18,6 +18,9 @@ With --explain N, times explanation lookups instead: N distinct triples drawn (w
 fixed seed) from the build's inferred graph, each asked once of `/explain?s=&p=&o=` as
 JSON by C concurrent clients, after one warm-up lookup that reads the schema; the server
 runs without its result cache, so every lookup queries the store (`time_explanations`).
+For reference, the same server is then asked the plain SPARQL lookup of each triple's
+subject (`SELECT ?p ?o WHERE { <s> ?p ?o }`) the same way: the row
+`sparql lookup (same subjects)`, which shows what the machine's load does to any request.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -248,28 +252,72 @@ def time_explanations(
     endpoint: str, triples: list[tuple[str, str, str]], clients: int
 ) -> QueryTiming:
     """One warm-up lookup, then each triple explained once by `clients` concurrent clients."""
-    get_explanation(endpoint, triples[0])
+    return time_each(
+        "explain lookup", lambda triple: get_explanation(endpoint, triple), triples, clients
+    )
+
+
+def post_lookup(endpoint: str, subject: str) -> float:
+    """Ask /sparql for a subject's triples on a new connection; the latency in seconds.
+
+    Raises:
+        RuntimeError: the server did not answer 200.
+    """
+    parts = urllib.parse.urlsplit(endpoint)
+    text = f"SELECT ?p ?o WHERE {{ <{subject}> ?p ?o }}"
+    headers = {"Content-Type": "application/sparql-query", "Accept": FORM_TO_ACCEPT["SELECT"]}
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection(parts.netloc, timeout=REQUEST_TIMEOUT_SECONDS)
+    try:
+        connection.request("POST", parts.path, body=text.encode("utf-8"), headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    if response.status != 200:
+        raise RuntimeError(f"lookup of {subject}: HTTP {response.status}: {body[:300]!r}")
+    return time.perf_counter() - started
+
+
+def time_lookups(endpoint: str, triples: list[tuple[str, str, str]], clients: int) -> QueryTiming:
+    """The subject of each triple looked up once on /sparql, as `time_explanations` asks."""
+    return time_each(
+        "sparql lookup (same subjects)",
+        lambda triple: post_lookup(endpoint, triple[0]),
+        triples,
+        clients,
+    )
+
+
+def time_each(
+    name: str,
+    ask: Callable[[tuple[str, str, str]], float],
+    triples: list[tuple[str, str, str]],
+    clients: int,
+) -> QueryTiming:
+    """One warm-up request, then one request per other triple from `clients` clients."""
+    ask(triples[0])
     pending = iter(triples[1:])
     lock = threading.Lock()
     started = time.perf_counter()
 
     def client() -> list[float]:
-        """One client: explain the next triple until none is left."""
+        """One client: ask about the next triple until none is left."""
         latencies: list[float] = []
         while True:
             with lock:
                 triple = next(pending, None)
             if triple is None:
                 return latencies
-            latencies.append(get_explanation(endpoint, triple))
+            latencies.append(ask(triple))
 
     with ThreadPoolExecutor(max_workers=clients) as pool:
         per_client = list(pool.map(lambda _: client(), range(clients)))
     wall = time.perf_counter() - started
     latencies = sorted(seconds * 1000 for done in per_client for seconds in done)
     return QueryTiming(
-        name="explain lookup",
-        form="GET",
+        name=name,
+        form="GET" if name == "explain lookup" else "SELECT",
         runs=len(latencies),
         response_bytes=0,
         median_ms=statistics.median(latencies),
@@ -394,10 +442,11 @@ def explain_only(layout: Layout, args: argparse.Namespace) -> None:
         server = start_server(layout, args.workers, Path(scratch) / "server.log", cache=False)
         try:
             timing = time_explanations(server.endpoint, triples, args.clients)
+            reference = time_lookups(server.endpoint, triples, args.clients)
         finally:
             stop_server(server.process)
     print_table(
-        [timing],
+        [timing, reference],
         f"kzgov /explain latency: {timing.runs} inferred triples, {args.clients} clients,"
         f" {args.workers} query workers, result cache off; {server.announcement}",
     )
@@ -409,6 +458,7 @@ def explain_only(layout: Layout, args: argparse.Namespace) -> None:
         "workers": args.workers,
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "explain": asdict(timing),
+        "lookup_of_the_same_subjects": asdict(reference),
     }
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.output}")

@@ -2,10 +2,12 @@
 
 Usage: .venv/bin/python bench/http_peers.py [--sizes seed,100000] [--clients C]
                                             [--seconds S] [--named-seconds N] [--workers W]
+                                            [--project BUILT_PROJECT]
 
 For each graph of --sizes (`seed`: the project's own data; a number: a synthetic project
 of about that many triples from bench/generate.py), builds it (`kzgov build --reasoner
-fast`) into a temporary folder, then, in the same run and on that build, serves it from
+fast`) into a temporary folder (or, with --project, takes the build already in
+PROJECT/build), then, in the same run and on that build, serves it from
 each target in turn, one at a time, on a free port of 127.0.0.1:
 
 - kzgov-memory: `kzgov serve --store memory --no-cache`;
@@ -782,9 +784,14 @@ def bench_layout(
 def bench_graph(
     size: str, scratch: Path, args: argparse.Namespace, skipped: Mapping[str, str]
 ) -> GraphReport:
-    """Build one graph and measure every target on it."""
-    layout, build_seconds = build_graph(size, scratch)
-    print(f"{size}: built in {build_seconds:.1f} s", file=sys.stderr)
+    """Build one graph (or take the project of --project, built) and measure every target."""
+    if args.project is not None:
+        root = args.project.resolve()
+        layout, build_seconds = Layout(root=root, build_dir=root / "build"), 0.0
+        print(f"{size}: the build of {root}", file=sys.stderr)
+    else:
+        layout, build_seconds = build_graph(size, scratch)
+        print(f"{size}: built in {build_seconds:.1f} s", file=sys.stderr)
     return bench_layout(
         size,
         layout,
@@ -913,9 +920,17 @@ def main() -> None:
         default=os.cpu_count() or 2,
         help="kzgov's query worker processes (default: one per core)",
     )
+    parser.add_argument(
+        "--project",
+        type=Path,
+        help="measure the build already in PROJECT/build (a project bench/generate.py"
+        " wrote, built) instead of building --sizes; --sizes then names it (one size)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="the JSON to write")
     args = parser.parse_args()
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    if args.project is not None and len(sizes) != 1:
+        parser.error("--project measures one build: give its size alone with --sizes")
     if not sizes or any(s != "seed" and not s.isdigit() for s in sizes):
         parser.error("--sizes takes `seed` and triple counts, comma-separated")
     if args.clients < 1 or args.workers < 1 or args.seconds <= 0 or args.named_seconds <= 0:

@@ -304,8 +304,20 @@ class Facts(Protocol):
     def quads(self, s: Node | None, p: Node | None, o: Node | None) -> Iterable[Quad]:
         """The quads of the build's named graphs matching a pattern (None: any term)."""
 
+    def triples(self, s: Node | None, p: Node | None, o: Node | None) -> Iterable[Triple]:
+        """The distinct triples of the build's named graphs matching a pattern."""
+
     def schema(self) -> Iterable[Quad]:
         """The quads the rules are compiled from, read at once (their blank nodes agree)."""
+
+
+def distinct_triples(quads: Iterable[Quad]) -> Iterator[Triple]:
+    """The triples of some quads, each once."""
+    seen: set[Triple] = set()
+    for qs, qp, qo, _graph in quads:
+        if (qs, qp, qo) not in seen:
+            seen.add((qs, qp, qo))
+            yield qs, qp, qo
 
 
 def schema_patterns() -> list[tuple[None, URIRef, URIRef | None]]:
@@ -336,6 +348,10 @@ class DatasetFacts:
             if isinstance(name, URIRef) and name not in DERIVED_GRAPHS:
                 yield qs, qp, qo, name
 
+    def triples(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Triple]:
+        """The distinct triples matching a pattern."""
+        return distinct_triples(self.quads(s, p, o))
+
     def schema(self) -> Iterator[Quad]:
         """The schema's quads."""
         for pattern in schema_patterns():
@@ -349,22 +365,37 @@ class StoreFacts:
         """Read from a store."""
         self.store = store
         self.converter = TermConverter()
+        self.derived = {ox.NamedNode(str(name)) for name in DERIVED_GRAPHS}
+        # kzgov's Oxigraph store holds every triple once more in its union graph: reading
+        # distinct triples there decodes each once, not once per graph that holds it.
+        union = ox.NamedNode(str(DERIVED_GRAPHS[0]))
+        self.union = union if store.contains_named_graph(union) else None
 
     def quads(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Quad]:
         """The quads matching a pattern."""
         to_ox, to_rdflib = self.converter.oxigraph_term, self.converter.rdflib_term
         pattern = [None if term is None else to_ox(term) for term in (s, p, o)]
+        derived = self.derived
         for quad in self.store.quads_for_pattern(pattern[0], pattern[1], pattern[2], None):  # type: ignore[arg-type]
-            if not isinstance(quad.graph_name, ox.NamedNode):
+            graph = quad.graph_name
+            if not isinstance(graph, ox.NamedNode) or graph in derived:
                 continue
-            name = URIRef(quad.graph_name.value)
-            if name not in DERIVED_GRAPHS:
-                yield (
-                    to_rdflib(quad.subject),
-                    to_rdflib(quad.predicate),
-                    to_rdflib(quad.object),
-                    name,
-                )
+            yield (
+                to_rdflib(quad.subject),
+                to_rdflib(quad.predicate),
+                to_rdflib(quad.object),
+                cast(URIRef, to_rdflib(graph)),
+            )
+
+    def triples(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Triple]:
+        """The distinct triples matching a pattern."""
+        if self.union is None:
+            yield from distinct_triples(self.quads(s, p, o))
+            return
+        to_ox, to_rdflib = self.converter.oxigraph_term, self.converter.rdflib_term
+        pattern = [None if term is None else to_ox(term) for term in (s, p, o)]
+        for quad in self.store.quads_for_pattern(pattern[0], pattern[1], pattern[2], self.union):  # type: ignore[arg-type]
+            yield to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)
 
     def schema(self) -> Iterator[Quad]:
         """The schema's quads."""
@@ -395,6 +426,10 @@ class SparqlFacts:
             found = (row.get("s", s), row.get("p", p), row.get("o", o))
             if all(term is not None for term in found):
                 yield (found[0], found[1], found[2], graph)  # type: ignore[misc]
+
+    def triples(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Triple]:
+        """The distinct triples matching a pattern."""
+        return distinct_triples(self.quads(s, p, o))
 
     def schema(self) -> Iterator[Quad]:
         """The schema's quads, in one query: a store may name blank nodes anew per answer."""
@@ -528,13 +563,20 @@ class Branch:
     rows: list[int] = field(default_factory=list)
 
 
-def branch_for(rule: BackwardRule, goal: Triple) -> Branch | None:
-    """The branch of a backward query that tries a rule on a goal, or None if it cannot apply."""
+def branch_for(
+    rule: BackwardRule, goal: Triple, candidates: Iterable[int] | None = None
+) -> Branch | None:
+    """The branch of a backward query that tries a rule on a goal, or None if it cannot apply.
+
+    Only the rows numbered in `candidates` are tried, if given (`RuleIndex`).
+    """
     binding = unify(rule.head, goal)
     if binding is None:
         return None
     rows = []
-    for number, row in enumerate(rule.rows):
+    numbers = range(len(rule.rows)) if candidates is None else candidates
+    for number in numbers:
+        row = rule.rows[number]
         agrees = all(
             binding.get(variable, value) == value
             for variable, value in zip(rule.variables, row, strict=True)
@@ -544,6 +586,44 @@ def branch_for(rule: BackwardRule, goal: Triple) -> Branch | None:
     if not rows:
         return None
     return Branch(rule, goal, binding, rows)
+
+
+def head_value(token: Token, values: Mapping[str, Node]) -> Node | None:
+    """A term of a rule's head with a row's values put in; None for a variable left free."""
+    if is_variable(token):
+        return values.get(str(token))
+    return cast(Node, token)
+
+
+class RuleIndex:
+    """The rows of some backward rules by the predicate and object their head concludes.
+
+    A compiled rule has a row per schema axiom (cax-sco one per subclass axiom): a goal
+    is tried only on the rows whose head, with the row's values put in, can conclude its
+    predicate and object, instead of on every row of every rule.
+    """
+
+    def __init__(self, rules: Sequence[BackwardRule]) -> None:
+        """Index the rows of the rules by head predicate and object (None: any)."""
+        self.rules = rules
+        self.rows: dict[tuple[Node | None, Node | None], list[tuple[int, int]]] = {}
+        for rule_number, rule in enumerate(rules):
+            for row_number, row in enumerate(rule.rows):
+                values = dict(zip(rule.variables, row, strict=True))
+                key = (head_value(rule.head[1], values), head_value(rule.head[2], values))
+                self.rows.setdefault(key, []).append((rule_number, row_number))
+
+    def branches(self, goal: Triple) -> Iterator[Branch]:
+        """The branches that try each rule that may conclude a goal, in the rules' order."""
+        _s, p, o = goal
+        by_rule: dict[int, list[int]] = {}
+        for key in ((p, o), (p, None), (None, o), (None, None)):
+            for rule_number, row_number in self.rows.get(key, ()):
+                by_rule.setdefault(rule_number, []).append(row_number)
+        for rule_number in sorted(by_rule):
+            branch = branch_for(self.rules[rule_number], goal, sorted(by_rule[rule_number]))
+            if branch is not None:
+                yield branch
 
 
 def replace_variable(text: str, variable: str, value: str) -> str:
@@ -790,6 +870,7 @@ class OwlRlFamily:
             for rule in compiled
             if has_same_as or not rule.name.startswith("eq-")
         ]
+        self.index = RuleIndex(self.rules)
 
     def backward(self, rule: Rule, closure: set[Triple]) -> BackwardRule:
         """A compiled instance rule in backward form, with the axiom each row stands for."""
@@ -930,10 +1011,8 @@ class OwlRlFamily:
         steps: list[Step] = []
         for goal in goals:
             found: list[Step] = []
-            for rule in self.rules:
-                branch = branch_for(rule, goal)
-                if branch is None:
-                    continue
+            for branch in self.index.branches(goal):
+                rule = branch.rule
                 for number in branch.rows:
                     binding = dict(branch.binding)
                     binding.update(zip(rule.variables, rule.rows[number], strict=True))
@@ -990,11 +1069,7 @@ def solve(
     best = max(range(len(patterns)), key=lambda index: bound(patterns[index]))
     pattern, rest = patterns[best], [*patterns[:best], *patterns[best + 1 :]]
     terms = [binding.get(str(t)) if is_variable(t) else cast(Node, t) for t in pattern]
-    seen: set[Triple] = set()
-    for qs, qp, qo, _graph in facts.quads(terms[0], terms[1], terms[2]):
-        if (qs, qp, qo) in seen:
-            continue
-        seen.add((qs, qp, qo))
+    for qs, qp, qo in facts.triples(terms[0], terms[1], terms[2]):
         extended = dict(binding)
         if all(
             extended.setdefault(str(token), value) == value

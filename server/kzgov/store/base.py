@@ -27,7 +27,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import rdflib.plugins.sparql
 from rdflib import URIRef
@@ -35,8 +35,9 @@ from rdflib import URIRef
 from kzgov.core.errors import MissingBuild
 from kzgov.core.layout import Layout
 from kzgov.core.limits import ResultLimits
+from kzgov.core.projection import with_written_order
 from kzgov.core.release import DATASET_NQUADS, SUMMARY_JSON, current_release
-from kzgov.core.serialize import QueryAnswer
+from kzgov.core.serialize import QueryAnswer, serialize_answer
 from kzgov.core.sparql import ParsedQuery
 
 # FROM <x> must never make rdflib fetch x over HTTP or read it from disk.
@@ -133,3 +134,28 @@ def read_summary(layout: Layout) -> dict[str, object]:
     release = release_or_fail(layout)
     summary: dict[str, object] = json.loads((release / SUMMARY_JSON).read_text(encoding="utf-8"))
     return summary
+
+
+def written_answer(
+    parsed: ParsedQuery, outcome: Mapping[str, Any], media_type: str, limits: ResultLimits
+) -> QueryAnswer:
+    """An evaluated query's outcome serialized as every store answers: within the caps.
+
+    Args:
+        parsed: the query.
+        outcome: rdflib's result mapping (`type_` with `vars_` and `bindings`,
+            `askAnswer`, or `graph`), whichever engine computed it.
+        media_type: a media type that fits the query form.
+        limits: the row and byte caps of the result.
+
+    Returns:
+        The serialized answer: a graph labelled with the query's form (CONSTRUCT or
+        DESCRIBE), the columns of `SELECT *` in the query's order
+        (kzgov.core.projection).
+
+    Raises:
+        ResultTooLarge: the result passes a cap.
+    """
+    if "graph" in outcome and parsed.form in ("CONSTRUCT", "DESCRIBE"):
+        outcome = {**outcome, "type_": parsed.form}
+    return serialize_answer(with_written_order(parsed.text, outcome), media_type, limits)

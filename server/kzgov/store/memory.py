@@ -20,11 +20,10 @@ from kzgov.core.errors import KzgovError
 from kzgov.core.layout import Layout
 from kzgov.core.limits import ResultLimits
 from kzgov.core.namespaces import ASSERTED_GRAPH, CLOSURE_GRAPHS
-from kzgov.core.projection import with_written_order
 from kzgov.core.release import DATASET_NQUADS
-from kzgov.core.serialize import QueryAnswer, serialize_answer
+from kzgov.core.serialize import QueryAnswer
 from kzgov.core.sparql import ParsedQuery
-from kzgov.store.base import QueryDataset, release_or_fail
+from kzgov.store.base import QueryDataset, release_or_fail, written_answer
 from kzgov.store.rdflib_guards import evaluation_refused, guard_algebra
 
 TriplePattern = tuple[Any, Any, Any]
@@ -254,7 +253,7 @@ class MemoryStore:
         context.prologue = parsed.query.prologue
         try:
             outcome: Mapping[str, Any] = evalPart(context, parsed.query.algebra)
-            return serialize_answer(with_written_order(parsed.text, outcome), media_type, limits)
+            return written_answer(parsed, outcome, media_type, limits)
         except (KzgovError, MemoryError):
             raise
         except Exception as error:  # rdflib raises any kind; none may become a 500

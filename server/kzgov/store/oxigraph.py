@@ -41,16 +41,15 @@ from kzgov.core.layout import Layout
 from kzgov.core.limits import ResultLimits, over_byte_cap, too_many_rows
 from kzgov.core.namespaces import QUERY_PREFIXES, UNION_GRAPH
 from kzgov.core.oxigraph_terms import TermConverter
-from kzgov.core.projection import selects_star, with_written_order
+from kzgov.core.projection import selects_star
 from kzgov.core.release import SUMMARY_JSON
 from kzgov.core.serialize import (
     SPARQL_RESULTS_JSON,
     SPARQL_RESULTS_XML,
     QueryAnswer,
-    serialize_answer,
 )
 from kzgov.core.sparql import ParsedQuery
-from kzgov.store.base import QueryDataset, release_or_fail
+from kzgov.store.base import QueryDataset, release_or_fail, written_answer
 from kzgov.store.rdflib_guards import refuse_any_nested_aggregate
 from kzgov.store.stored_dataset import (
     DERIVED_GRAPHS,
@@ -422,9 +421,7 @@ class OxigraphStore:
             raise oxigraph_failed(error) from error
         except (RuntimeError, ValueError, TypeError) as error:
             raise oxigraph_cannot_evaluate(error) from error
-        if outcome["type_"] == "CONSTRUCT" and parsed.form == "DESCRIBE":
-            outcome["type_"] = "DESCRIBE"
-        return serialize_answer(with_written_order(parsed.text, outcome), media_type, limits)
+        return written_answer(parsed, outcome, media_type, limits)
 
 
 class CappedSink(io.BytesIO):

@@ -39,10 +39,9 @@ from kzgov.core.layout import Layout
 from kzgov.core.limits import ResultLimits, too_many_rows
 from kzgov.core.namespaces import QUERY_PREFIXES, UNION_GRAPH
 from kzgov.core.oxigraph_terms import TermConverter
-from kzgov.core.projection import with_written_order
-from kzgov.core.serialize import QueryAnswer, serialize_answer
+from kzgov.core.serialize import QueryAnswer
 from kzgov.core.sparql import ParsedQuery
-from kzgov.store.base import QueryDataset, read_summary
+from kzgov.store.base import QueryDataset, read_summary, written_answer
 from kzgov.store.oxigraph import graph_of
 from kzgov.store.stored_dataset import StoredGraphs, stored_graphs
 
@@ -369,4 +368,4 @@ class RemoteStore:
                 outcome = outcome_of_json(body)
         except (ValueError, KeyError, TypeError, SyntaxError) as error:
             raise store_answer_unreadable(self.url, error) from error
-        return serialize_answer(with_written_order(parsed.text, outcome), media_type, limits)
+        return written_answer(parsed, outcome, media_type, limits)

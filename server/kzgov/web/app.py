@@ -26,26 +26,23 @@ are `kzgov.web.pages.bp`.
 from __future__ import annotations
 
 import atexit
-import dataclasses
 import importlib
 import importlib.util
 
 from flask import Blueprint, Flask
 
 from kzgov.core.config import ServerConfig
-from kzgov.core.errors import MissingBuild
-from kzgov.core.release import ReleasePin, pin_current_release
-from kzgov.store.backends import open_store
-from kzgov.store.base import read_summary
+from kzgov.core.release import ReleasePin
 from kzgov.web import protocol
 from kzgov.web.access_log import install_access_log
 from kzgov.web.clients import install_client_identity
 from kzgov.web.compression import install_compression
 from kzgov.web.cors import install_cors
 from kzgov.web.dispatcher import StoreFacts
-from kzgov.web.executor import Executor, ExecutorSettings, start_executor
+from kzgov.web.executor import Executor
 from kzgov.web.replayed_answers import ReplayedAnswers
-from kzgov.web.result_cache import CacheSettings, CachingExecutor, ResultCache, build_id_of
+from kzgov.web.result_cache import CachingExecutor, result_cache_of
+from kzgov.web.served_releases import pin_and_start
 
 PAGES_MODULE = "kzgov.web.pages"
 
@@ -75,19 +72,7 @@ def create_app(config: ServerConfig | None = None) -> Flask:
         MissingBuild: there is no build to serve.
     """
     config = config or ServerConfig.from_environment()
-    pin = pin_current_release(config.layout.build_dir)
-    if pin is None:
-        raise MissingBuild(str(config.layout.build_dir))
-    try:
-        config = dataclasses.replace(
-            config, layout=dataclasses.replace(config.layout, served_release=pin.path)
-        )
-        store = open_store(config.store, config.layout, config.query_timeout_seconds)
-        store.load()
-        executor: Executor = start_executor(store, ExecutorSettings.from_config(config))
-    except BaseException:
-        pin.close()
-        raise
+    config, pin, store, executor = pin_and_start(config)
     atexit.register(executor.close)
     return assemble_app(config, store, executor, executor, pin)
 
@@ -137,11 +122,6 @@ def assemble_app(
         app.wsgi_app = replay  # type: ignore[method-assign]
         app.extensions["kzgov.replayed_answers"] = replay
     return app
-
-
-def result_cache_of(config: ServerConfig) -> ResultCache:
-    """An empty result cache for the build the settings serve."""
-    return ResultCache(build_id_of(read_summary(config.layout)), CacheSettings.from_config(config))
 
 
 def close_app(app: Flask) -> None:

@@ -26,7 +26,14 @@ from rdflib import URIRef
 from kzgov.core.errors import KzgovError, QueryFailed, QueueFull
 from kzgov.core.serialize import QueryAnswer
 from kzgov.web.clients import CURRENT_CLIENT, current_client
-from kzgov.web.executor import ERROR_KINDS, Executor, failure_of
+from kzgov.web.executor import (
+    ERROR_KINDS,
+    Executor,
+    answer_of_reply,
+    answer_reply,
+    error_reply,
+    failure_of,
+)
 from kzgov.web.memory_cap import QueryOutgrewMemory
 
 log = logging.getLogger("kzgov.dispatcher")
@@ -122,16 +129,15 @@ class QueryDispatcher:
                     return
                 client, text, media_type, default_graphs, named_graphs, release, cached = request
                 CURRENT_CLIENT.set(client)
-                reply: tuple[object, ...]
                 try:
                     with self.releases.job(release, cached) as executor:
                         answer = executor.run(text, media_type, default_graphs, named_graphs)
-                    reply = ("answer", answer.form, answer.media_type, answer.body)
+                    reply = answer_reply(answer)
                 except KzgovError as error:
-                    reply = ("error", type(error).__name__, str(error))
+                    reply = error_reply(error, None)
                 except Exception as error:
                     log.exception("query failed in the dispatcher")
-                    reply = ("error", QueryFailed.__name__, str(failure_of(error)))
+                    reply = error_reply(failure_of(error))
                 try:
                     connection.send(reply)
                 except (OSError, ValueError):
@@ -203,11 +209,7 @@ class DispatchedExecutor:
         except (OSError, EOFError, AuthenticationError) as error:
             self.forget()
             raise pool_unreachable() from error
-        if reply[0] == "answer":
-            _tag, form, answered_type, body = reply
-            return QueryAnswer(form=str(form), media_type=str(answered_type), body=bytes(body))
-        _tag, kind, message = reply
-        raise DISPATCHED_ERRORS.get(str(kind), QueryFailed)(str(message))
+        return answer_of_reply(reply, DISPATCHED_ERRORS)
 
     def close(self) -> None:
         """Drop this thread's connection (the others close with their threads)."""

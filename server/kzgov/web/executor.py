@@ -31,7 +31,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import NoReturn, Protocol
@@ -244,6 +244,40 @@ def failure_of(error: Exception) -> QueryFailed:
     return QueryFailed(f"the query failed while running: {type(error).__name__}: {error}")
 
 
+def answer_reply(answer: QueryAnswer) -> tuple[object, ...]:
+    """An answer as it goes back over a pipe (from a worker, or from the dispatcher)."""
+    return ("answer", answer.form, answer.media_type, answer.body)
+
+
+def error_reply(
+    error: KzgovError, kinds: Collection[str] | None = ERROR_KINDS
+) -> tuple[object, ...]:
+    """An error as it goes back over a pipe: its kind by name, and its message.
+
+    A kind not among `kinds` goes as QueryRejected (None: every kind by its own name,
+    which the receiver maps to QueryFailed if it does not know it).
+    """
+    kind = type(error).__name__
+    if kinds is not None and kind not in kinds:
+        kind = QueryRejected.__name__
+    return ("error", kind, str(error))
+
+
+def answer_of_reply(
+    reply: tuple[object, ...], kinds: Mapping[str, type[KzgovError]] = ERROR_KINDS
+) -> QueryAnswer:
+    """The answer a reply carries.
+
+    Raises:
+        KzgovError: the error it carries (QueryFailed for a kind not in `kinds`).
+    """
+    if reply[0] == "answer":
+        _tag, form, answered_type, body = reply
+        return QueryAnswer(form=str(form), media_type=str(answered_type), body=bytes(body))  # type: ignore[call-overload]
+    _tag, kind, message = reply
+    raise kinds.get(str(kind), QueryFailed)(str(message))
+
+
 class InProcessExecutor:
     """Evaluates queries in the calling thread: no deadline, no queue (debugging only)."""
 
@@ -316,10 +350,9 @@ def serve_queries(
         try:
             answer = answer_job(store, available, job, settings)
             answer_bytes = len(answer.body)
-            reply: tuple[object, ...] = ("answer", answer.form, answer.media_type, answer.body)
+            reply = answer_reply(answer)
         except KzgovError as error:
-            kind = type(error).__name__ if type(error).__name__ in ERROR_KINDS else "QueryRejected"
-            reply = ("error", kind, str(error))
+            reply = error_reply(error)
         except MemoryError:
             reply = ("error", "QueryFailed", "the query ran out of memory and was stopped")
             fatal = True
@@ -656,11 +689,7 @@ class WorkerPool:
             raise worker_stopped(pid) from error
         finally:
             self.release(returned, pid, client)
-        if reply[0] == "answer":
-            _tag, form, answered_type, body = reply
-            return QueryAnswer(form=str(form), media_type=str(answered_type), body=bytes(body))  # type: ignore[call-overload]
-        _tag, kind, message = reply
-        raise ERROR_KINDS.get(str(kind), QueryFailed)(str(message))
+        return answer_of_reply(reply)
 
     def status(self) -> dict[str, int]:
         """How many workers are idle and busy, and how many queries wait."""

@@ -10,6 +10,7 @@ deadline and the queue that protect /sparql protect this service too.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 from rdflib import URIRef
 from rdflib.term import Node
@@ -43,6 +44,7 @@ from kzgov.store.memory import MemoryStore
 from kzgov.store.oxigraph import OxigraphStore
 from kzgov.web.bounded_lru import BoundedLru
 from kzgov.web.describe import Attribution, Description, attribute, fetch_labels
+from kzgov.web.direct_answers import LOCAL_STORE
 from kzgov.web.lookup import Executor, select
 from kzgov.web.pages import (
     HTML,
@@ -105,10 +107,14 @@ def facts_of(extensions: dict[str, Any]) -> Facts:
 
     The memory store's dataset and the Oxigraph store are read in place, pattern by
     pattern (an explanation is dozens of lookups, each a few microseconds there, where
-    a SPARQL query through the workers costs milliseconds); a remote store is asked by
+    a SPARQL query through the workers costs milliseconds), and so is the Oxigraph store
+    an HTTP process of `kzgov serve` opens read-only; a remote store is asked by
     SPARQL through the query executor, within its deadline.
     """
     store = extensions["kzgov.store"]
+    local = extensions.get(LOCAL_STORE)  # an HTTP process of `kzgov serve` (kzgov.web.front)
+    if local is not None:
+        return StoreFacts(local)
     if isinstance(store, MemoryStore):
         return DatasetFacts(store.dataset)
     if isinstance(store, OxigraphStore):
@@ -128,6 +134,15 @@ def explainer() -> Explainer:
             )
     found: Explainer = extensions[EXPLAINER_KEY]
     return found
+
+
+def prepare_explainer(app: Flask) -> None:
+    """Make an app's explainer now (it reads and closes the schema), so no request waits.
+
+    An HTTP process of `kzgov serve` calls it in a thread of its own as it starts.
+    """
+    with app.app_context(), contextlib.suppress(KzgovError):
+        explainer()
 
 
 def proofs_of(triples: Sequence[Triple]) -> dict[Triple, Proof]:

@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +36,7 @@ from kzgov.core.config import ServerConfig
 from kzgov.core.layout import Layout
 from kzgov.web.app import assemble_app
 from kzgov.web.clients import API_KEY_HEADER, client_of
+from kzgov.web.direct_answers import LOCAL_STORE, DirectAnswers, open_local_store
 from kzgov.web.dispatcher import DispatchedExecutor, KnownFacts
 
 log = logging.getLogger("kzgov.front")
@@ -47,6 +49,8 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+# Answers given on the event loop (kzgov.web.direct_answers): the messages, or None.
+DirectApp = Callable[[Scope, bytes], list[Message] | None]
 
 
 @dataclass(frozen=True)
@@ -152,14 +156,19 @@ def declared_length(scope: Scope) -> int | None:
 class ReadFirst:
     """An ASGI app that reads each request in full, then runs a WSGI app in a thread."""
 
-    def __init__(self, app: WsgiApp, settings: FrontSettings) -> None:
+    def __init__(
+        self, app: WsgiApp, settings: FrontSettings, direct: DirectApp | None = None
+    ) -> None:
         """Wrap a WSGI app.
 
         Args:
             app: the WSGI app (the Flask app).
             settings: the read deadline, body bound, per-client bound and threads.
+            direct: what answers some complete requests on the event loop, before
+                a thread is asked (kzgov.web.direct_answers).
         """
         self.app = app
+        self.direct = direct
         self.settings = settings
         self.threads = ThreadPoolExecutor(settings.threads, thread_name_prefix="kzgov-http")
         self.in_progress: Counter[str] = Counter()  # only the event loop touches it
@@ -211,7 +220,8 @@ class ReadFirst:
             await self.emit(send, self.body_too_large())
             return
         try:
-            body = await asyncio.wait_for(self.read_body(receive), settings.body_seconds)
+            async with asyncio.timeout(settings.body_seconds):  # no task per request
+                body = await self.read_body(receive)
         except TimeoutError:
             message = (
                 f"the request body did not arrive within {settings.body_seconds:g} s;"
@@ -224,6 +234,11 @@ class ReadFirst:
             return
         except ClientDisconnected:
             return
+        if self.direct is not None:
+            messages = self.direct(scope, body)
+            if messages is not None:
+                await self.emit(send, messages)
+                return
         loop = asyncio.get_running_loop()
         environ = wsgi_environ(scope, body)
         await loop.run_in_executor(self.threads, self.run_app, environ, send, loop)
@@ -365,4 +380,18 @@ def http_app() -> ReadFirst:
     executor = DispatchedExecutor(address, authkey, release)
     uncached = DispatchedExecutor(address, authkey, release, cached=False)
     app = assemble_app(config, facts, executor, uncached, None, cache_in_front=False)
-    return ReadFirst(app, FrontSettings(**settings["front"]))
+    # The served Oxigraph store, read-only here: cheap lookups and /explain read it in place.
+    local = open_local_store(config, facts.location)
+    app.extensions[LOCAL_STORE] = local
+    direct = DirectAnswers(
+        config,
+        local,
+        list(facts.sizes),
+        app.extensions["kzgov.result_cache"],
+        app.extensions.get("kzgov.replayed_answers"),
+    )
+    if local is not None and "explain" in app.blueprints:
+        from kzgov.web.explain import prepare_explainer  # the pages' module, if installed
+
+        threading.Thread(target=prepare_explainer, args=(app,), daemon=True).start()
+    return ReadFirst(app, FrontSettings(**settings["front"]), direct)

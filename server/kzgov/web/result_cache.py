@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from kzgov.core.config import ServerConfig
 from kzgov.core.serialize import QueryAnswer
+from kzgov.store.base import read_summary
 from kzgov.web.bounded_lru import BoundedLru
 from kzgov.web.executor import Executor
 
@@ -151,3 +152,8 @@ class CachingExecutor:
     def close(self) -> None:
         """Stop the executor's workers."""
         self.executor.close()
+
+
+def result_cache_of(config: ServerConfig) -> ResultCache:
+    """An empty result cache for the build the settings serve."""
+    return ResultCache(build_id_of(read_summary(config.layout)), CacheSettings.from_config(config))

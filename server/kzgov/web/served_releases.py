@@ -28,10 +28,9 @@ from kzgov.core.errors import KzgovError, MissingBuild
 from kzgov.core.release import ReleasePin, current_release, pin_current_release
 from kzgov.store.backends import open_store
 from kzgov.store.base import Store
-from kzgov.web.app import result_cache_of
 from kzgov.web.dispatcher import KnownFacts
 from kzgov.web.executor import Executor, ExecutorSettings, WorkerPool, start_executor
-from kzgov.web.result_cache import CachingExecutor
+from kzgov.web.result_cache import CachingExecutor, result_cache_of
 
 log = logging.getLogger("kzgov.reload")
 
@@ -73,8 +72,12 @@ class ServedRelease:
             self.pin.close()
 
 
-def open_current(config: ServerConfig) -> ServedRelease:
-    """Pin, load and start the workers of the current release.
+def pin_and_start(config: ServerConfig) -> tuple[ServerConfig, ReleasePin, Store, Executor]:
+    """Pin the current release, load it and start its query workers.
+
+    Returns:
+        The settings naming the pinned release, the pin, the loaded store and its
+        executor (no result cache in front); on an error the pin is let go.
 
     Raises:
         MissingBuild: there is no build.
@@ -89,10 +92,21 @@ def open_current(config: ServerConfig) -> ServedRelease:
         )
         store = open_store(config.store, config.layout, config.query_timeout_seconds)
         store.load()
-        uncached: Executor = start_executor(store, ExecutorSettings.from_config(config))
+        executor: Executor = start_executor(store, ExecutorSettings.from_config(config))
     except BaseException:
         pin.close()
         raise
+    return config, pin, store, executor
+
+
+def open_current(config: ServerConfig) -> ServedRelease:
+    """Pin, load and start the workers of the current release.
+
+    Raises:
+        MissingBuild: there is no build.
+        KzgovError: the release cannot be loaded.
+    """
+    config, pin, store, uncached = pin_and_start(config)
     executor = uncached
     if config.cache == "on":  # one result cache for the whole server, before the pool
         executor = CachingExecutor(uncached, result_cache_of(config))
