@@ -5,6 +5,8 @@
 (function () {
   "use strict";
   var Views = window.KzgovViews;
+  // Answers with this many nodes or more are drawn in layers (see the Graph view).
+  var LAYERED_FROM_NODES = 25;
   var textarea = document.getElementById("query-text");
   var live = document.getElementById("live-results");
   if (!textarea || !live || !window.Yasqe || !window.Yasr || !Views) { return; }
@@ -160,7 +162,13 @@
       host.appendChild(caption);
       var picture = document.createElement("div");
       host.appendChild(picture);
-      this.network = Views.drawNetwork(picture, nodes, edges, { filename: "kzgov-graph" });
+      // A large answer is laid out in layers by the arrows' direction (left to right when
+      // a layer is too wide), as the post networks are: a free layout of 30+ nodes piles
+      // labels on one another.
+      this.network = Views.drawNetwork(picture, nodes, edges, {
+        filename: "kzgov-graph",
+        layered: nodes.length >= LAYERED_FROM_NODES
+      });
     }
     download() {
       var host = this.yasr.resultsEl.querySelector(".kz-graph canvas");

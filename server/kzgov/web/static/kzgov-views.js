@@ -447,7 +447,7 @@
       var available = host.clientWidth || 800;
       sideways = shape.widest * NODE_WIDTH_PX > available * 1.4;
       if (sideways) {
-        canvasHost.style.height = Math.min(1600, Math.max(420, shape.widest * ROW_HEIGHT_PX + 60)) + "px";
+        canvasHost.style.height = Math.min(2000, Math.max(420, shape.widest * ROW_HEIGHT_PX + 60)) + "px";
         canvasHost.setAttribute("data-direction", "LR");
       }
     }
@@ -619,22 +619,27 @@
   var LABEL_MIN_PX = 12;
   // A network without layers gets a box this tall at most (a screen, with room to scroll).
   var FREE_MAX_HEIGHT_PX = 760;
-  var ROW_HEIGHT_PX = 54;
+  var ROW_HEIGHT_PX = 50;
   // Node labels wrap at this many characters (top-down), or at the longer one sideways.
   var LINE_CHARACTERS = 22;
   var SIDEWAYS_LINE_CHARACTERS = 36;
   function widestLevel(nodes, edges) {
-    var start = nodes.filter(function (node) { return node.focus; })[0] || nodes[0];
+    // From the focus node first, then from each node not yet reached: a query's answer
+    // may be several unconnected networks, whose levels the layout draws side by side.
+    var starts = nodes.filter(function (node) { return node.focus; }).concat(nodes);
     var level = {};
-    level[start.id] = 0;
-    var queue = [start.id];
-    while (queue.length) {
-      var id = queue.shift();
-      edges.forEach(function (edge) {
-        if (edge.from === id && !(edge.to in level)) { level[edge.to] = level[id] + 1; queue.push(edge.to); }
-        if (edge.to === id && !(edge.from in level)) { level[edge.from] = level[id] - 1; queue.push(edge.from); }
-      });
-    }
+    starts.forEach(function (start) {
+      if (start.id in level) { return; }
+      level[start.id] = 0;
+      var queue = [start.id];
+      while (queue.length) {
+        var id = queue.shift();
+        edges.forEach(function (edge) {
+          if (edge.from === id && !(edge.to in level)) { level[edge.to] = level[id] + 1; queue.push(edge.to); }
+          if (edge.to === id && !(edge.from in level)) { level[edge.from] = level[id] - 1; queue.push(edge.from); }
+        });
+      }
+    });
     var count = {};
     Object.keys(level).forEach(function (id) { count[level[id]] = (count[level[id]] || 0) + 1; });
     var widest = 0;
