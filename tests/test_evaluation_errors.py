@@ -90,14 +90,15 @@ def test_nested_aggregates_are_refused_or_empty_never_a_failure(live_server: Liv
 
 
 def test_limit_past_any_count_returns_every_row_or_is_refused(live_server: LiveServer) -> None:
-    status, body = ask(live_server, f"SELECT ?p {{ ?s ?p ?o }} ORDER BY ?p LIMIT {HUGE}")
+    # Every typing triple: fewer rows than the row cap (every triple is more, since 12k).
+    status, body = ask(live_server, f"SELECT ?p {{ ?s a ?p }} ORDER BY ?p LIMIT {HUGE}")
     if "store memory" in live_server.announcement:
         assert status == 200, body  # rdflib is given the largest count Python slices by
     if status == 400:  # Oxigraph's parser takes no LIMIT past 64 bits
         assert "LIMIT" in body or "limit" in body or "offset" in body, body
         return
     limited = json.loads(body)["results"]["bindings"]
-    _, body = ask(live_server, "SELECT ?p { ?s ?p ?o } ORDER BY ?p LIMIT 10000")
+    _, body = ask(live_server, "SELECT ?p { ?s a ?p } ORDER BY ?p LIMIT 10000")
     assert limited == json.loads(body)["results"]["bindings"]
     assert len(limited) > 1000
 
