@@ -187,6 +187,10 @@ class BuildStore:
         for quad in self.store.quads_for_pattern(None, None, None, ox_node(INFERRED_GRAPH)):
             yield ox.Triple(quad.subject, quad.predicate, quad.object)
 
+    def write_graph(self, graph: URIRef, path: Path) -> None:
+        """Write one graph's triples to a file as N-Triples, from the store (no Python terms)."""
+        self.store.dump(path, format=ox.RdfFormat.N_TRIPLES, from_graph=ox_node(graph))
+
     def graph_size(self, graph: URIRef) -> int:
         """The number of triples in one graph."""
         query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"

@@ -749,8 +749,8 @@ def run_stages(layout: Layout, progress: Reporter, reasoner: str, validator: str
             step.note += f", {store.add_temporal():,} temporal"
 
             def write_closures(folder: Path) -> None:
-                write_ntriples(store.inferred_triples(), folder / INFERRED_TRIPLES)
-                write_ntriples(store.temporal_triples(), folder / TEMPORAL_TRIPLES)
+                store.write_graph(INFERRED_GRAPH, folder / INFERRED_TRIPLES)
+                store.write_graph(TEMPORAL_GRAPH, folder / TEMPORAL_TRIPLES)
 
             cache.store("materialize", keys.materialize, write_closures)
             release_memory()  # the reasoner's working store
