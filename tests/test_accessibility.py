@@ -33,6 +33,10 @@ PAGE_TYPES = {
     "dumps": "/dumps",
     "graph": "/graph/registry",
     "error": "/id/post/no-such-post",
+    "explain": "/explain?"
+    + urllib.parse.urlencode(
+        {"s": "post:abai-region-akim", "p": "kz:appointedBy", "o": "post:president"}
+    ),
 }
 VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
 

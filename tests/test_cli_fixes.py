@@ -177,3 +177,22 @@ def test_a_data_check_failure_exits_2_as_the_readme_says(scratch_project: Layout
     assert "data/aplus-analytics-2022.ttl" in done.stderr
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     assert "2 SHACL violation or failed data check" in readme
+
+
+def test_a_missing_build_is_named_without_an_absolute_path(
+    real_layout: Layout, tmp_path: Path
+) -> None:
+    empty = tmp_path / "no-build-here"
+    empty.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "kzgov", "--root", str(real_layout.root), "--build-dir",
+         str(empty), "query", "who-appoints-post"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "no build found in no-build-here: run `kzgov build` first" in done.stderr
+    assert str(tmp_path) not in done.stderr

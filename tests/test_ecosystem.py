@@ -108,6 +108,22 @@ def test_named_query_parameter_takes_a_slug_or_a_prefixed_name(
     assert answer(value) == full
 
 
+@pytest.mark.parametrize("backend", ["memory"], indirect=True)
+def test_a_string_parameter_takes_its_value_unquoted(live_server: LiveServer) -> None:
+    def answer(given: str) -> list[object]:
+        path = "/queries/who-appointed-holder?" + urllib.parse.urlencode(
+            {"post": "president", "date": given, "format": "json"}
+        )
+        bindings: list[object] = json.loads(get(live_server, path))["results"]["bindings"]
+        return bindings
+
+    quoted = answer('"2022-04-13"')
+    assert quoted, "the sources show a President on 2022-04-13"
+    assert answer("2022-04-13") == quoted
+    # A bare year is the string "2022" too, not the number 2022.
+    assert answer("2022") == answer('"2022"')
+
+
 # -- Syntax errors ----------------------------------------------------------------------
 
 SYNTAX_CASES = {

@@ -6,11 +6,15 @@ temporal family, so these run on it over the real build.
 
 from __future__ import annotations
 
+import urllib.parse
+import urllib.request
+
 import pyoxigraph as ox
 import pytest
 from rdflib import URIRef
 from rdflib.term import Node
 
+from conftest import LiveServer
 from kzgov.build.pipeline import BuildResult
 from kzgov.core.layout import Layout
 from kzgov.core.namespaces import CLOSURE_GRAPHS, KZ, KZID, TEMPORAL_GRAPH
@@ -93,3 +97,23 @@ def test_a_region_akim_appointed_by_the_president_rests_on_the_registry_and_a_qu
     assert {t[0] for t in named} == {t[2] for t in hung}
     quotes = [str(q) for t in hung + named for _g, q in leaves[t].where.quotes]
     assert quotes and all(CUMHURBASKANI in q for q in quotes)
+
+
+def test_the_explain_page_names_a_temporal_rule_as_the_temporal_closures_not_owl_2_rl(
+    store: ox.Store, live_server: LiveServer
+) -> None:
+    found = derivations(store)
+    [(subject, predicate, obj)] = [
+        t
+        for t, (rule, relation) in found.items()
+        if relation == (ABAI_AKIM, KZ.appointedBy, PRESIDENT)
+        and rule == KZ["temporal-territorial-case"]
+    ]
+    query = urllib.parse.urlencode({"s": str(subject), "p": str(predicate), "o": str(obj)})
+    request = urllib.request.Request(
+        f"{live_server.base_url}/explain?{query}", headers={"Accept": "text/html"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        page = response.read().decode("utf-8")
+    assert "the temporal closure&#39;s rule" in page or "the temporal closure's rule" in page
+    assert "OWL 2 RL rule <code>kz:temporal" not in page

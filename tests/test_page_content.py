@@ -114,3 +114,12 @@ def test_the_home_page_lists_domain_classes_first_and_folds_the_groupings(
     first_grouping = min(listed.index(name) for name in in_fold)
     assert "Post" in listed[:first_grouping] and "Body" in listed[:first_grouping]
     assert not set(listed[:first_grouping]) & groupings, "a grouping before a domain class"
+
+
+def test_every_page_names_its_icon_so_browsers_do_not_ask_for_a_missing_favicon(
+    live_server: LiveServer,
+) -> None:
+    # Without a <link rel="icon">, every browser asks for /favicon.ico, a 404 logged as a
+    # console error on every page.
+    for path in ("/", "/id/post/president", "/conflicts"):
+        assert '<link rel="icon" href="data:,">' in get_html(live_server, path), path

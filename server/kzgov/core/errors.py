@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kzgov.core.shown_paths import shown_path
+
 
 class KzgovError(Exception):
     """A problem the user can fix; its message says what is wrong and where."""
@@ -58,9 +60,10 @@ class MissingBuild(KzgovError):
         """Say where the build was looked for and how to make one.
 
         Args:
-            build_dir: the folder that holds no build.
+            build_dir: the folder that holds no build (shown relative to the working
+                directory, never as an absolute path).
         """
-        super().__init__(f"no build found in {build_dir}: run `kzgov build` first")
+        super().__init__(f"no build found in {shown_path(build_dir)}: run `kzgov build` first")
 
 
 class UnknownQuery(KzgovError):

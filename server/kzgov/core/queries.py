@@ -16,6 +16,8 @@ IRI_TERM = re.compile(r"^<[^<>\"{}|^`\\\s]*>$")
 PREFIXED_TERM = re.compile(r"^[A-Za-z][\w-]*:[\w\-./%]*$")
 NUMBER_TERM = re.compile(r"^-?\d+(\.\d+)?$")
 SLUG_TERM = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# An unquoted value that can stand as a string literal's text as it is.
+PLAIN_TEXT = re.compile(r"^[^\"'\\<>{}\s][^\"'\\<>{}\r\n]*$")
 LANG_STRING_TERM = re.compile(r'^"[^"\\\n]*"(@[a-zA-Z]+(-[a-zA-Z0-9]+)*)?$')
 
 
@@ -97,7 +99,8 @@ class NamedQuery:
                     f"query {self.name!r} takes no parameter {name!r}"
                     f" (it takes: {', '.join(sorted(known)) or 'none'})"
                 )
-            term = expand_slug(value.strip(), self.parameter(name).default)
+            default = self.parameter(name).default
+            term = quote_plain_text(expand_slug(value.strip(), default), default)
             if not is_single_term(term):
                 raise UnknownQuery(
                     f"parameter {name!r} of query {self.name!r}: {value!r} is not an IRI in <...>,"
@@ -133,6 +136,24 @@ def expand_slug(term: str, default: str) -> str:
     if kind is None or NUMBER_TERM.match(term) or not SLUG_TERM.match(term):
         return term
     return f"<{INSTANCE_PREFIXES[kind]}{term}>"
+
+
+def quote_plain_text(term: str, default: str) -> str:
+    """An unquoted value of a string parameter (`2022-04-13`, `2022`) as a string literal.
+
+    Args:
+        term: the value given (after slug expansion).
+        default: the parameter's default; only a quoted string default makes the parameter
+            a string one.
+
+    Returns:
+        `"2022-04-13"` for `2022-04-13` where the default is a plain string; else the term.
+        A value with quotes, backslashes, angle brackets, braces or line breaks is left as
+        it is (and refused by `is_single_term` unless it already is one term).
+    """
+    if not default.startswith('"') or not PLAIN_TEXT.match(term):
+        return term
+    return f'"{term}"'
 
 
 def constant(text: str) -> Callable[[re.Match[str]], str]:
