@@ -187,6 +187,10 @@ class BuildStore:
         for quad in self.store.quads_for_pattern(None, None, None, ox_node(INFERRED_GRAPH)):
             yield ox.Triple(quad.subject, quad.predicate, quad.object)
 
+    def write_graph(self, graph: URIRef, path: Path) -> None:
+        """Write one graph's triples to a file as N-Triples, from the store (no Python terms)."""
+        self.store.dump(path, format=ox.RdfFormat.N_TRIPLES, from_graph=ox_node(graph))
+
     def graph_size(self, graph: URIRef) -> int:
         """The number of triples in one graph."""
         query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
@@ -213,8 +217,14 @@ class BuildStore:
             rows.append({n: str(solution[n]) for n in names if solution[n] is not None})
         return names, rows
 
-    def counts(self) -> dict[str, object]:
-        """Counts per graph, per kz: class and per source: the summary's view of the graph."""
+    def counts(self, count_distinct: bool = True) -> dict[str, object]:
+        """Counts per graph, per kz: class and per source: the summary's view of the graph.
+
+        Args:
+            count_distinct: count the distinct triples (a DISTINCT over every quad); without
+                it, the count is None, for the caller to fill in with what `write_dumps`
+                returns (the same number, counted while the union is written).
+        """
         per_graph = {
             row["g"]: int(row["n"]) for row in self.plain_rows(GRAPH_SIZES) if int(row["n"]) > 0
         }
@@ -228,7 +238,9 @@ class BuildStore:
                 entry["source"] = row["source"]
         return {
             "triples": {
-                "distinct": int(next(self.plain_rows(DISTINCT_TRIPLES))["n"]),
+                "distinct": (
+                    int(next(self.plain_rows(DISTINCT_TRIPLES))["n"]) if count_distinct else None
+                ),
                 "total": sum(per_graph.values()),
                 "inferred": per_graph.get(str(INFERRED_GRAPH), 0),
             },
@@ -251,12 +263,15 @@ class BuildStore:
                     row[name] = term.value
             yield row
 
-    def write_dumps(self, trig: Path, nquads: Path, turtle: Path, prefixes: dict[str, str]) -> None:
+    def write_dumps(self, trig: Path, nquads: Path, turtle: Path, prefixes: dict[str, str]) -> int:
         """Write the dataset as TriG and N-Quads, and the union of its graphs as Turtle.
 
         Oxigraph writes them from the store, graph by graph and subject by subject; the
         union (each triple once, however many graphs hold it) comes from a CONSTRUCT
-        query over the union of the graphs.
+        query over the union of the graphs, which Oxigraph answers without duplicates.
+
+        Returns:
+            The number of triples in the union: the dataset's distinct triples.
         """
         self.store.dump(trig, format=ox.RdfFormat.TRIG, prefixes=prefixes)
         self.store.dump(nquads, format=ox.RdfFormat.N_QUADS)
@@ -265,4 +280,13 @@ class BuildStore:
         )
         if not isinstance(union, ox.QueryTriples):
             raise TypeError("a CONSTRUCT query gives triples")
-        ox.serialize(union, turtle, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+        written = 0
+
+        def counted(triples: ox.QueryTriples) -> Iterator[ox.Triple]:
+            nonlocal written
+            for triple in triples:
+                written += 1
+                yield triple
+
+        ox.serialize(counted(union), turtle, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+        return written

@@ -56,7 +56,19 @@ PREFIX kzg: <https://w3id.org/kzgov/graph/>
 
 SELECT ?graph ?s ?p ?o ?term
 WHERE {
-  VALUES ?namespace {
+  # Each IRI the data uses as a predicate or an object, once (not once per triple), is
+  # matched against the namespaces and the known terms; then the triples that use it.
+  {
+    SELECT ?term
+    WHERE {
+      {
+        SELECT DISTINCT ?term
+        WHERE {
+          { GRAPH ?graph { ?s ?term ?o } } UNION { GRAPH ?graph { ?s ?p ?term } }
+          FILTER (?graph != kzg:ontology && isIRI(?term))
+        }
+      }
+      VALUES ?namespace {
 """
 
 
@@ -74,21 +86,26 @@ def check_query() -> str:
     """The text of the data check, with every known term."""
     terms = known_terms()
     lines = [HEADER.rstrip("\n")]
-    lines += [f"    <{namespace}>" for namespace in terms]
+    lines += [f"        <{namespace}>" for namespace in terms]
     lines += [
-        "  }",
-        "  GRAPH ?graph { ?s ?p ?o }",
-        "  FILTER (?graph != kzg:ontology)",
-        '  VALUES ?position { "predicate" "object" }',
-        '  BIND (IF(?position = "predicate", ?p, ?o) AS ?term)',
-        "  FILTER (isIRI(?term))",
-        "  FILTER (STRSTARTS(STR(?term), STR(?namespace)))",
-        "  # rdf:_1, rdf:_2 ...: the container membership properties",
-        '  FILTER (!REGEX(STR(?term), "^http://www\\\\.w3\\\\.org/1999/02/22-rdf-syntax-ns#_[0-9]+$"))',
-        "  MINUS {",
-        "    VALUES ?term {",
+        "      }",
+        "      FILTER (STRSTARTS(STR(?term), STR(?namespace)))",
+        "      # rdf:_1, rdf:_2 ...: the container membership properties",
+        '      FILTER (!REGEX(STR(?term), "^http://www\\\\.w3\\\\.org/1999/02/22-rdf-syntax-ns#_[0-9]+$"))',
+        "      MINUS {",
+        "        VALUES ?term {",
     ]
     for namespace_terms in terms.values():
-        lines += [f"      <{term}>" for term in namespace_terms]
-    lines += ["    }", "  }", "}"]
+        lines += [f"          <{term}>" for term in namespace_terms]
+    lines += [
+        "        }",
+        "      }",
+        "    }",
+        "  }",
+        "  { GRAPH ?graph { ?s ?term ?o } BIND (?term AS ?p) }",
+        "  UNION",
+        "  { GRAPH ?graph { ?s ?p ?term } BIND (?term AS ?o) }",
+        "  FILTER (?graph != kzg:ontology)",
+        "}",
+    ]
     return "\n".join(lines) + "\n"

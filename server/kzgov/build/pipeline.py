@@ -749,8 +749,8 @@ def run_stages(layout: Layout, progress: Reporter, reasoner: str, validator: str
             step.note += f", {store.add_temporal():,} temporal"
 
             def write_closures(folder: Path) -> None:
-                write_ntriples(store.inferred_triples(), folder / INFERRED_TRIPLES)
-                write_ntriples(store.temporal_triples(), folder / TEMPORAL_TRIPLES)
+                store.write_graph(INFERRED_GRAPH, folder / INFERRED_TRIPLES)
+                store.write_graph(TEMPORAL_GRAPH, folder / TEMPORAL_TRIPLES)
 
             cache.store("materialize", keys.materialize, write_closures)
             release_memory()  # the reasoner's working store
@@ -780,14 +780,17 @@ def run_stages(layout: Layout, progress: Reporter, reasoner: str, validator: str
         if entry is None:
             store = graph.store
             step.size = len(store)
-            counts = store.counts()
+            counts = store.counts(count_distinct=False)  # the union Turtle counts them
             counts["conflicts"] = list_conflicts(layout, store)
             prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 
             def write_outputs(folder: Path) -> None:
-                store.write_dumps(
+                distinct = store.write_dumps(
                     folder / DATASET_TRIG, folder / DATASET_NQUADS, folder / UNION_TURTLE, prefixes
                 )
+                triples = counts["triples"]
+                assert isinstance(triples, dict)
+                triples["distinct"] = distinct
                 write_json(folder / SUMMARY_COUNTS, counts)
 
             entry = cache.store("write", keys.write, write_outputs)
