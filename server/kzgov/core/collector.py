@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -69,8 +70,13 @@ def private_memory_kb() -> int | None:
     Pages shared copy-on-write with the process it was forked from are not counted until
     written to: for a query worker, this is what it costs on top of the zygote.
     """
+    return private_kb_of(os.getpid())
+
+
+def private_kb_of(pid: int) -> int | None:
+    """A process's private memory in kB (pages no other process holds), or None."""
     try:
-        with open("/proc/self/smaps_rollup", encoding="ascii") as rollup:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
             lines = rollup.read().splitlines()
     except OSError:
         return None

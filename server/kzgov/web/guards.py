@@ -9,18 +9,17 @@ pattern-matching the text), and `kzgov.store.base` also switches rdflib's graph 
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from pyparsing import ParseResults
 from rdflib import URIRef
 from rdflib.plugins.sparql.parser import parseUpdate
-from rdflib.plugins.sparql.parserutils import CompValue
 
 from kzgov.core.errors import KzgovError, QueryRejected, UpdateRefused
 from kzgov.core.service_advice import service_refusal
 from kzgov.core.sparql import PARSER_LOCK, ParsedQuery, parse_query
 from kzgov.store.base import QueryDataset
+from kzgov.store.rdflib_guards import nodes_of
 
 PARSED_QUERIES_CACHED = 256
 
@@ -98,27 +97,13 @@ def parse_or_refuse(text: str) -> ParsedQuery:
         raise QueryRejected(str(error)) from error
 
 
-def algebra_nodes(root: object) -> Iterator[CompValue]:
-    """Every node of a query's algebra, including filters, EXISTS and subqueries."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, CompValue):
-            yield node
-            stack.extend(dict.values(node))
-        elif isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list | tuple | ParseResults):
-            stack.extend(node)
-
-
 def refuse_service(parsed: ParsedQuery) -> None:
     """Refuse a query with a SERVICE clause anywhere in it.
 
     Raises:
         QueryRejected: the query has SERVICE.
     """
-    for node in algebra_nodes(parsed.query.algebra):
+    for node in nodes_of(parsed.query.algebra):
         if node.name == "ServiceGraphPattern":
             term = dict.get(node, "term")
             variables = [str(v) for v in dict.get(parsed.query.algebra, "PV") or []]

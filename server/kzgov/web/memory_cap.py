@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 
+from kzgov.core.collector import private_kb_of
 from kzgov.core.errors import QueryTimedOut
 
 # How often the pool looks at a running worker's memory: a fast-growing query (the
@@ -64,20 +65,6 @@ def resident_kb_of(pid: int) -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return resident_pages * (os.sysconf("SC_PAGE_SIZE") // 1024)
-
-
-def private_kb_of(pid: int) -> int | None:
-    """A process's private memory in KB (pages no other process holds), or None."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
-            lines = rollup.read().splitlines()
-    except OSError:
-        return None
-    fields = dict(line.split(":", 1) for line in lines if ":" in line)
-    try:
-        return sum(int(fields[name].split()[0]) for name in ("Private_Clean", "Private_Dirty"))
-    except (KeyError, ValueError, IndexError):
-        return None
 
 
 def over_limit(pid: int, limit_kb: int) -> bool:
