@@ -24,6 +24,7 @@ implementing `RuleFamily`.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
@@ -1079,6 +1080,8 @@ class OwlRlFamily:
             for branch in self.index.branches(goal):
                 rule = branch.rule
                 for number in branch.rows:
+                    if len(found) >= MAX_STEPS_PER_GOAL:
+                        break  # no row tried after this finds a step: skip their lookups
                     binding = dict(branch.binding)
                     binding.update(zip(rule.variables, rule.rows[number], strict=True))
                     name, axioms = rule.axioms[number] if rule.axioms else (rule.name, ())
@@ -1107,14 +1110,21 @@ def condition_holds(condition: str, binding: Mapping[str, Node]) -> bool:
     The conditions of the compiled rules are conjunctions of `?a != ?b`, and eq-rep-p's
     test that the term put in a predicate's place is no literal.
     """
-    for first, second in NOT_EQUAL.findall(condition):
+    if not condition:
+        return True
+    unequal, no_literal = condition_parts(condition)
+    for first, second in unequal:
         if binding.get(first) == binding.get(second):
             return False
-    if "STRSTARTS" in condition:
-        for variable in STRING_OF.findall(condition):
-            if isinstance(binding.get(variable), Literal):
-                return False
-    return True
+    return not any(isinstance(binding.get(variable), Literal) for variable in no_literal)
+
+
+@functools.cache
+def condition_parts(condition: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """A rule's condition read once: the variables that must differ, and those no literal."""
+    unequal = tuple(NOT_EQUAL.findall(condition))
+    no_literal = tuple(STRING_OF.findall(condition)) if "STRSTARTS" in condition else ()
+    return unequal, no_literal
 
 
 def solve(
@@ -1318,6 +1328,7 @@ class Explainer:
         goals = [t for t in dict.fromkeys(triples) if not where[t].asserted]
         steps_of: dict[Triple, list[Step]] = {}
         keys: dict[Step, TieKey] = {}
+        ranked: tuple[dict[Triple, int], dict[Triple, Step]] | None = None
         frontier = goals
         for _round in range(MAX_ROUNDS):
             fresh = [t for t in frontier if t not in steps_of]
@@ -1336,8 +1347,8 @@ class Explainer:
                     for s in steps_of[goal]
                     if all(p in where and where[p].holds for p in s.premises)
                 ]
-            rank, _best = ranks(steps_of, where, keys)
-            if all(goal in rank for goal in goals):
+            ranked = ranks(steps_of, where, keys)
+            if all(goal in ranked[0] for goal in goals):
                 break
             frontier = sorted(
                 {
@@ -1349,7 +1360,8 @@ class Explainer:
                 },
                 key=str,
             )
-        rank, best = ranks(steps_of, where, keys)
+        # The ranks of the last round hold: nothing was found since.
+        rank, best = ranked if ranked is not None else ranks(steps_of, where, keys)
         shortest = shortest_steps(steps_of, where, rank, best)
         # The source passages of every triple the proofs show, read now for those only.
         shown = dict.fromkeys(t for t in triples if t in rank)
@@ -1578,8 +1590,12 @@ def term_json(term: Node) -> dict[str, str]:
     return {"type": "bnode", "value": str(term)}
 
 
-def proof_json(proof: Proof) -> dict[str, Any]:
-    """A proof as JSON: the triple, the rule, where it is stated and the premises' proofs."""
+def proof_json(proof: Proof, top: bool = True) -> dict[str, Any]:
+    """A proof as JSON: the triple, the rule, where it is stated and the premises' proofs.
+
+    The top of an inferred triple's proof also lists, as `alternativeStatements`, the
+    statements only its equally short derivations rest on (`Proof.other_leaves`).
+    """
     s, p, o = proof.triple
     document: dict[str, Any] = {
         "triple": {"s": term_json(s), "p": term_json(p), "o": term_json(o)},
@@ -1598,12 +1614,20 @@ def proof_json(proof: Proof) -> dict[str, Any]:
     if not proof.asserted:
         document["sources"] = [str(g) for g in proof.source_graphs()]
         document["alternativeSources"] = [str(g) for g in proof.all_source_graphs()]
-        document["premises"] = [proof_json(premise) for premise in proof.premises]
+        document["premises"] = [proof_json(premise, top=False) for premise in proof.premises]
+        if top:
+            document["alternativeStatements"] = [
+                proof_json(leaf, top=False) for leaf in proof.other_leaves()
+            ]
     return document
 
 
-def proof_text(proof: Proof, indent: str = "") -> list[str]:
-    """A proof as an indented tree of lines, for the command line."""
+def proof_text(proof: Proof, indent: str = "", top: bool = True) -> list[str]:
+    """A proof as an indented tree of lines, for the command line.
+
+    Below the tree of an inferred triple come the statements only its equally short
+    derivations rest on (`Proof.other_leaves`), with their sources and quotes.
+    """
     if proof.asserted:
         stated = ", ".join(short(g) for g in sorted(proof.where.graphs)) or "?"
         lines = [
@@ -1618,7 +1642,12 @@ def proof_text(proof: Proof, indent: str = "") -> list[str]:
     note = "" if not proof.where.unpublished else " (holds, not published: noise on its own)"
     lines = [f"{indent}{show(proof.triple)}", f"{indent}    by {proof.rule}{note}, from:"]
     for premise in proof.premises:
-        lines.extend(proof_text(premise, indent + "    "))
+        lines.extend(proof_text(premise, indent + "    ", top=False))
+    others = proof.other_leaves() if top else []
+    if others:
+        lines.append("equally short derivations also rest on:")
+        for leaf in others:
+            lines.extend(proof_text(leaf, "    ", top=False))
     return lines
 
 
