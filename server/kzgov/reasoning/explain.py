@@ -99,6 +99,8 @@ TEMPORAL_RULE_RELATIONS = {
 # The IRI of an inference rule in the PROV-O rendering (kzid:inference-rule/prp-spo2).
 INFERENCE_RULE = KZID["inference-rule/"]
 
+# The namespaces of the schema's own terms (a triple with another predicate is data).
+SCHEMA_NAMESPACES = (str(RDFS), str(OWL), str(RDF))
 PROPERTY_TYPES = (OWL.ObjectProperty, OWL.DatatypeProperty, RDF.Property)
 VARIABLE = re.compile(r"\?([A-Za-z_][A-Za-z0-9_]*)")
 # IRIREF and the escapes of STRING_LITERAL2 (SPARQL 1.1, section 19.8).
@@ -558,12 +560,17 @@ def is_variable(token: Token) -> TypeGuard[str]:
     return type(token) is str and token.startswith("?")
 
 
+def same(first: Node, second: Node) -> bool:
+    """Whether two terms are equal; the same object without calling rdflib's `__eq__`."""
+    return first is second or first == second
+
+
 def unify(pattern: tuple[Token, Token, Token], triple: Triple) -> dict[str, Node] | None:
     """The variable bindings that make a pattern the triple, or None if none do."""
     binding: dict[str, Node] = {}
     for token, term in zip(pattern, triple, strict=True):
         if is_variable(token):
-            if binding.setdefault(str(token), term) != term:
+            if not same(binding.setdefault(token, term), term):
                 return None
         elif token != term:
             return None
@@ -618,7 +625,7 @@ def branch_for(
     for number in numbers:
         row = rule.rows[number]
         agrees = all(
-            binding.get(variable, value) == value
+            same(binding.get(variable, value), value)
             for variable, value in zip(rule.variables, row, strict=True)
         )
         if agrees:
@@ -1012,7 +1019,7 @@ class OwlRlFamily:
         if (
             isinstance(s, URIRef)
             and isinstance(o, URIRef)
-            and not str(p).startswith((str(RDFS), str(OWL), str(RDF)))
+            and not str(p).startswith(SCHEMA_NAMESPACES)
         ):
             return None  # not a schema triple: a fact of the data
         return self.schema.get((encode(s), p, encode(o)))
@@ -1147,7 +1154,7 @@ def solve(
     for qs, qp, qo in facts.triples(terms[0], terms[1], terms[2]):
         extended = dict(binding)
         if all(
-            extended.setdefault(str(token), value) == value
+            same(extended.setdefault(token, value), value)
             for token, value in zip(pattern, (qs, qp, qo), strict=True)
             if is_variable(token)
         ):
@@ -1396,6 +1403,8 @@ def tie_break(step: Step) -> TieKey:
 
 def tie_text(term: Node) -> str:
     """A term's text for `tie_break`: N3, but "_:" for any blank node."""
+    if isinstance(term, URIRef):
+        return f"<{term}>"  # URIRef.n3, without its check of an IRI the store holds
     return "_:" if isinstance(term, BNode) else term.n3()
 
 
