@@ -143,12 +143,15 @@ class Where:
         unpublished: it holds in the closure, but the cleaned inferred graph leaves it out.
         members: for an axiom whose object is an RDF list (a property chain, an
             intersection, a union), the list's members, which the blank node hides.
+        standing_only: the graphs only stand for whether the triple holds and is stated
+            (`Standing`); the search reads its true graphs if a proof shows it.
     """
 
     graphs: frozenset[URIRef] = frozenset()
     quotes: tuple[tuple[URIRef, Literal], ...] = ()
     unpublished: bool = False
     members: tuple[Node, ...] = ()
+    standing_only: bool = False
 
     @property
     def holds(self) -> bool:
@@ -368,6 +371,13 @@ def schema_patterns() -> list[tuple[None, URIRef, URIRef | None]]:
 DERIVED_GRAPHS = (URIRef(KZG["union"]), URIRef(KZG["asserted"]))
 
 
+# What `StoreFacts.standing` answers: stated (in a graph other than the closures), held
+# by the closures only, or not held. The graphs stand in for the true ones until read.
+STATED = Where(frozenset({URIRef(KZG["asserted"])}), standing_only=True)
+INFERRED_ONLY = Where(frozenset({INFERRED_GRAPH}), standing_only=True)
+NOWHERE = Where(standing_only=True)
+
+
 class DatasetFacts:
     """The facts of an rdflib Dataset in this process (the memory store's)."""
 
@@ -404,6 +414,9 @@ class StoreFacts:
         # distinct triples there decodes each once, not once per graph that holds it.
         union = ox.NamedNode(str(DERIVED_GRAPHS[0]))
         self.union = union if store.contains_named_graph(union) else None
+        # ...and every triple of a graph other than the closures in its asserted graph.
+        asserted = ox.NamedNode(str(DERIVED_GRAPHS[1]))
+        self.asserted = asserted if store.contains_named_graph(asserted) else None
 
     def quads(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Quad]:
         """The quads matching a pattern."""
@@ -420,6 +433,22 @@ class StoreFacts:
                 to_rdflib(quad.object),
                 cast(URIRef, to_rdflib(graph)),
             )
+
+    def standing(self, triple: Triple) -> Where | None:
+        """Whether a triple holds and whether a graph other than the closures states it.
+
+        Two membership tests of the union graphs the served store holds, which decode
+        nothing (`Where.standing_only`); None if the store holds no such graphs.
+        """
+        if self.union is None or self.asserted is None:
+            return None
+        to_ox = self.converter.oxigraph_term
+        s, p, o = (to_ox(term) for term in triple)
+        if ox.Quad(s, p, o, self.asserted) in self.store:  # type: ignore[arg-type]
+            return STATED
+        if ox.Quad(s, p, o, self.union) in self.store:  # type: ignore[arg-type]
+            return INFERRED_ONLY
+        return NOWHERE
 
     def triples(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Triple]:
         """The distinct triples matching a pattern."""
@@ -1287,7 +1316,14 @@ class Explainer:
                 if known is not None:
                     schema.append(triple)
         data = [t for t in ask if t not in set(schema)]
-        found.update(locate(self.facts, data, quoted=False))
+        unread = []
+        for triple in data:
+            standing = self.facts.standing(triple)
+            if standing is None:
+                unread.append(triple)
+            elif standing.holds:
+                found[triple] = standing
+        found.update(locate(self.facts, unread, quoted=False))
         for triple, where in locate(self.facts, schema).items():
             found[triple] = self.schema_where[triple] = where
         return found
@@ -1379,8 +1415,13 @@ class Explainer:
                 shown.update(dict.fromkeys(fresh))
                 queue.extend(fresh)
         for triple in shown:
-            if not where[triple].quotes and nameable(triple) and triple not in self.schema_where:
-                where[triple] = quote(self.facts, triple, where[triple])
+            here = where[triple]
+            if triple in self.schema_where or not nameable(triple):
+                continue
+            if here.standing_only:
+                where[triple] = locate(self.facts, [triple])[triple]
+            elif not here.quotes:
+                where[triple] = quote(self.facts, triple, here)
         built: dict[Triple, Proof] = {}
         return {
             triple: build_proof(triple, shortest, where, built)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 from rdflib import URIRef
 from rdflib.term import Node
@@ -113,3 +113,8 @@ class ReadOnce:
     def schema(self) -> Iterable[Quad]:
         """The schema's quads, as the dataset gives them."""
         return self.facts.schema()
+
+    def standing(self, triple: Triple) -> Any:
+        """The dataset's `standing` of a triple, if it can tell one cheaply; else None."""
+        standing = getattr(self.facts, "standing", None)
+        return None if standing is None else standing(triple)
