@@ -24,6 +24,7 @@ implementing `RuleFamily`.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
@@ -50,6 +51,7 @@ from kzgov.core.namespaces import (
 )
 from kzgov.core.oxigraph_terms import TermConverter
 from kzgov.core.release import DATASET_NQUADS
+from kzgov.reasoning.explain_lookups import ReadOnce
 from kzgov.reasoning.owl_rules import (
     CHARACTERISTIC_TYPES,
     READ_PREDICATES,
@@ -97,6 +99,8 @@ TEMPORAL_RULE_RELATIONS = {
 # The IRI of an inference rule in the PROV-O rendering (kzid:inference-rule/prp-spo2).
 INFERENCE_RULE = KZID["inference-rule/"]
 
+# The namespaces of the schema's own terms (a triple with another predicate is data).
+SCHEMA_NAMESPACES = (str(RDFS), str(OWL), str(RDF))
 PROPERTY_TYPES = (OWL.ObjectProperty, OWL.DatatypeProperty, RDF.Property)
 VARIABLE = re.compile(r"\?([A-Za-z_][A-Za-z0-9_]*)")
 # IRIREF and the escapes of STRING_LITERAL2 (SPARQL 1.1, section 19.8).
@@ -139,12 +143,15 @@ class Where:
         unpublished: it holds in the closure, but the cleaned inferred graph leaves it out.
         members: for an axiom whose object is an RDF list (a property chain, an
             intersection, a union), the list's members, which the blank node hides.
+        standing_only: the graphs only stand for whether the triple holds and is stated
+            (`Standing`); the search reads its true graphs if a proof shows it.
     """
 
     graphs: frozenset[URIRef] = frozenset()
     quotes: tuple[tuple[URIRef, Literal], ...] = ()
     unpublished: bool = False
     members: tuple[Node, ...] = ()
+    standing_only: bool = False
 
     @property
     def holds(self) -> bool:
@@ -203,12 +210,42 @@ class Proof:
         """Every graph that states a premise the proof rests on, sorted."""
         return sorted({g for leaf in self.leaves() for g in leaf.where.graphs} - CLOSURE_GRAPHS)
 
+    def every_derivation(self) -> Iterator[Proof]:
+        """This proof and every sub-proof, through the alternatives too, each once."""
+        seen: set[int] = set()
+        pending = [self]
+        while pending:
+            proof = pending.pop()
+            if id(proof) in seen:
+                continue
+            seen.add(id(proof))
+            yield proof
+            pending.extend(reversed(proof.alternatives))
+            pending.extend(reversed(proof.premises))
+
+    def other_leaves(self) -> list[Proof]:
+        """The asserted statements that only equally short derivations rest on, each once.
+
+        An alternative may be of the triple itself or of any premise on the way down: the
+        akim of a region is appointed by the President through the oblast akim, whom two
+        sources' rules have the President appoint.
+        """
+        own = {leaf.triple for leaf in self.leaves()}
+        found: dict[Triple, Proof] = {}
+        for proof in self.every_derivation():
+            if proof.asserted and proof.triple not in own and proof.triple not in found:
+                found[proof.triple] = proof
+        return list(found.values())
+
     def all_source_graphs(self) -> list[URIRef]:
-        """The graphs that state the premises of this or any equally short derivation."""
+        """The graphs that state the premises of this or any equally short derivation.
+
+        That is of the triple itself or of any premise on the way down (`other_leaves`).
+        """
         found = set(self.source_graphs())
-        for other in self.alternatives:
-            found.update(other.source_graphs())
-        return sorted(found)
+        for leaf in self.other_leaves():
+            found.update(leaf.where.graphs)
+        return sorted(found - CLOSURE_GRAPHS)
 
 
 class RuleFamily(Protocol):
@@ -334,6 +371,13 @@ def schema_patterns() -> list[tuple[None, URIRef, URIRef | None]]:
 DERIVED_GRAPHS = (URIRef(KZG["union"]), URIRef(KZG["asserted"]))
 
 
+# What `StoreFacts.standing` answers: stated (in a graph other than the closures), held
+# by the closures only, or not held. The graphs stand in for the true ones until read.
+STATED = Where(frozenset({URIRef(KZG["asserted"])}), standing_only=True)
+INFERRED_ONLY = Where(frozenset({INFERRED_GRAPH}), standing_only=True)
+NOWHERE = Where(standing_only=True)
+
+
 class DatasetFacts:
     """The facts of an rdflib Dataset in this process (the memory store's)."""
 
@@ -370,6 +414,9 @@ class StoreFacts:
         # distinct triples there decodes each once, not once per graph that holds it.
         union = ox.NamedNode(str(DERIVED_GRAPHS[0]))
         self.union = union if store.contains_named_graph(union) else None
+        # ...and every triple of a graph other than the closures in its asserted graph.
+        asserted = ox.NamedNode(str(DERIVED_GRAPHS[1]))
+        self.asserted = asserted if store.contains_named_graph(asserted) else None
 
     def quads(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Quad]:
         """The quads matching a pattern."""
@@ -386,6 +433,22 @@ class StoreFacts:
                 to_rdflib(quad.object),
                 cast(URIRef, to_rdflib(graph)),
             )
+
+    def standing(self, triple: Triple) -> Where | None:
+        """Whether a triple holds and whether a graph other than the closures states it.
+
+        Two membership tests of the union graphs the served store holds, which decode
+        nothing (`Where.standing_only`); None if the store holds no such graphs.
+        """
+        if self.union is None or self.asserted is None:
+            return None
+        to_ox = self.converter.oxigraph_term
+        s, p, o = (to_ox(term) for term in triple)
+        if ox.Quad(s, p, o, self.asserted) in self.store:  # type: ignore[arg-type]
+            return STATED
+        if ox.Quad(s, p, o, self.union) in self.store:  # type: ignore[arg-type]
+            return INFERRED_ONLY
+        return NOWHERE
 
     def triples(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Triple]:
         """The distinct triples matching a pattern."""
@@ -456,30 +519,38 @@ def passages(facts: Facts, node: Node, graph: URIRef) -> list[Literal]:
     )
 
 
-def locate(facts: Facts, triples: Sequence[Triple]) -> dict[Triple, Where]:
+def locate(facts: Facts, triples: Sequence[Triple], quoted: bool = True) -> dict[Triple, Where]:
     """Where each of some triples sits in the dataset (triples it lacks are left out).
 
     Args:
         facts: the dataset.
         triples: triples without blank nodes.
+        quoted: whether to read the source passages too (`quote`).
 
     Returns:
-        Each triple the dataset holds, with its graphs and source passages: the passages
-        its subject has in each graph stating it, or else those of its object.
+        Each triple the dataset holds, with its graphs and, if quoted, source passages.
     """
     found: dict[Triple, Where] = {}
     for triple in triples:
         graphs = frozenset(g for *_t, g in facts.quads(*triple))
-        if not graphs:
-            continue
-        quotes: list[tuple[URIRef, Literal]] = []
-        for end in (triple[0], triple[2]):
-            if quotes or not isinstance(end, URIRef):
-                continue
-            for graph in sorted(graphs - {INFERRED_GRAPH}):
-                quotes.extend((graph, quote) for quote in passages(facts, end, graph))
-        found[triple] = Where(graphs, tuple(quotes))
+        if graphs:
+            found[triple] = quote(facts, triple, Where(graphs)) if quoted else Where(graphs)
     return found
+
+
+def quote(facts: Facts, triple: Triple, where: Where) -> Where:
+    """Where a triple sits, with the source passages of what states it.
+
+    The passages are those its subject has in each graph stating it, or else those of
+    its object.
+    """
+    quotes: list[tuple[URIRef, Literal]] = []
+    for end in (triple[0], triple[2]):
+        if quotes or not isinstance(end, URIRef):
+            continue
+        for graph in sorted(where.graphs - {INFERRED_GRAPH}):
+            quotes.extend((graph, quote) for quote in passages(facts, end, graph))
+    return Where(where.graphs, tuple(quotes), where.unpublished, where.members)
 
 
 # -- Backward rules ------------------------------------------------------------------------
@@ -514,8 +585,13 @@ class BackwardRule:
 
 
 def is_variable(token: Token) -> TypeGuard[str]:
-    """Whether a token is a variable ("?x"), not a term (an rdflib IRI is a str too)."""
-    return isinstance(token, str) and not isinstance(token, Node) and token.startswith("?")
+    """Whether a token is a variable ("?x"), not a term (an rdflib term is a str subclass)."""
+    return type(token) is str and token.startswith("?")
+
+
+def same(first: Node, second: Node) -> bool:
+    """Whether two terms are equal; the same object without calling rdflib's `__eq__`."""
+    return first is second or first == second
 
 
 def unify(pattern: tuple[Token, Token, Token], triple: Triple) -> dict[str, Node] | None:
@@ -523,7 +599,7 @@ def unify(pattern: tuple[Token, Token, Token], triple: Triple) -> dict[str, Node
     binding: dict[str, Node] = {}
     for token, term in zip(pattern, triple, strict=True):
         if is_variable(token):
-            if binding.setdefault(str(token), term) != term:
+            if not same(binding.setdefault(token, term), term):
                 return None
         elif token != term:
             return None
@@ -578,7 +654,7 @@ def branch_for(
     for number in numbers:
         row = rule.rows[number]
         agrees = all(
-            binding.get(variable, value) == value
+            same(binding.get(variable, value), value)
             for variable, value in zip(rule.variables, row, strict=True)
         )
         if agrees:
@@ -612,16 +688,29 @@ class RuleIndex:
                 values = dict(zip(rule.variables, row, strict=True))
                 key = (head_value(rule.head[1], values), head_value(rule.head[2], values))
                 self.rows.setdefault(key, []).append((rule_number, row_number))
+        # The objects some row's head names: any other object is tried on the same rows.
+        self.objects = {o for _p, o in self.rows if o is not None}
+        # The candidates met so far (`candidates`), by predicate and object (or None).
+        self.found: dict[tuple[Node, Node | None], list[tuple[int, list[int]]]] = {}
+
+    def candidates(self, p: Node, o: Node) -> list[tuple[int, list[int]]]:
+        """The rules that may conclude a predicate and object, each with its rows, in order."""
+        named = o if o in self.objects else None
+        found = self.found.get((p, named))
+        if found is None:
+            by_rule: dict[int, list[int]] = {}
+            for key in dict.fromkeys(((p, named), (p, None), (None, named), (None, None))):
+                for rule_number, row_number in self.rows.get(key, ()):
+                    by_rule.setdefault(rule_number, []).append(row_number)
+            found = [(number, sorted(rows)) for number, rows in sorted(by_rule.items())]
+            self.found[(p, named)] = found
+        return found
 
     def branches(self, goal: Triple) -> Iterator[Branch]:
         """The branches that try each rule that may conclude a goal, in the rules' order."""
         _s, p, o = goal
-        by_rule: dict[int, list[int]] = {}
-        for key in ((p, o), (p, None), (None, o), (None, None)):
-            for rule_number, row_number in self.rows.get(key, ()):
-                by_rule.setdefault(rule_number, []).append(row_number)
-        for rule_number in sorted(by_rule):
-            branch = branch_for(self.rules[rule_number], goal, sorted(by_rule[rule_number]))
+        for rule_number, rows in self.candidates(p, o):
+            branch = branch_for(self.rules[rule_number], goal, rows)
             if branch is not None:
                 yield branch
 
@@ -871,6 +960,8 @@ class OwlRlFamily:
             if has_same_as or not rule.name.startswith("eq-")
         ]
         self.index = RuleIndex(self.rules)
+        # The schema rule applications concluding each schema goal met so far.
+        self.schema_steps_of: dict[Triple, list[Step]] = {}
 
     def backward(self, rule: Rule, closure: set[Triple]) -> BackwardRule:
         """A compiled instance rule in backward form, with the axiom each row stands for."""
@@ -957,7 +1048,7 @@ class OwlRlFamily:
         if (
             isinstance(s, URIRef)
             and isinstance(o, URIRef)
-            and not str(p).startswith((str(RDFS), str(OWL), str(RDF)))
+            and not str(p).startswith(SCHEMA_NAMESPACES)
         ):
             return None  # not a schema triple: a fact of the data
         return self.schema.get((encode(s), p, encode(o)))
@@ -969,35 +1060,46 @@ class OwlRlFamily:
         return steps
 
     def schema_steps(self, goals: Sequence[Triple]) -> list[Step]:
-        """Schema rules (Table 9) applied backward on the schema closure."""
+        """Schema rules (Table 9) applied backward on the schema closure.
+
+        The schema is the same for every explanation: each goal's steps are found once.
+        """
+        steps: list[Step] = []
+        for goal in goals:
+            found = self.schema_steps_of.get(goal)
+            if found is None:
+                found = self.schema_steps_for(goal)
+                self.schema_steps_of[goal] = found
+            steps.extend(found)
+        return steps
+
+    def schema_steps_for(self, goal: Triple) -> list[Step]:
+        """The schema rule applications that conclude one goal."""
         encode = self.placeholders.encode
 
         def name(term: Node) -> str:
             return f"<{encode(term)}>"
 
-        steps: list[Step] = []
-        for goal in goals:
-            branches = [b for rule in SCHEMA_RULES if (b := branch_for(rule, goal))]
-            if not branches:
-                continue
-            text = (
-                "SELECT * WHERE {\n  "
-                + "\n  UNION ".join(branch_text(b, i, name) for i, b in enumerate(branches))
-                + f"\n}} LIMIT {MAX_STEPS_PER_GOAL}"
-            )
-            answer = self.query(text)
-            variables = [variable.value for variable in answer.variables]
-            rows = []
-            for solution in answer:
-                row: dict[str, Node] = {}
-                for variable, value in zip(variables, solution, strict=True):
-                    if isinstance(value, ox.NamedNode):
-                        row[variable] = rdflib_term(value)
-                    elif isinstance(value, ox.Literal):
-                        row[variable] = Literal(int(value.value))
-                rows.append(row)
-            steps.extend(steps_from(branches, rows, self.placeholders.decode))
-        return steps
+        branches = [b for rule in SCHEMA_RULES if (b := branch_for(rule, goal))]
+        if not branches:
+            return []
+        text = (
+            "SELECT * WHERE {\n  "
+            + "\n  UNION ".join(branch_text(b, i, name) for i, b in enumerate(branches))
+            + f"\n}} LIMIT {MAX_STEPS_PER_GOAL}"
+        )
+        answer = self.query(text)
+        variables = [variable.value for variable in answer.variables]
+        rows = []
+        for solution in answer:
+            row: dict[str, Node] = {}
+            for variable, value in zip(variables, solution, strict=True):
+                if isinstance(value, ox.NamedNode):
+                    row[variable] = rdflib_term(value)
+                elif isinstance(value, ox.Literal):
+                    row[variable] = Literal(int(value.value))
+            rows.append(row)
+        return steps_from(branches, rows, self.placeholders.decode)
 
     def query(self, text: str) -> ox.QuerySolutions:
         """A SELECT on the local schema store."""
@@ -1014,6 +1116,8 @@ class OwlRlFamily:
             for branch in self.index.branches(goal):
                 rule = branch.rule
                 for number in branch.rows:
+                    if len(found) >= MAX_STEPS_PER_GOAL:
+                        break  # no row tried after this finds a step: skip their lookups
                     binding = dict(branch.binding)
                     binding.update(zip(rule.variables, rule.rows[number], strict=True))
                     name, axioms = rule.axioms[number] if rule.axioms else (rule.name, ())
@@ -1042,14 +1146,21 @@ def condition_holds(condition: str, binding: Mapping[str, Node]) -> bool:
     The conditions of the compiled rules are conjunctions of `?a != ?b`, and eq-rep-p's
     test that the term put in a predicate's place is no literal.
     """
-    for first, second in NOT_EQUAL.findall(condition):
+    if not condition:
+        return True
+    unequal, no_literal = condition_parts(condition)
+    for first, second in unequal:
         if binding.get(first) == binding.get(second):
             return False
-    if "STRSTARTS" in condition:
-        for variable in STRING_OF.findall(condition):
-            if isinstance(binding.get(variable), Literal):
-                return False
-    return True
+    return not any(isinstance(binding.get(variable), Literal) for variable in no_literal)
+
+
+@functools.cache
+def condition_parts(condition: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """A rule's condition read once: the variables that must differ, and those no literal."""
+    unequal = tuple(NOT_EQUAL.findall(condition))
+    no_literal = tuple(STRING_OF.findall(condition)) if "STRSTARTS" in condition else ()
+    return unequal, no_literal
 
 
 def solve(
@@ -1072,7 +1183,7 @@ def solve(
     for qs, qp, qo in facts.triples(terms[0], terms[1], terms[2]):
         extended = dict(binding)
         if all(
-            extended.setdefault(str(token), value) == value
+            same(extended.setdefault(token, value), value)
             for token, value in zip(pattern, (qs, qp, qo), strict=True)
             if is_variable(token)
         ):
@@ -1175,22 +1286,46 @@ class Explainer:
             facts: the dataset.
             families: the rule families (default: OWL 2 RL and the temporal closure).
         """
-        self.facts = facts
+        self.facts = ReadOnce(facts)
         self.families: list[RuleFamily] = (
-            list(families) if families is not None else [OwlRlFamily(facts), TemporalFamily(facts)]
+            list(families)
+            if families is not None
+            else [OwlRlFamily(self.facts), TemporalFamily(self.facts)]
         )
+        # Where each schema triple sits, once read: the schema is the same for every request.
+        self.schema_where: dict[Triple, Where] = {}
 
     def locate(self, triples: Iterable[Triple]) -> dict[Triple, Where]:
-        """Where each of some triples sits: in a family's knowledge, or in the dataset."""
+        """Where each of some triples sits: in a family's knowledge, or in the dataset.
+
+        A triple of the dataset comes without its source passages (`quote` reads them
+        for the triples a proof shows); a schema triple with them, kept for every request.
+        """
         found: dict[Triple, Where] = {}
         ask: list[Triple] = []
+        schema: list[Triple] = []
         for triple in dict.fromkeys(triples):
+            if triple in self.schema_where:
+                found[triple] = self.schema_where[triple]
+                continue
             known = next((w for f in self.families if (w := f.known(triple)) is not None), None)
             if known is not None and (known.unpublished or not nameable(triple)):
                 found[triple] = known
             elif nameable(triple):
                 ask.append(triple)
-        found.update(locate(self.facts, ask))
+                if known is not None:
+                    schema.append(triple)
+        data = [t for t in ask if t not in set(schema)]
+        unread = []
+        for triple in data:
+            standing = self.facts.standing(triple)
+            if standing is None:
+                unread.append(triple)
+            elif standing.holds:
+                found[triple] = standing
+        found.update(locate(self.facts, unread, quoted=False))
+        for triple, where in locate(self.facts, schema).items():
+            found[triple] = self.schema_where[triple] = where
         return found
 
     def explain(self, triple: Triple) -> Proof:
@@ -1224,12 +1359,19 @@ class Explainer:
         Raises:
             NotInDataset: the dataset does not hold one of the triples.
         """
+        with self.facts.session():
+            return self.search(triples)
+
+    def search(self, triples: Sequence[Triple]) -> dict[Triple, Proof]:
+        """The proofs of some triples (`explain_all`, within a session of reads)."""
         where = self.locate(triples)
         for triple in triples:
             if triple not in where or not where[triple].holds:
                 raise NotInDataset(f"the dataset holds no triple {show(triple)}")
         goals = [t for t in dict.fromkeys(triples) if not where[t].asserted]
         steps_of: dict[Triple, list[Step]] = {}
+        keys: dict[Step, TieKey] = {}
+        ranked: tuple[dict[Triple, int], dict[Triple, Step]] | None = None
         frontier = goals
         for _round in range(MAX_ROUNDS):
             fresh = [t for t in frontier if t not in steps_of]
@@ -1248,8 +1390,8 @@ class Explainer:
                     for s in steps_of[goal]
                     if all(p in where and where[p].holds for p in s.premises)
                 ]
-            rank, _best = ranks(steps_of, where)
-            if all(goal in rank for goal in goals):
+            ranked = ranks(steps_of, where, keys)
+            if all(goal in ranked[0] for goal in goals):
                 break
             frontier = sorted(
                 {
@@ -1261,29 +1403,38 @@ class Explainer:
                 },
                 key=str,
             )
-        rank, best = ranks(steps_of, where)
-        proofs = {}
-        for triple in dict.fromkeys(triples):
-            if triple not in rank:
+        # The ranks of the last round hold: nothing was found since.
+        rank, best = ranked if ranked is not None else ranks(steps_of, where, keys)
+        shortest = shortest_steps(steps_of, where, rank, best)
+        # The source passages of every triple the proofs show, read now for those only.
+        shown = dict.fromkeys(t for t in triples if t in rank)
+        queue = list(shown)
+        while queue:
+            for step in shortest.get(queue.pop(), ()):
+                fresh = [p for p in step.premises if p not in shown]
+                shown.update(dict.fromkeys(fresh))
+                queue.extend(fresh)
+        for triple in shown:
+            here = where[triple]
+            if triple in self.schema_where or not nameable(triple):
                 continue
-            proof = build_proof(triple, best, where)
-            others = tuple(
-                Proof(
-                    triple,
-                    step.rule,
-                    where[triple],
-                    tuple(build_proof(p, best, where) for p in step.premises),
-                )
-                for step in sorted(steps_of.get(triple, ()), key=tie_break)
-                if step is not best.get(triple)
-                and all(p in rank for p in step.premises)
-                and 1 + max((rank[p] for p in step.premises), default=0) == rank[triple]
-            )
-            proofs[triple] = Proof(proof.triple, proof.rule, proof.where, proof.premises, others)
-        return proofs
+            if here.standing_only:
+                where[triple] = locate(self.facts, [triple])[triple]
+            elif not here.quotes:
+                where[triple] = quote(self.facts, triple, here)
+        built: dict[Triple, Proof] = {}
+        return {
+            triple: build_proof(triple, shortest, where, built)
+            for triple in dict.fromkeys(triples)
+            if triple in rank
+        }
 
 
-def tie_break(step: Step) -> tuple[str, tuple[tuple[str, ...], ...]]:
+# The order among steps of equal height (`tie_break`).
+TieKey = tuple[str, tuple[tuple[str, ...], ...]]
+
+
+def tie_break(step: Step) -> TieKey:
     """The order among steps of equal height: by rule name, then by premises (as N3).
 
     Blank nodes all read "_:", as their labels differ from one load of the data to another.
@@ -1293,11 +1444,15 @@ def tie_break(step: Step) -> tuple[str, tuple[tuple[str, ...], ...]]:
 
 def tie_text(term: Node) -> str:
     """A term's text for `tie_break`: N3, but "_:" for any blank node."""
+    if isinstance(term, URIRef):
+        return f"<{term}>"  # URIRef.n3, without its check of an IRI the store holds
     return "_:" if isinstance(term, BNode) else term.n3()
 
 
 def ranks(
-    steps_of: Mapping[Triple, list[Step]], where: Mapping[Triple, Where]
+    steps_of: Mapping[Triple, list[Step]],
+    where: Mapping[Triple, Where],
+    keys: dict[Step, TieKey] | None = None,
 ) -> tuple[dict[Triple, int], dict[Triple, Step]]:
     """The height of each triple's shortest proof from the steps found, and that step.
 
@@ -1306,6 +1461,14 @@ def ranks(
     same height the one first by `tie_break` wins, whatever order the store listed the
     facts in: the command line and /explain, on any store, give the same proof.
     """
+    known = {} if keys is None else keys
+
+    def tie_key(step: Step) -> TieKey:
+        key = known.get(step)
+        if key is None:
+            key = known[step] = tie_break(step)
+        return key
+
     rank: dict[Triple, int] = {t: 0 for t, w in where.items() if w.asserted}
     best: dict[Triple, Step] = {}
     changed = True
@@ -1319,7 +1482,7 @@ def ranks(
                     if height < current or (
                         height == current
                         and conclusion in best
-                        and tie_break(step) < tie_break(best[conclusion])
+                        and tie_key(step) < tie_key(best[conclusion])
                     ):
                         rank[conclusion] = height
                         best[conclusion] = step
@@ -1327,15 +1490,65 @@ def ranks(
     return rank, best
 
 
+def shortest_steps(
+    steps_of: Mapping[Triple, list[Step]],
+    where: Mapping[Triple, Where],
+    rank: Mapping[Triple, int],
+    best: Mapping[Triple, Step],
+) -> dict[Triple, list[Step]]:
+    """The steps of each ranked inferred triple whose height is its rank.
+
+    The best step comes first, then the others by `tie_break`.
+    """
+    shortest: dict[Triple, list[Step]] = {}
+    for triple, step in best.items():
+        if where.get(triple, Where()).asserted:
+            continue
+        others = sorted(
+            (
+                other
+                for other in steps_of.get(triple, ())
+                if other is not step
+                and all(p in rank for p in other.premises)
+                and 1 + max((rank[p] for p in other.premises), default=0) == rank[triple]
+            ),
+            key=tie_break,
+        )
+        shortest[triple] = [step, *others]
+    return shortest
+
+
 def build_proof(
-    triple: Triple, best: Mapping[Triple, Step], where: Mapping[Triple, Where]
+    triple: Triple,
+    shortest: Mapping[Triple, list[Step]],
+    where: Mapping[Triple, Where],
+    built: dict[Triple, Proof],
 ) -> Proof:
-    """The proof tree of a ranked triple, from each triple's best step."""
-    step = best.get(triple)
+    """The proof of a ranked triple by its best step, with its other shortest derivations.
+
+    Every inferred triple of the proof, premise or not, carries its alternatives: a
+    premise proven in two ways shows both. Each triple's proof is built once (`built`)
+    and shared wherever the triple recurs.
+    """
+    if triple in built:
+        return built[triple]
     here = where.get(triple, Where())
-    if step is None or here.asserted:
-        return Proof(triple, None, here)
-    return Proof(triple, step.rule, here, tuple(build_proof(p, best, where) for p in step.premises))
+    steps = shortest.get(triple)
+    if not steps or here.asserted:
+        proof = Proof(triple, None, here)
+    else:
+        first, *others = (
+            Proof(
+                triple,
+                step.rule,
+                here,
+                tuple(build_proof(p, shortest, where, built) for p in step.premises),
+            )
+            for step in steps
+        )
+        proof = Proof(triple, first.rule, here, first.premises, tuple(others))
+    built[triple] = proof
+    return proof
 
 
 # -- Reading a triple ----------------------------------------------------------------------
@@ -1427,8 +1640,12 @@ def term_json(term: Node) -> dict[str, str]:
     return {"type": "bnode", "value": str(term)}
 
 
-def proof_json(proof: Proof) -> dict[str, Any]:
-    """A proof as JSON: the triple, the rule, where it is stated and the premises' proofs."""
+def proof_json(proof: Proof, top: bool = True) -> dict[str, Any]:
+    """A proof as JSON: the triple, the rule, where it is stated and the premises' proofs.
+
+    The top of an inferred triple's proof also lists, as `alternativeStatements`, the
+    statements only its equally short derivations rest on (`Proof.other_leaves`).
+    """
     s, p, o = proof.triple
     document: dict[str, Any] = {
         "triple": {"s": term_json(s), "p": term_json(p), "o": term_json(o)},
@@ -1447,12 +1664,20 @@ def proof_json(proof: Proof) -> dict[str, Any]:
     if not proof.asserted:
         document["sources"] = [str(g) for g in proof.source_graphs()]
         document["alternativeSources"] = [str(g) for g in proof.all_source_graphs()]
-        document["premises"] = [proof_json(premise) for premise in proof.premises]
+        document["premises"] = [proof_json(premise, top=False) for premise in proof.premises]
+        if top:
+            document["alternativeStatements"] = [
+                proof_json(leaf, top=False) for leaf in proof.other_leaves()
+            ]
     return document
 
 
-def proof_text(proof: Proof, indent: str = "") -> list[str]:
-    """A proof as an indented tree of lines, for the command line."""
+def proof_text(proof: Proof, indent: str = "", top: bool = True) -> list[str]:
+    """A proof as an indented tree of lines, for the command line.
+
+    Below the tree of an inferred triple come the statements only its equally short
+    derivations rest on (`Proof.other_leaves`), with their sources and quotes.
+    """
     if proof.asserted:
         stated = ", ".join(short(g) for g in sorted(proof.where.graphs)) or "?"
         lines = [
@@ -1467,7 +1692,12 @@ def proof_text(proof: Proof, indent: str = "") -> list[str]:
     note = "" if not proof.where.unpublished else " (holds, not published: noise on its own)"
     lines = [f"{indent}{show(proof.triple)}", f"{indent}    by {proof.rule}{note}, from:"]
     for premise in proof.premises:
-        lines.extend(proof_text(premise, indent + "    "))
+        lines.extend(proof_text(premise, indent + "    ", top=False))
+    others = proof.other_leaves() if top else []
+    if others:
+        lines.append("equally short derivations also rest on:")
+        for leaf in others:
+            lines.extend(proof_text(leaf, "    ", top=False))
     return lines
 
 

@@ -243,13 +243,14 @@ def explain_page() -> Response:
         return negotiated_response(serialize_graph(proof_graph(proof), media_type), media_type)
     iris = {
         term
-        for node in proof.walk()
+        for node in (*proof.walk(), *proof.other_leaves())
         for term in (*node.triple, *node.where.graphs)
         if isinstance(term, URIRef)
     }
     labels = fetch_labels(executor(), iris)
     context: dict[str, Any] = {
         "proof": proof,
+        "others": proof.other_leaves(),
         "labels": labels,
         "sources": attribute(proof.all_source_graphs(), served().source_of_graph, source_labels()),
         "stated": attribute(proof.where.graphs, served().source_of_graph, source_labels()),

@@ -1,0 +1,120 @@
+"""The dataset as one explanation reads it: each pattern looked up once, its answer reused.
+
+An explanation asks the dataset hundreds of small questions about a handful of nodes: a
+type inferred through many subclass and domain axioms tries each axiom's pattern on the
+same subject (`?x rdf:type C1`, `?x kz:holds ?y`...) for the triple and again for each
+inferred premise, then locates each premise. `ReadOnce` keeps the answer of each pattern
+for one explanation (`session`), in the thread that asks: the HTTP server explains in
+many threads at once, and the memory an explanation keeps ends with it. The answers and
+their order are the dataset's own, so the explainer finds the same steps in the same
+order (and, where it caps them, the same first ones) as when it asks each time.
+
+Reading a node's statements whole instead (one lookup, then filtering in Python) was
+tried and is slower on the Oxigraph store: decoding a quad costs more than a lookup
+that finds nothing, and most of a node's statements are never asked about.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from rdflib import URIRef
+from rdflib.term import Node
+
+Triple = tuple[Node, Node, Node]
+Quad = tuple[Node, Node, Node, URIRef]
+Pattern = tuple[Node | None, Node | None, Node | None]
+
+
+class Facts(Protocol):
+    """The dataset as the explainer reads it (`kzgov.reasoning.explain.Facts`)."""
+
+    def quads(self, s: Node | None, p: Node | None, o: Node | None) -> Iterable[Quad]:
+        """The quads of the build's named graphs matching a pattern (None: any term)."""
+
+    def triples(self, s: Node | None, p: Node | None, o: Node | None) -> Iterable[Triple]:
+        """The distinct triples of the build's named graphs matching a pattern."""
+
+    def schema(self) -> Iterable[Quad]:
+        """The quads the rules are compiled from."""
+
+
+class Memo:
+    """What one explanation has read.
+
+    Attributes:
+        quads: the quads of each pattern asked.
+        triples: the distinct triples of each pattern asked.
+        depth: how many nested sessions are open.
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing read."""
+        self.quads: dict[Pattern, list[Quad]] = {}
+        self.triples: dict[Pattern, list[Triple]] = {}
+        self.depth = 0
+
+
+class ReadOnce:
+    """A dataset that, within a session, looks each pattern up once.
+
+    Attributes:
+        facts: the dataset it reads.
+        local: the open session's memo, per thread.
+    """
+
+    def __init__(self, facts: Facts) -> None:
+        """Read a dataset.
+
+        Args:
+            facts: the dataset.
+        """
+        self.facts = facts
+        self.local = threading.local()
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Keep what is read, in this thread, until the (outermost) session ends."""
+        memo: Memo | None = getattr(self.local, "memo", None)
+        if memo is None:
+            memo = Memo()
+            self.local.memo = memo
+        memo.depth += 1
+        try:
+            yield
+        finally:
+            memo.depth -= 1
+            if memo.depth == 0:
+                self.local.memo = None
+
+    def quads(self, s: Node | None, p: Node | None, o: Node | None) -> Iterable[Quad]:
+        """The quads matching a pattern, looked up once per session."""
+        memo: Memo | None = getattr(self.local, "memo", None)
+        if memo is None:
+            return self.facts.quads(s, p, o)
+        found = memo.quads.get((s, p, o))
+        if found is None:
+            found = memo.quads[(s, p, o)] = list(self.facts.quads(s, p, o))
+        return found
+
+    def triples(self, s: Node | None, p: Node | None, o: Node | None) -> Iterable[Triple]:
+        """The distinct triples matching a pattern, looked up once per session."""
+        memo: Memo | None = getattr(self.local, "memo", None)
+        if memo is None:
+            return self.facts.triples(s, p, o)
+        found = memo.triples.get((s, p, o))
+        if found is None:
+            found = memo.triples[(s, p, o)] = list(self.facts.triples(s, p, o))
+        return found
+
+    def schema(self) -> Iterable[Quad]:
+        """The schema's quads, as the dataset gives them."""
+        return self.facts.schema()
+
+    def standing(self, triple: Triple) -> Any:
+        """The dataset's `standing` of a triple, if it can tell one cheaply; else None."""
+        standing = getattr(self.facts, "standing", None)
+        return None if standing is None else standing(triple)
