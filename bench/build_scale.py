@@ -64,10 +64,12 @@ class BuildRun:
         stage_peak_memory_mb: the peak resident set after each stage (summary.json: for a
             stage run in the forked process, its peak plus the build process's).
         reused: whether each stage was reused from the cache.
+        cpu_seconds: user and system CPU of the build and the processes it waited for.
     """
 
     wall_seconds: float
     peak_memory_mb: int
+    cpu_seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
     stage_peak_memory_mb: dict[str, int] = field(default_factory=dict)
     reused: dict[str, bool] = field(default_factory=dict)
@@ -184,6 +186,7 @@ def run_build(
     return BuildRun(
         wall_seconds=round(wall, 2),
         peak_memory_mb=max(usage.ru_maxrss, tree_peak_kb) // 1024,
+        cpu_seconds=round(usage.ru_utime + usage.ru_stime, 1),
         stage_seconds={s: summary["timings_seconds"][s] for s in STAGES},
         stage_peak_memory_mb={s: stages[s]["peak_memory_mb"] for s in STAGES},
         reused={s: stages[s]["reused"] for s in STAGES},
@@ -249,8 +252,12 @@ def print_table(rows: list[Row]) -> None:
     print()
     print("stage columns: seconds of each stage of a cold build (empty cache);")
     print("total s: wall-clock seconds of the cold build's process, Python start-up included;")
-    print("peak MB: its peak resident memory; cached s: a second build with no input change,")
-    print("which reuses every stage. Peak memory (MB) after each stage of the cold build:")
+    print(
+        "peak MB: the peak memory of its process tree; cached s: a second build with no input change,"
+    )
+    print("which reuses every stage. CPU seconds (user and system) of each cold build:")
+    print("  " + ", ".join(f"{r.graph} {r.cold.cpu_seconds}" for r in rows))
+    print("Peak memory (MB) after each stage of the cold build:")
     for r in rows:
         peaks = ", ".join(f"{s} {r.cold.stage_peak_memory_mb[s]}" for s in STAGES)
         print(f"  {r.graph:<13} {peaks}")

@@ -78,7 +78,9 @@ def quad_digest(path: Path, rdf_format: ox.RdfFormat) -> tuple[int, int, Graph]:
         if any(isinstance(t, ox.BlankNode) for t in terms):
             graph = rdflib_term(quad.graph_name)
             named = f"{quad.predicate.value} {graph}".encode()
-            predicate = URIRef(f"urn:kzgov-compare:{hashlib.blake2b(named, digest_size=16).hexdigest()}")
+            predicate = URIRef(
+                f"urn:kzgov-compare:{hashlib.blake2b(named, digest_size=16).hexdigest()}"
+            )
             with_blank.add((rdflib_term(quad.subject), predicate, rdflib_term(quad.object)))
             continue
         line = str(quad).encode("utf-8")
