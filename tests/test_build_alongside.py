@@ -1,6 +1,6 @@
-"""The closure stages in a forked process beside validation (kzgov.build.alongside).
+"""Validation and the closure stages in two forked processes at once (kzgov.build.alongside).
 
-A build that runs materialize, check and write in a child while it validates must give
+A build that validates in one child while another runs materialize, check and write must give
 what a build running every stage in turn gives: the same dumps (the same quads; blank
 node labels and the order of a dump may differ between any two builds), the same
 validation report and the same summary counts, on the seed project and on a synthetic
@@ -72,6 +72,7 @@ def test_seed_project_gives_the_same_outputs_with_the_closure_stages_alongside(
     stages = alongside.summary["stages"]
     assert isinstance(stages, dict)
     assert {name for name, stage in stages.items() if "alongside" in stage} == {
+        "validate",
         "materialize",
         "check",
         "write",

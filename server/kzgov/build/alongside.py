@@ -1,26 +1,36 @@
-"""Run the closure stages (materialize, check, write) in a forked process beside validation.
+"""Run the build's validation and its closure stages at once, in two forked processes.
 
-Validation reads the asserted data; the closure stages read the same data and write the
-inferred graphs and the dumps. Neither needs the other's result, so on a machine with two
-cores the build runs them at once: after the parse stage it forks a child that holds the
-parsed store (shared copy-on-write), and the child runs the closure stages while the
-parent validates. The parent then waits for the child's stages one by one and says what
-each did, in the order and words of a build that ran them itself, with each stage's own
-start and end (the monotonic clock is the same in both processes).
+Validation reads the asserted data; the closure stages (materialize, check, write) read
+the same data and write the inferred graphs and the dumps. Neither needs the other's
+result, so on a machine with two cores the build runs them at once: after the parse
+stage it forks one child that validates and one that runs the closure stages, both
+holding the parsed store (shared copy-on-write), and waits for them. It says what each
+stage did, as each ends, in the order and words of a build that ran them itself, with
+each stage's own start and end (the monotonic clock is the same in every process).
 
-The child talks to the parent over a pipe: a message when a stage starts, one when it
+Memory: validation (pySHACL's copy of the data) and the temporal closure are the two
+largest needs; together they would pass 4 GB at 1M triples. So the closure child stops
+before the temporal closure, at a gate the parent opens once the validation child has
+ended and its memory is the system's again (`Stages.wait_for_validation`).
+
+A child talks to the parent over a pipe: a message when a stage starts, one when it
 ends (its counts, note and memory peak), then its result or its error. A validation that
-fails stops the child, so the build fails as soon as it would have without it; a stage
-that fails in the child fails the build with the child's error, once validation passed.
-What each stage stores in the stage cache is written by the process that ran it.
+fails stops the closure child, so the build fails as it would have without it; a stage
+that fails in the closure child fails the build with that child's error once validation
+passed. What each stage stores in the stage cache is written by the process that ran
+it; the parent publishes the release, as before. A child ends if the build is killed.
 """
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import multiprocessing
 import multiprocessing.connection
+import pickle
 import resource
+import signal
+import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -32,6 +42,8 @@ from kzgov.build.progress import Reporter, StageProgress, quiet, stage_progress
 # How often the parent, waiting for the child, looks at the pipe (the stage's progress
 # lines come from its own ticker thread meanwhile).
 POLL_SECONDS = 0.25
+# prctl's option that sends a signal to a process when its parent ends (linux/prctl.h).
+PR_SET_PDEATHSIG = 1
 
 
 class Stages(Protocol):
@@ -42,6 +54,9 @@ class Stages(Protocol):
 
     def record(self, name: str, step: StageProgress, reused: bool, **details: object) -> None:
         """Note a finished stage."""
+
+    def wait_for_validation(self) -> None:
+        """Wait until validation has ended (and handed its memory back)."""
 
 
 def peak_memory_mb() -> int:
@@ -79,9 +94,10 @@ class StageEnd:
 class ChildStages:
     """The `Stages` of the child: each start and end goes down the pipe, nothing is printed."""
 
-    def __init__(self, pipe: multiprocessing.connection.Connection) -> None:
-        """Talk to the parent on a pipe."""
+    def __init__(self, pipe: multiprocessing.connection.Connection, gate: Any = None) -> None:
+        """Talk to the parent on a pipe; wait at the gate (an Event), if any, for validation."""
         self.pipe = pipe
+        self.gate = gate
         self.started: dict[str, float] = {}
 
     @contextmanager
@@ -107,22 +123,49 @@ class ChildStages:
         )
         self.pipe.send(("end", end))
 
+    def wait_for_validation(self) -> None:
+        """Wait until the parent opens the gate: validation has ended."""
+        if self.gate is not None:
+            self.gate.wait()
+
 
 def child_main(
-    pipe: multiprocessing.connection.Connection, work: Callable[[Stages], object]
+    pipe: multiprocessing.connection.Connection, work: Callable[[Stages], object], gate: Any
 ) -> None:
     """The child: run the work, then send its result or its error, and close the pipe."""
+    end_with_parent()
     try:
-        result = work(ChildStages(pipe))
+        result = work(ChildStages(pipe, gate))
         pipe.send(("result", result))
-    except BaseException as error:  # noqa: BLE001 - every failure goes to the parent
-        try:
-            pipe.send(("error", error))
-        except Exception:  # noqa: BLE001 - an error that does not pickle goes as text
-            text = "".join(traceback.format_exception(error))
-            pipe.send(("error", RuntimeError(f"the closure stages failed:\n{text}")))
+    except BaseException as error:
+        pipe.send(("error", sendable(error)))
     finally:
         pipe.close()
+
+
+def end_with_parent() -> None:
+    """Ask Linux to end this process if its parent ends first (a killed build leaves none)."""
+    if sys.platform != "linux":
+        return
+    try:
+        library = ctypes.CDLL(None)
+    except OSError:
+        return
+    prctl = getattr(library, "prctl", None)
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def sendable(error: BaseException) -> BaseException:
+    """The error itself if it survives the pipe (pickled), else one that says it in text."""
+    try:
+        copy = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own error, just pickled
+    except Exception:
+        copy = None
+    if type(copy) is type(error) and str(copy) == str(error):
+        return error
+    text = "".join(traceback.format_exception(error))
+    return RuntimeError(f"a build stage failed in a forked process:\n{text}")
 
 
 class ChildFailed(RuntimeError):
@@ -130,22 +173,29 @@ class ChildFailed(RuntimeError):
 
 
 class Alongside:
-    """The closure stages running in a forked child, and the parent's side of the pipe."""
+    """Some stages running in a forked child, and the parent's side of the pipe."""
 
-    def __init__(self, work: Callable[[Stages], object]) -> None:
-        """Fork a child that runs the work (the closure stages) and start it.
+    def __init__(self, work: Callable[[Stages], object], gated: bool = False) -> None:
+        """Fork a child that runs the work (some stages) and start it.
 
         Args:
             work: runs the stages, saying each start and end to the `Stages` it is given,
                 and returns what the parent needs (it must pickle).
+            gated: the work waits, where it says so, until `open_gate` is called.
         """
         context = multiprocessing.get_context("fork")
+        self.gate = context.Event() if gated else None
         self.pipe, child_end = context.Pipe(duplex=False)
         self.process = context.Process(
-            target=child_main, args=(child_end, work), name="kzgov-closure", daemon=True
+            target=child_main, args=(child_end, work, self.gate), name="kzgov-stages", daemon=True
         )
         self.process.start()
         child_end.close()
+
+    def open_gate(self) -> None:
+        """Let the work go past the point where it waits for validation."""
+        if self.gate is not None:
+            self.gate.set()
 
     def stop(self) -> None:
         """End the child now (validation failed: its work is not needed)."""
@@ -218,5 +268,6 @@ class Alongside:
         if message[0] == "error":
             raise message[1]
         end = message[1]
-        assert isinstance(end, StageEnd)
+        if not isinstance(end, StageEnd):
+            raise TypeError(f"expected the end of a stage, not {message!r}")
         return end

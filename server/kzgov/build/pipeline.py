@@ -733,13 +733,9 @@ def run_stages(
     log.record("parse", step, reused=all(v == "reused" for v in parsed.values()), files=parsed)
 
     closure_work = functools.partial(closure_stages, layout, graph, cache, keys, cached, reasoner)
-    child = None
-    if alongside and cached["validate"] is None and any(cached[s] is None for s in CLOSURE_STAGES):
-        _loaded = graph.store  # loaded before the fork, so that both processes share it
-        child = Alongside(closure_work)
 
-    try:
-        with stage_progress("validate", progress) as step:
+    def validate_work(stages: Stages) -> tuple[list[Violation], str]:
+        with stages.stage("validate") as step:
             entry = cached["validate"]
             if entry is None:
                 step.size = len(graph.store)
@@ -754,30 +750,45 @@ def run_stages(
                 release_memory()  # the rdflib copy of the data, for the next stages
             else:
                 results, report = read_validation(entry)
-        log.record("validate", step, reused=entry is not None, validator=validator)
+        stages.record("validate", step, reused=entry is not None, validator=validator)
+        return results, report
+
+    closure_child = validation_child = None
+    if alongside and cached["validate"] is None and any(cached[s] is None for s in CLOSURE_STAGES):
+        _loaded = graph.store  # loaded before the forks, so that the processes share it
+        closure_child = Alongside(closure_work, gated=True)
+        validation_child = Alongside(validate_work)
+
+    def record_child(
+        name: str, step: StageProgress, reused: bool, peak_mb: int, details: dict[str, object]
+    ) -> None:
+        # An upper bound of the processes' peak together: this one's plus the child's.
+        log.record(name, step, reused, **details, alongside=True)
+        stage = log.stages[name]
+        stage["peak_memory_mb"] = int(str(stage["peak_memory_mb"])) + peak_mb
+
+    try:
+        if validation_child is None:
+            results, report = validate_work(LocalStages(progress, log))
+        else:
+            validated = validation_child.replay(progress, record_child)
+            results, report = cast(tuple[list[Violation], str], validated)
         if any(r.is_violation for r in results):
             shown = terminal_report(results, where="`kzgov validate --verbose`")
             raise ValidationFailed(
                 f"SHACL validation failed; the last good build is unchanged.\n\n{shown}"
             )
     except BaseException:
-        if child is not None:
-            child.stop()
+        for child in (validation_child, closure_child):
+            if child is not None:
+                child.stop()
         raise
 
-    if child is None:
+    if closure_child is None:
         counts, entry, reused = closure_work(LocalStages(progress, log))
     else:
-
-        def record_child(
-            name: str, step: StageProgress, reused: bool, peak_mb: int, details: dict[str, object]
-        ) -> None:
-            # An upper bound of the two processes' peak together: each one's own peak.
-            log.record(name, step, reused, **details, alongside="validate")
-            stage = log.stages[name]
-            stage["peak_memory_mb"] = int(str(stage["peak_memory_mb"])) + peak_mb
-
-        outcome = child.replay(progress, record_child)
+        closure_child.open_gate()  # validation's memory is back: the closure may grow
+        outcome = closure_child.replay(progress, record_child)
         counts, entry, _reused = cast(tuple[dict[str, object], Path, bool], outcome)
     release = stage_release(layout, digest, entry, report)
     conflicts = counts.get("conflicts", [])
@@ -829,6 +840,9 @@ class LocalStages:
         """Note a finished stage in the log."""
         self.log.record(name, step, reused, **details)
 
+    def wait_for_validation(self) -> None:
+        """Validation ran before, in this process: nothing to wait for."""
+
 
 def closure_stages(
     layout: Layout,
@@ -866,6 +880,8 @@ def closure_stages(
             store = graph.store
             step.size = len(store)
             step.note = f"{REASONERS[reasoner](store):,} inferred"
+            release_memory()  # the reasoner's working store
+            stages.wait_for_validation()  # the temporal closure's memory would add to it
             step.note += f", {store.add_temporal():,} temporal"
 
             def write_closures(folder: Path) -> None:
