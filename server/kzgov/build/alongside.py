@@ -91,6 +91,18 @@ class StageEnd:
     peak_mb: int
 
 
+class SizeSaying(StageProgress):
+    """A stage's progress in the child: the size of its input goes to the parent when set."""
+
+    pipe: multiprocessing.connection.Connection | None = None
+
+    def __setattr__(self, name: str, value: object) -> None:
+        """Set an attribute; the input's size is also said to the parent."""
+        super().__setattr__(name, value)
+        if name == "size" and value and self.pipe is not None:
+            self.pipe.send(("size", value))
+
+
 class ChildStages:
     """The `Stages` of the child: each start and end goes down the pipe, nothing is printed."""
 
@@ -103,7 +115,8 @@ class ChildStages:
     @contextmanager
     def stage(self, name: str, unit: str = "triples") -> Iterator[StageProgress]:
         """Say that a stage starts, and follow it quietly."""
-        step = StageProgress(name, quiet, unit)
+        step = SizeSaying(name, quiet, unit)
+        step.pipe = self.pipe
         self.started[name] = step.started
         self.pipe.send(("start", name, unit, step.started))
         yield step
@@ -252,7 +265,7 @@ class Alongside:
                 _start, name, unit, started = message
                 with stage_progress(name, progress, unit) as step:
                     step.started = started
-                    end = self.wait_for_end()
+                    end = self.wait_for_end(step)
                     step.done, step.size, step.note = end.done, end.size, end.note
                     step.clock = functools.partial(float, end.ended)
                 record(name, step, end.reused, end.peak_mb, end.details)
@@ -260,11 +273,19 @@ class Alongside:
             self.process.join()
             self.pipe.close()
 
-    def wait_for_end(self) -> StageEnd:
-        """Wait for the end of the stage that started; an error ends the wait with it."""
-        while not self.pipe.poll(POLL_SECONDS):
-            pass
-        message = self.receive()
+    def wait_for_end(self, step: StageProgress) -> StageEnd:
+        """Wait for the end of the stage that started; an error ends the wait with it.
+
+        Meanwhile the size of the stage's input, once the child knows it, goes to the
+        stage's running lines.
+        """
+        while True:
+            while not self.pipe.poll(POLL_SECONDS):
+                pass
+            message = self.receive()
+            if message[0] != "size":
+                break
+            step.size = message[1]
         if message[0] == "error":
             raise message[1]
         end = message[1]
