@@ -49,7 +49,8 @@ def main() -> None:
         generator.generate(root, triples=args.triples, seed=args.seed)
         started = time.time()
         before = resource.getrusage(resource.RUSAGE_SELF)
-        result = pipeline.build(Layout(root=root, build_dir=Path(scratch) / "build"))
+        layout = Layout(root=root, build_dir=Path(scratch) / "build")
+        result = pipeline.build(layout, alongside=False)  # every stage in this process
         after = resource.getrusage(resource.RUSAGE_SELF)
         wall = time.time() - started
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

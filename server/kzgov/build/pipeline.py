@@ -23,14 +23,17 @@ every stage has passed, so a failed build leaves the last good one in place.
 
 from __future__ import annotations
 
+import functools
 import os
 import resource
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -38,6 +41,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF
 
 from kzgov import __version__
+from kzgov.build.alongside import Alongside, Stages
 from kzgov.build.build_store import BuildStore
 from kzgov.core.collector import garbage_collection_paused, release_memory
 from kzgov.build.data_checks import check_files as data_check_files
@@ -103,6 +107,8 @@ DUMPS = (DATASET_TRIG, DATASET_NQUADS, UNION_TURTLE)
 CONFLICTS_QUERY = "conflicting-claims.rq"
 
 STAGES = ("parse", "validate", "materialize", "check", "write")
+# The stages after validation, which need only the parsed data: they run beside it.
+CLOSURE_STAGES = ("materialize", "check", "write")
 
 
 def materialize_owlrl(store: BuildStore) -> int:
@@ -664,6 +670,7 @@ def build(
     *,
     reasoner: str = DEFAULT_REASONER,
     validator: str = DEFAULT_VALIDATOR,
+    alongside: bool = True,
 ) -> BuildResult:
     """Parse, validate, materialize, check and write the graph; publish only on success.
 
@@ -672,6 +679,8 @@ def build(
         progress: where to report the stages that take over a second (`to_stderr`).
         reasoner: "owlrl" (the reference) or "fast".
         validator: "fast" (Oxigraph for the SPARQL constraints) or "pyshacl".
+        alongside: run the closure stages in a forked process beside validation when
+            both must run (`kzgov.build.alongside`); False runs every stage here, in turn.
 
     Returns:
         The published release and its summary.
@@ -686,10 +695,12 @@ def build(
     choose(reasoner, REASONERS, "reasoner")
     choose(validator, VALIDATORS, "validator")
     with garbage_collection_paused():
-        return run_stages(layout, progress, reasoner, validator)
+        return run_stages(layout, progress, reasoner, validator, alongside)
 
 
-def run_stages(layout: Layout, progress: Reporter, reasoner: str, validator: str) -> BuildResult:
+def run_stages(
+    layout: Layout, progress: Reporter, reasoner: str, validator: str, alongside: bool = True
+) -> BuildResult:
     """The stages of `build`, in order, each reused from the cache when its key matches.
 
     Args:
@@ -697,6 +708,7 @@ def run_stages(layout: Layout, progress: Reporter, reasoner: str, validator: str
         progress: where to report the stages that take over a second.
         reasoner: a key of REASONERS.
         validator: one of VALIDATORS.
+        alongside: run the closure stages beside validation when both must run.
 
     Returns:
         The published release and its summary.
@@ -720,84 +732,65 @@ def run_stages(layout: Layout, progress: Reporter, reasoner: str, validator: str
             step.note += f", {len(graph.store):,} triples loaded"
     log.record("parse", step, reused=all(v == "reused" for v in parsed.values()), files=parsed)
 
-    with stage_progress("validate", progress) as step:
-        entry = cached["validate"]
-        if entry is None:
-            step.size = len(graph.store)
-            refuse_bad_data(layout, graph.store)
-            results = validate_store(graph.store, layout, validator)
-            report = report_text(results, graph.report_prefixes())
-            cache.store(
-                "validate", keys.validate, lambda folder: write_validation(folder, results, report)
-            )
-            release_memory()  # the rdflib copy of the data, for the next stages
-        else:
-            results, report = read_validation(entry)
-    log.record("validate", step, reused=entry is not None, validator=validator)
-    if any(r.is_violation for r in results):
-        shown = terminal_report(results, where="`kzgov validate --verbose`")
-        raise ValidationFailed(
-            f"SHACL validation failed; the last good build is unchanged.\n\n{shown}"
-        )
+    closure_work = functools.partial(closure_stages, layout, graph, cache, keys, cached, reasoner)
 
-    with stage_progress("materialize", progress) as step:
-        entry = cached["materialize"]
-        if entry is None:
-            store = graph.store
-            step.size = len(store)
-            step.note = f"{REASONERS[reasoner](store):,} inferred"
-            step.note += f", {store.add_temporal():,} temporal"
-
-            def write_closures(folder: Path) -> None:
-                store.write_graph(INFERRED_GRAPH, folder / INFERRED_TRIPLES)
-                store.write_graph(TEMPORAL_GRAPH, folder / TEMPORAL_TRIPLES)
-
-            cache.store("materialize", keys.materialize, write_closures)
-            release_memory()  # the reasoner's working store
-        elif graph.loaded is not None:
-            graph.loaded.load_ntriples(entry / INFERRED_TRIPLES, INFERRED_GRAPH)
-            graph.loaded.load_ntriples(entry / TEMPORAL_TRIPLES, TEMPORAL_GRAPH)
-            step.note = "reused"
-    log.record("materialize", step, reused=entry is not None, reasoner=reasoner)
-
-    with stage_progress("check", progress) as step:
-        entry = cached["check"]
-        if entry is None:
-            failures = run_checks(layout, graph.store)
-            cache.store(
-                "check", keys.check, lambda folder: write_json(folder / CHECK_FAILURES, failures)
-            )
-        else:
-            failures = read_json(entry / CHECK_FAILURES)
-    log.record("check", step, reused=entry is not None)
-    if failures:
-        listed = "\n".join(f"  - {line}" for line in failures)
-        raise CheckFailed(f"quality checks failed on the closure:\n{listed}")
-
-    with stage_progress("write", progress, unit="quads") as step:
-        entry = cached["write"]
-        reused = entry is not None
-        if entry is None:
-            store = graph.store
-            step.size = len(store)
-            counts = store.counts(count_distinct=False)  # the union Turtle counts them
-            counts["conflicts"] = list_conflicts(layout, store)
-            prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
-
-            def write_outputs(folder: Path) -> None:
-                distinct = store.write_dumps(
-                    folder / DATASET_TRIG, folder / DATASET_NQUADS, folder / UNION_TURTLE, prefixes
+    def validate_work(stages: Stages) -> tuple[list[Violation], str]:
+        with stages.stage("validate") as step:
+            entry = cached["validate"]
+            if entry is None:
+                step.size = len(graph.store)
+                refuse_bad_data(layout, graph.store)
+                results = validate_store(graph.store, layout, validator)
+                report = report_text(results, graph.report_prefixes())
+                cache.store(
+                    "validate",
+                    keys.validate,
+                    lambda folder: write_validation(folder, results, report),
                 )
-                triples = counts["triples"]
-                assert isinstance(triples, dict)
-                triples["distinct"] = distinct
-                write_json(folder / SUMMARY_COUNTS, counts)
+                release_memory()  # the rdflib copy of the data, for the next stages
+            else:
+                results, report = read_validation(entry)
+        stages.record("validate", step, reused=entry is not None, validator=validator)
+        return results, report
 
-            entry = cache.store("write", keys.write, write_outputs)
+    closure_child = validation_child = None
+    if alongside and cached["validate"] is None and any(cached[s] is None for s in CLOSURE_STAGES):
+        _loaded = graph.store  # loaded before the forks, so that the processes share it
+        closure_child = Alongside(closure_work, gated=True)
+        validation_child = Alongside(validate_work)
+
+    def record_child(
+        name: str, step: StageProgress, reused: bool, peak_mb: int, details: dict[str, object]
+    ) -> None:
+        # An upper bound of the processes' peak together: this one's plus the child's.
+        log.record(name, step, reused, **details, alongside=True)
+        stage = log.stages[name]
+        stage["peak_memory_mb"] = int(str(stage["peak_memory_mb"])) + peak_mb
+
+    try:
+        if validation_child is None:
+            results, report = validate_work(LocalStages(progress, log))
         else:
-            counts = read_json(entry / SUMMARY_COUNTS)
-        release = stage_release(layout, digest, entry, report)
-    log.record("write", step, reused=reused)
+            validated = validation_child.replay(progress, record_child)
+            results, report = cast(tuple[list[Violation], str], validated)
+        if any(r.is_violation for r in results):
+            shown = terminal_report(results, where="`kzgov validate --verbose`")
+            raise ValidationFailed(
+                f"SHACL validation failed; the last good build is unchanged.\n\n{shown}"
+            )
+    except BaseException:
+        for child in (validation_child, closure_child):
+            if child is not None:
+                child.stop()
+        raise
+
+    if closure_child is None:
+        counts, entry, reused = closure_work(LocalStages(progress, log))
+    else:
+        closure_child.open_gate()  # validation's memory is back: the closure may grow
+        outcome = closure_child.replay(progress, record_child)
+        counts, entry, _reused = cast(tuple[dict[str, object], Path, bool], outcome)
+    release = stage_release(layout, digest, entry, report)
     conflicts = counts.get("conflicts", [])
     if isinstance(conflicts, list) and conflicts:
         progress(
@@ -829,6 +822,118 @@ def run_stages(layout: Layout, progress: Reporter, reasoner: str, validator: str
         )
     )
     return BuildResult(release_dir=release, summary=summary, warnings=results)
+
+
+class LocalStages:
+    """The closure stages' `Stages` when they run in the build's own process."""
+
+    def __init__(self, progress: Reporter, log: StageLog) -> None:
+        """Report to progress, and note each stage in the log."""
+        self.progress = progress
+        self.log = log
+
+    def stage(self, name: str, unit: str = "triples") -> AbstractContextManager[StageProgress]:
+        """Follow a stage with `stage_progress`."""
+        return stage_progress(name, self.progress, unit)
+
+    def record(self, name: str, step: StageProgress, reused: bool, **details: object) -> None:
+        """Note a finished stage in the log."""
+        self.log.record(name, step, reused, **details)
+
+    def wait_for_validation(self) -> None:
+        """Validation ran before, in this process: nothing to wait for."""
+
+
+def closure_stages(
+    layout: Layout,
+    graph: WorkingGraph,
+    cache: StageCache,
+    keys: StageKeys,
+    cached: dict[str, Path | None],
+    reasoner: str,
+    stages: Stages,
+) -> tuple[dict[str, object], Path, bool]:
+    """The stages after validation: materialize, check and write, each reused when cached.
+
+    They run in the build's process, or in a child forked beside validation
+    (`kzgov.build.alongside`); either way each stores its own cache entry.
+
+    Args:
+        layout: the project.
+        graph: the parsed dataset.
+        cache: the stage cache.
+        keys: every stage's key.
+        cached: each stage's cache entry, or None where it must run.
+        reasoner: a key of REASONERS.
+        stages: where each stage's start and end are said.
+
+    Returns:
+        The summary's counts, the write stage's cache entry, and whether it was reused.
+
+    Raises:
+        InconsistentClosure: the closure is inconsistent.
+        CheckFailed: a quality-rule query found rows.
+    """
+    with stages.stage("materialize") as step:
+        entry = cached["materialize"]
+        if entry is None:
+            store = graph.store
+            step.size = len(store)
+            step.note = f"{REASONERS[reasoner](store):,} inferred"
+            release_memory()  # the reasoner's working store
+            stages.wait_for_validation()  # the temporal closure's memory would add to it
+            step.note += f", {store.add_temporal():,} temporal"
+
+            def write_closures(folder: Path) -> None:
+                store.write_graph(INFERRED_GRAPH, folder / INFERRED_TRIPLES)
+                store.write_graph(TEMPORAL_GRAPH, folder / TEMPORAL_TRIPLES)
+
+            cache.store("materialize", keys.materialize, write_closures)
+            release_memory()  # the reasoner's working store
+        elif graph.loaded is not None:
+            graph.loaded.load_ntriples(entry / INFERRED_TRIPLES, INFERRED_GRAPH)
+            graph.loaded.load_ntriples(entry / TEMPORAL_TRIPLES, TEMPORAL_GRAPH)
+            step.note = "reused"
+    stages.record("materialize", step, reused=entry is not None, reasoner=reasoner)
+
+    with stages.stage("check") as step:
+        entry = cached["check"]
+        if entry is None:
+            failures = run_checks(layout, graph.store)
+            cache.store(
+                "check", keys.check, lambda folder: write_json(folder / CHECK_FAILURES, failures)
+            )
+        else:
+            failures = read_json(entry / CHECK_FAILURES)
+    stages.record("check", step, reused=entry is not None)
+    if failures:
+        listed = "\n".join(f"  - {line}" for line in failures)
+        raise CheckFailed(f"quality checks failed on the closure:\n{listed}")
+
+    with stages.stage("write", unit="quads") as step:
+        entry = cached["write"]
+        reused = entry is not None
+        if entry is None:
+            store = graph.store
+            step.size = len(store)
+            counts = store.counts(count_distinct=False)  # the union Turtle counts them
+            counts["conflicts"] = list_conflicts(layout, store)
+            prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+
+            def write_outputs(folder: Path) -> None:
+                distinct = store.write_dumps(
+                    folder / DATASET_TRIG, folder / DATASET_NQUADS, folder / UNION_TURTLE, prefixes
+                )
+                triples = counts["triples"]
+                assert isinstance(triples, dict)
+                triples["distinct"] = distinct
+                write_json(folder / SUMMARY_COUNTS, counts)
+
+            entry = cache.store("write", keys.write, write_outputs)
+        else:
+            counts = read_json(entry / SUMMARY_COUNTS)
+    stages.record("write", step, reused=reused)
+    return counts, entry, reused
 
 
 def validate_only(
