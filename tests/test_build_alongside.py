@@ -12,8 +12,11 @@ tested here to notice a changed quad.
 from __future__ import annotations
 
 import importlib.util
+import json
 import multiprocessing
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -45,7 +48,7 @@ compare_builds = bench_module("compare_builds")
 def build_both_ways(root: Path, builds: Path) -> tuple[BuildResult, BuildResult]:
     """Build a project every stage in turn, then with the closure stages alongside."""
     in_turn = build(Layout(root=root, build_dir=builds / "in-turn"), alongside=False)
-    alongside = build(Layout(root=root, build_dir=builds / "alongside"))
+    alongside = build(Layout(root=root, build_dir=builds / "alongside"), alongside=True)
     return in_turn, alongside
 
 
@@ -197,3 +200,24 @@ def test_failed_quality_check_in_the_closure_process_fails_with_its_rows(tmp_pat
     alongside, in_turn = failure_both_ways(tmp_path, check_that_fails, CheckFailed)
     assert "no-posts-at-all.rq: post=<https://w3id.org/kzgov/" in alongside
     assert alongside == in_turn
+
+
+def test_the_command_line_builds_in_turn_unless_asked_for_alongside(tmp_path: Path) -> None:
+    for folder in ("ontology", "data", "queries"):
+        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
+    kzgov = Path(sys.executable).with_name("kzgov")
+    environment = {**os.environ, "KZGOV_ROOT": str(tmp_path)}
+    marked = []
+    for options in ([], ["--alongside"]):
+        shutil.rmtree(tmp_path / "build", ignore_errors=True)
+        done = subprocess.run(
+            [str(kzgov), "build", "--json", "--quiet", *options],
+            capture_output=True,
+            text=True,
+            env=environment,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        stages = json.loads(done.stdout)["stages"]
+        marked.append(sorted(name for name, stage in stages.items() if "alongside" in stage))
+    assert marked == [[], ["check", "materialize", "validate", "write"]]

@@ -62,6 +62,7 @@ def command_build(args: argparse.Namespace) -> int:
         progress=quiet if args.quiet else to_stderr,
         reasoner=args.reasoner,
         validator=args.validator,
+        alongside=args.alongside,
     )
     if args.json:
         print(json.dumps(result.summary, indent=2))
@@ -429,6 +430,12 @@ def make_parser() -> argparse.ArgumentParser:
         default=DEFAULT_VALIDATOR,
         help=f"SHACL validator: pyshacl alone, or fast, which gives the same results with"
         f" the SPARQL constraints on Oxigraph (default {DEFAULT_VALIDATOR})",
+    )
+    build_parser.add_argument(
+        "--alongside",
+        action="store_true",
+        help="validate and compute the closure at once, in two processes: faster on two or"
+        " more cores, but both need their memory at the same time (over 4 GB at 1M triples)",
     )
     build_parser.set_defaults(run=command_build)
 

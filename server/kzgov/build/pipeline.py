@@ -670,7 +670,7 @@ def build(
     *,
     reasoner: str = DEFAULT_REASONER,
     validator: str = DEFAULT_VALIDATOR,
-    alongside: bool = True,
+    alongside: bool = False,
 ) -> BuildResult:
     """Parse, validate, materialize, check and write the graph; publish only on success.
 
@@ -680,7 +680,8 @@ def build(
         reasoner: "owlrl" (the reference) or "fast".
         validator: "fast" (Oxigraph for the SPARQL constraints) or "pyshacl".
         alongside: run the closure stages in a forked process beside validation when
-            both must run (`kzgov.build.alongside`); False runs every stage here, in turn.
+            both must run (`kzgov.build.alongside`: faster on two cores, more memory at
+            once); False, the default, runs every stage here, in turn.
 
     Returns:
         The published release and its summary.
@@ -699,7 +700,7 @@ def build(
 
 
 def run_stages(
-    layout: Layout, progress: Reporter, reasoner: str, validator: str, alongside: bool = True
+    layout: Layout, progress: Reporter, reasoner: str, validator: str, alongside: bool = False
 ) -> BuildResult:
     """The stages of `build`, in order, each reused from the cache when its key matches.
 
