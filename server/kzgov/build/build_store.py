@@ -21,7 +21,6 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDF
 from rdflib.term import Node
 
-from kzgov.reasoning.infer import Triple
 from kzgov.core.namespaces import (
     CLOSURE_GRAPHS,
     INFERRED_GRAPH,
@@ -30,8 +29,9 @@ from kzgov.core.namespaces import (
     ONTOLOGY_GRAPH,
     TEMPORAL_GRAPH,
 )
-from kzgov.reasoning.temporal import temporal_closure
 from kzgov.core.oxigraph_terms import OxTerm, TermConverter
+from kzgov.reasoning.infer import Triple
+from kzgov.reasoning.temporal import temporal_closure
 
 RDF_TYPE = ox.NamedNode(str(RDF.type))
 

@@ -21,9 +21,9 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV
 
+from kzgov.build.load import display_path
 from kzgov.core.errors import KzgovError
 from kzgov.core.layout import Layout, is_source_file
-from kzgov.build.load import display_path
 from kzgov.core.namespaces import KZ, KZG
 
 # The reviewed list of sentences that state no fact, beside the data it is about.

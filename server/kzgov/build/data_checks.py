@@ -21,9 +21,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kzgov.build.build_store import BuildStore
+from kzgov.build.load import display_path
 from kzgov.core.errors import KzgovError
 from kzgov.core.short_names import short_iri
-from kzgov.build.load import display_path
 
 MESSAGE_HEADER = re.compile(r"^#\s*message:\s*(.+?)\s*$", re.M)
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

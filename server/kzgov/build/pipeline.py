@@ -43,15 +43,37 @@ from rdflib.namespace import RDF
 from kzgov import __version__
 from kzgov.build.alongside import Alongside, Stages
 from kzgov.build.build_store import BuildStore
-from kzgov.core.collector import garbage_collection_paused, release_memory
 from kzgov.build.data_checks import check_files as data_check_files
 from kzgov.build.data_checks import run_data_checks
-from kzgov.core.errors import CheckFailed, KzgovError, ValidationFailed
-from kzgov.reasoning.infer import materialize
-from kzgov.reasoning.infer_fast import FastReasoner
-from kzgov.core.layout import Layout, graph_for_data_file, is_source_file
 from kzgov.build.load import display_path, parse_turtle
 from kzgov.build.load_fast import parse_turtle_fast, write_ntriples
+from kzgov.build.progress import Reporter, StageProgress, quiet, stage_progress, to_stderr
+from kzgov.build.stage_cache import (
+    StageCache,
+    cache_key,
+    code_fingerprint,
+    file_digest,
+    link_or_copy,
+)
+from kzgov.build.stage_entries import (
+    CHECK_FAILURES,
+    INFERRED_TRIPLES,
+    PARSED_PREFIXES,
+    PARSED_TRIPLES,
+    SUMMARY_COUNTS,
+    TEMPORAL_TRIPLES,
+    VALIDATION_REPORT,
+    read_json,
+    read_validation,
+    write_json,
+    write_validation,
+)
+from kzgov.build.validate import Violation, class_hierarchy, load_shapes, validate_graph
+from kzgov.build.validate_fast import validate_fast
+from kzgov.build.validation_summary import full_report, terminal_report
+from kzgov.core.collector import garbage_collection_paused, release_memory
+from kzgov.core.errors import CheckFailed, KzgovError, ValidationFailed
+from kzgov.core.layout import Layout, graph_for_data_file, is_source_file
 from kzgov.core.namespaces import (
     INFERRED_GRAPH,
     KZ,
@@ -73,30 +95,8 @@ from kzgov.core.release import (
     current_release,
     unpinned,
 )
-from kzgov.build.progress import Reporter, StageProgress, quiet, stage_progress, to_stderr
-from kzgov.build.stage_cache import (
-    StageCache,
-    cache_key,
-    code_fingerprint,
-    file_digest,
-    link_or_copy,
-)
-from kzgov.build.stage_entries import (
-    CHECK_FAILURES,
-    INFERRED_TRIPLES,
-    TEMPORAL_TRIPLES,
-    PARSED_PREFIXES,
-    PARSED_TRIPLES,
-    SUMMARY_COUNTS,
-    VALIDATION_REPORT,
-    read_json,
-    read_validation,
-    write_json,
-    write_validation,
-)
-from kzgov.build.validate import Violation, class_hierarchy, load_shapes, validate_graph
-from kzgov.build.validation_summary import full_report, terminal_report
-from kzgov.build.validate_fast import validate_fast
+from kzgov.reasoning.infer import materialize
+from kzgov.reasoning.infer_fast import FastReasoner
 
 RELEASES_DIR = "releases"
 RELEASES_KEPT = 3
@@ -631,8 +631,10 @@ def copy_into(files: list[Path], folder: Path) -> None:
 
 
 def stage_release(layout: Layout, digest: str, dumps: Path, report: str) -> Path:
-    """Stage a release folder: the dumps (linked from the cache), the validation report,
-    and the shapes and named queries it was built with (which the server shows).
+    """Stage a release folder: the dumps, the validation report, the shapes and queries.
+
+    The dumps are linked from the cache; the shapes and named queries are those it was
+    built with (which the server shows).
 
     The summary is added by the caller; the folder is not yet the current build.
 
@@ -786,7 +788,7 @@ def run_stages(
         raise
 
     if closure_child is None:
-        counts, entry, reused = closure_work(LocalStages(progress, log))
+        counts, entry, _reused = closure_work(LocalStages(progress, log))
     else:
         closure_child.open_gate()  # validation's memory is back: the closure may grow
         outcome = closure_child.replay(progress, record_child)
@@ -925,8 +927,7 @@ def closure_stages(
                 distinct = store.write_dumps(
                     folder / DATASET_TRIG, folder / DATASET_NQUADS, folder / UNION_TURTLE, prefixes
                 )
-                triples = counts["triples"]
-                assert isinstance(triples, dict)
+                triples = cast(dict[str, object], counts["triples"])
                 triples["distinct"] = distinct
                 write_json(folder / SUMMARY_COUNTS, counts)
 

@@ -49,7 +49,6 @@ class Violation:
         Returns:
             Lines naming the focus node, path, shape, value, message and files.
         """
-
         show = short_name  # the project's prefixes, never a data file's own
 
         severity = str(self.severity).rsplit("#", 1)[-1]

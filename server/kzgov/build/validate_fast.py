@@ -38,8 +38,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from kzgov.core.oxigraph_terms import OxAny, OxTerm, TermConverter
 from kzgov.build.validate import Violation, class_hierarchy, validate_graph, violations_in
+from kzgov.core.oxigraph_terms import OxAny, OxTerm, TermConverter
 
 # SHACL-AF features that make pySHACL change the data or find targets its own way: with
 # any of them in the shapes, pySHACL runs the whole validation.

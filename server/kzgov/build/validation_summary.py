@@ -18,7 +18,11 @@ from kzgov.build.validate import Violation
 from kzgov.core.short_names import short_name
 
 SEVERITY_ORDER: dict[Node, int] = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
-SEVERITY_WORDS: dict[Node, str] = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+SEVERITY_WORDS: dict[Node, str] = {
+    SH.Violation: "violation",
+    SH.Warning: "warning",
+    SH.Info: "info",
+}
 
 
 def in_severity_order(results: Sequence[Violation]) -> list[Violation]:
@@ -27,7 +31,7 @@ def in_severity_order(results: Sequence[Violation]) -> list[Violation]:
 
 
 def severity_counts(results: Sequence[Violation]) -> str:
-    """"1 violation(s), 32 warning(s)" (and infos, if any)."""
+    """The counts per severity, e.g. "1 violation(s), 32 warning(s)" (and infos, if any)."""
     counts = Counter(SEVERITY_WORDS.get(r.severity, "other") for r in results)
     words = [f"{counts['violation']} violation(s)", f"{counts['warning']} warning(s)"]
     words += [f"{counts[word]} {word}(s)" for word in ("info", "other") if counts[word]]
