@@ -143,7 +143,7 @@ def test_power_kinds_are_labelled_only_where_the_kazakh_source_uses_the_term(
     layout: Layout, powers: Graph
 ) -> None:
     kinds = power_kinds(powers)
-    assert len(kinds) == 22
+    assert len(kinds) == 23
     graph = Graph().parse(layout.data_dir / "abai-kaznpu-2025.ttl", format="turtle")
     labelled = {
         id_path(kind): sorted(

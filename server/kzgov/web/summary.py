@@ -53,6 +53,8 @@ OUTGOING_FIELDS = (
     (KZ.directlySubordinateTo, "Subordinate to"),
     (KZ.postIn, "Post in"),
     (KZ.headedBy, "Headed by"),
+    (KZ.replaces, "Replaces"),
+    (KZ.replacedBy, "Replaced by"),
 )
 # Relations pointing at the entity that the infobox counts, with their headings.
 INCOMING_FIELDS = (
