@@ -1,7 +1,8 @@
 """The HTTP processes' app: read each request asynchronously, then answer it in a thread.
 
 granian (kzgov.web.serve) accepts connections and reads request heads in Rust, with a
-total deadline for the head; it calls this ASGI app for each request. The app reads
+total deadline for the head; it calls this ASGI app for each request (through its RSGI
+interface: kzgov.web.rsgi_front gives the app ASGI's scope, receive and send). The app reads
 the body on the event loop, within a total deadline and a size bound, and only then
 hands the complete request to the WSGI app (Flask) in a thread of a bounded pool. A
 slow or idle client therefore costs a socket and a little memory, never a thread,
