@@ -14,6 +14,7 @@ as before, whichever interface granian calls.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -24,10 +25,13 @@ from granian.rsgi import Scope
 
 from kzgov.web.front import ReadFirst, http_app
 
+log = logging.getLogger("kzgov.front")
+
 Message = MutableMapping[str, Any]
 Headers = list[tuple[str, str]]
 # The message `receive` gives once the body is complete or the client has gone.
 DISCONNECT: Message = {"type": "http.disconnect"}
+FAILED = b"the server failed to answer this request; its log says why\n"
 
 
 def host_and_port(address: str) -> tuple[str, int]:
@@ -106,6 +110,7 @@ class ResponseWriter:
         self.status = 500
         self.headers: Headers = []
         self.stream: Any = None
+        self.started = False
 
     async def __call__(self, message: Message) -> None:
         """Send one ASGI response message."""
@@ -117,6 +122,7 @@ class ResponseWriter:
             ]
             return
         body = bytes(message.get("body", b""))
+        self.started = True
         if self.stream is None and not message.get("more_body", False):
             self.protocol.response_bytes(self.status, self.headers, body)
             return
@@ -146,9 +152,16 @@ class RsgiFront:
             return
         headers = scope.headers
         declared = "content-length" in headers and "transfer-encoding" not in headers
-        await self.front(
-            asgi_scope(scope), BodyReader(protocol, declared), ResponseWriter(protocol)
-        )
+        writer = ResponseWriter(protocol)
+        try:
+            await self.front(asgi_scope(scope), BodyReader(protocol, declared), writer)
+        except Exception:
+            # What an ASGI server does for an app that fails before it answers.
+            log.exception("the app failed to answer %s %s", scope.method, scope.path)
+            if not writer.started:
+                protocol.response_bytes(
+                    500, [("content-type", "text/plain; charset=utf-8")], FAILED
+                )
 
 
 def rsgi_app() -> RsgiFront:
