@@ -23,7 +23,7 @@ from conftest import HttpResponse, LiveServer, running_server, send
 from kzgov.core.layout import Layout
 from kzgov.reasoning.explain import StoreFacts
 from kzgov.web.access_log import query_fingerprint
-from kzgov.web.direct_answers import LOCAL_STORE, cheap_lookup
+from kzgov.web.direct_answers import LOCAL_STORE, cheap_lookup, checked_lookup, direct_media_type
 from kzgov.web.dispatcher import KnownFacts
 from kzgov.web.explain import facts_of as explain_facts
 
@@ -76,6 +76,19 @@ def test_anything_else_is_left_to_the_workers(text: str) -> None:
     assert cheap_lookup(text, 100) is None
 
 
+def test_the_kept_verdict_is_the_checks_with_the_texts_fingerprint() -> None:
+    assert checked_lookup(LOOKUP, 100) == (cheap_lookup(LOOKUP, 100), query_fingerprint(LOOKUP))
+    assert checked_lookup(LOOKUP, 7) == (cheap_lookup(LOOKUP, 7), query_fingerprint(LOOKUP))
+    assert checked_lookup("ASK { ?s ?p ?o }", 100) is None
+
+
+def test_only_the_formats_oxigraph_writes_are_answered_directly() -> None:
+    assert direct_media_type(None) == "application/sparql-results+json"
+    assert direct_media_type("application/sparql-results+xml") == "application/sparql-results+xml"
+    assert direct_media_type("text/csv") is None  # written by kzgov.core.serialize
+    assert direct_media_type("image/png") is None  # 406, which the endpoint words
+
+
 # -- Over HTTP ----------------------------------------------------------------------------
 
 
@@ -120,6 +133,20 @@ def test_a_lookup_is_answered_directly_as_the_workers_answer_it(
     assert (direct.header("ETag") is None) == (by_workers.header("ETag") is None)
     assert log_lines(oxigraph_server, text)[-1].endswith(" direct")
     assert not log_lines(oxigraph_server, by_workers_text)[-1].endswith(" direct")
+
+
+def test_a_lookup_asked_again_gets_the_same_answer(oxigraph_server: LiveServer) -> None:
+    text = f"SELECT ?o WHERE {{ <{PRESIDENT}> <{APPOINTED_BY}> ?o }}"
+    first, again = (send("POST", oxigraph_server.endpoint, text, DIRECT) for _ in range(2))
+    assert first.status == again.status == 200
+    assert first.body == again.body
+    assert headers_of(first) == headers_of(again)
+    assert again.header("Content-Length") == str(len(again.body))
+    # Answered directly each time, the second from the verdict kept from the first.
+    assert [line.rsplit(" ", 1)[1] for line in log_lines(oxigraph_server, text)] == [
+        "direct",
+        "direct",
+    ]
 
 
 def test_a_lookup_by_get_in_xml_is_answered_directly_too(oxigraph_server: LiveServer) -> None:

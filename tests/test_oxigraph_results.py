@@ -98,3 +98,13 @@ def test_more_rows_than_is_exact(store: ox.Store, media_type: str) -> None:
     three = answer(store, ALL + " LIMIT 3", media_type, ROWS, 10**6)
     assert not more_rows_than(three, media_type, 3)
     assert more_rows_than(three, media_type, 2)
+
+
+@pytest.mark.parametrize("media_type", [JSON, XML])
+def test_more_rows_than_counts_the_shortest_rows(store: ox.Store, media_type: str) -> None:
+    # Solutions that bind nothing are the shortest rows there are (`{}`, `<result></result>`):
+    # the bound taken from the body's length must not let one row past the cap through.
+    body = answer(store, "SELECT ?unbound WHERE { ?s ?p ?o }", media_type, ROWS, 10**6)
+    assert not more_rows_than(body, media_type, ROWS)
+    assert more_rows_than(body, media_type, ROWS - 1)
+    assert not more_rows_than(body[:1], media_type, 0)

@@ -87,7 +87,6 @@ NATIVE_RESULTS_FORMATS = {
 XML_RESULT_END = b"</result>"
 # Where the solutions begin in Oxigraph's SPARQL JSON.
 JSON_BINDINGS_START = '"bindings":['
-JSON_FIRST_ROW_START = b"[{"
 JSON_ROW_START = b",{"
 
 
@@ -458,13 +457,19 @@ class CappedSink(io.BytesIO):
 def more_rows_than(body: bytes, media_type: str, max_rows: int) -> bool:
     """Whether a SELECT result Oxigraph wrote as SPARQL JSON or XML has more rows than a cap.
 
-    In Oxigraph's compact JSON every solution begins with `[{` or `,{`, and a value may
-    hold those bytes too: their count bounds the solutions from above, so the JSON is
-    parsed only when that bound passes the cap.
+    Every solution takes at least two bytes of JSON (`{}`) and holds one `</result>` in
+    XML, so a body shorter than that many rows past the cap is within it, unread. In
+    Oxigraph's compact JSON the first solution begins with `[{` and every other one
+    with `,{`, and a value may hold `,{` too: one more than the count of `,{` bounds
+    the solutions from above, so the JSON is parsed only when that bound passes the cap.
     """
     if media_type != SPARQL_RESULTS_JSON:
+        if len(body) < len(XML_RESULT_END) * (max_rows + 1):
+            return False
         return body.count(XML_RESULT_END) > max_rows
-    if body.count(JSON_ROW_START) + body.count(JSON_FIRST_ROW_START) <= max_rows:
+    if len(body) < len(b"{}") * (max_rows + 1):
+        return False
+    if body.count(JSON_ROW_START) + 1 <= max_rows:
         return False
     return len(json.loads(body)["results"]["bindings"]) > max_rows
 

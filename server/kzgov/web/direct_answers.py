@@ -28,6 +28,7 @@ marked `direct`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -41,7 +42,6 @@ from rdflib import URIRef
 
 from kzgov.core.config import ServerConfig
 from kzgov.core.errors import KzgovError, NotAcceptable
-from kzgov.core.serialize import SPARQL_RESULTS_JSON, SPARQL_RESULTS_XML
 from kzgov.store.base import WHOLE_BUILD
 from kzgov.store.oxigraph import (
     NATIVE_RESULTS_FORMATS,
@@ -76,6 +76,31 @@ LOOKUP = re.compile(
 )
 # Only what the endpoint would send as is: no compression, no conditional request.
 PLAIN_ENCODINGS = frozenset({"", "identity"})
+# Verdicts of the static check, and media types chosen, kept by the text they are of:
+# a server sees the same few lookups and Accept headers again and again.
+KEPT_VERDICTS = 4096
+KEPT_MEDIA_TYPES = 256
+
+
+@functools.lru_cache(maxsize=KEPT_VERDICTS)
+def checked_lookup(text: str, max_rows: int) -> tuple[str, str] | None:
+    """`cheap_lookup`'s query and the text's access-log fingerprint, kept by text.
+
+    The verdict depends on the text and the row cap only, so keeping it changes no
+    answer; at most KEPT_VERDICTS texts of at most MAX_LOOKUP_CHARACTERS are kept.
+    """
+    run = cheap_lookup(text, max_rows)
+    return None if run is None else (run, query_fingerprint(text))
+
+
+@functools.lru_cache(maxsize=KEPT_MEDIA_TYPES)
+def direct_media_type(accept: str | None) -> str | None:
+    """The SELECT media type an Accept header asks for, if it is one Oxigraph writes."""
+    try:
+        media_type = choose_result_media_type("SELECT", accept)
+    except NotAcceptable:
+        return None
+    return media_type if media_type in NATIVE_RESULTS_FORMATS else None
 
 
 def cheap_lookup(text: str, max_rows: int) -> str | None:
@@ -170,6 +195,22 @@ class DirectAnswers:
             if cache is None
             else f"public, max-age={cache.settings.max_age_seconds}".encode("ascii")
         )
+        # The headers of a lookup's answer but its ETag, by media type, built once.
+        self.lookup_headers = {
+            media_type: (
+                [
+                    (b"content-type", media_type.encode("ascii")),
+                    (b"vary", b"Accept, Accept-Encoding"),
+                    (b"cache-control", self.cache_control),
+                ],
+                [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"access-control-allow-origin", b"*"),
+                    (b"access-control-expose-headers", EXPOSED_HEADERS.encode("ascii")),
+                ],
+            )
+            for media_type in NATIVE_RESULTS_FORMATS
+        }
 
     def __call__(self, scope: Scope, body: bytes) -> list[Message] | None:
         """The messages of the answer to a complete request, or None for Flask to answer."""
@@ -194,9 +235,12 @@ class DirectAnswers:
             )
             kept = self.replay.kept.get(key)
             if kept is not None:
-                status = int(kept.status.split(" ", 1)[0])
-                self.log(method, path, status, started, kept.query_fingerprint, "replayed")
-                return self.messages(status, encoded(kept.headers), kept.body)
+                start = kept.asgi_start
+                self.log(method, path, start["status"], started, kept.query_fingerprint, "replayed")
+                return [
+                    start,
+                    {"type": "http.response.body", "body": kept.body, "more_body": False},
+                ]
         if self.store is None:
             return None
         try:
@@ -235,14 +279,12 @@ class DirectAnswers:
         if len(text.encode("utf-8")) > self.config.max_query_bytes:
             return None
         limits_rows = self.config.max_result_rows
-        run = cheap_lookup(text, limits_rows)
-        if run is None:
+        checked = checked_lookup(text, limits_rows)
+        if checked is None:
             return None
-        try:
-            media_type = choose_result_media_type("SELECT", headers.get(b"accept"))
-        except NotAcceptable:
-            return None
-        if media_type not in (SPARQL_RESULTS_JSON, SPARQL_RESULTS_XML):
+        run, fingerprint = checked
+        media_type = direct_media_type(headers.get(b"accept"))
+        if media_type is None:
             return None
         result = store.query(run, default_graph=self.default_graph, named_graphs=self.named_graphs)
         if not isinstance(result, ox.QuerySolutions):
@@ -252,31 +294,17 @@ class DirectAnswers:
         answer = sink.getvalue()
         if more_rows_than(answer, media_type, limits_rows):
             return None  # the endpoint says the result is over the cap
-        fingerprint = query_fingerprint(text)
-        extra = []
+        before, after = self.lookup_headers[media_type]
+        response_headers = [*before]
         if self.cache is not None:
             etag = self.cache.etag(cache_key(text, media_type))
-            extra.append((b"etag", f'W/"{etag}"'.encode("ascii")))
-        response_headers = [
-            (b"content-type", media_type.encode("ascii")),
-            (b"vary", b"Accept, Accept-Encoding"),
-            (b"cache-control", self.cache_control),
-            *extra,
-            (b"x-content-type-options", b"nosniff"),
-            (b"access-control-allow-origin", b"*"),
-            (b"access-control-expose-headers", EXPOSED_HEADERS.encode("ascii")),
-        ]
+            response_headers.append((b"etag", f'W/"{etag}"'.encode("ascii")))
+        response_headers += after
+        response_headers.append((b"content-length", str(len(answer)).encode("ascii")))
         self.log(method, path, 200, started, fingerprint, "direct")
-        return self.messages(200, response_headers, answer)
-
-    @staticmethod
-    def messages(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> list[Message]:
-        """The ASGI messages of a whole response (its Content-Length set from the body)."""
-        sent = [(name, value) for name, value in headers if name != b"content-length"]
-        sent.append((b"content-length", str(len(body)).encode("ascii")))
         return [
-            {"type": "http.response.start", "status": status, "headers": sent},
-            {"type": "http.response.body", "body": body, "more_body": False},
+            {"type": "http.response.start", "status": 200, "headers": response_headers},
+            {"type": "http.response.body", "body": answer, "more_body": False},
         ]
 
     @staticmethod
@@ -295,8 +323,3 @@ class DirectAnswers:
                 fingerprint,
                 how,
             )
-
-
-def encoded(headers: Sequence[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
-    """WSGI response headers as ASGI's byte pairs, names in lower case."""
-    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]

@@ -24,6 +24,7 @@ import io
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from kzgov.web.access_log import log, query_fingerprint
@@ -49,6 +50,25 @@ class KeptResponse:
     headers: Headers
     body: bytes
     query_fingerprint: str
+
+    @cached_property
+    def asgi_start(self) -> dict[str, Any]:
+        """The ASGI message that starts this response, built on its first replay.
+
+        Its headers are the kept ones as byte pairs, names in lower case, with the
+        Content-Length of the body kept.
+        """
+        headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in self.headers
+            if name.lower() != "content-length"
+        ]
+        headers.append((b"content-length", str(len(self.body)).encode("ascii")))
+        return {
+            "type": "http.response.start",
+            "status": int(self.status.split(" ", 1)[0]),
+            "headers": headers,
+        }
 
 
 class ReplayedAnswers:

@@ -42,7 +42,7 @@ from kzgov.web.served_releases import ServedRelease, ServedReleases
 
 Announce = Callable[[str], None]
 
-FRONT_TARGET = "kzgov.web.front:http_app"
+FRONT_TARGET = "kzgov.web.rsgi_front:rsgi_app"
 # How long the server waits for its HTTP processes to listen before it gives up.
 START_SECONDS = 60.0
 # Enough file descriptors for many slow connections (each costs one).
@@ -190,7 +190,7 @@ def granian_settings(config: ServerConfig, port: int) -> dict[str, Any]:
     return dict(
         address=config.host,
         port=port,
-        interface=Interfaces.ASGINL,
+        interface=Interfaces.RSGI,
         workers=http_processes(config),
         runtime_mode=RuntimeModes.st,
         loop=Loops.asyncio,
