@@ -66,3 +66,36 @@ def test_the_summary_of_a_person_gives_the_date_the_tenure_rows_give(
     assert "held at 2022-04-13" in summary
     # The tenure's own row says the same day.
     assert "2022-04-13" in page.locator("main").inner_text().split("Statements", 1)[1]
+
+
+# -- 7. The temporal closure's bookkeeping is not "Referred to by" ----------------------
+
+
+def test_a_region_akims_page_does_not_list_the_closures_derivation_nodes(
+    page: Page, live_server: LiveServer
+) -> None:
+    akim = "https://w3id.org/kzgov/id/post/almaty-region-akim"
+    derivations = select_rows(
+        live_server,
+        "SELECT ?d WHERE { GRAPH <https://w3id.org/kzgov/graph/temporal> "
+        f"{{ ?d <https://w3id.org/kzgov/ontology#relationSubject> <{akim}> }} }}",
+    )
+    assert derivations, "the temporal closure has dated relations of the region akim"
+    page.goto(live_server.base_url + "/id/post/almaty-region-akim")
+    text = page.locator("main").inner_text()
+    assert "relation subject" not in text
+    assert "derivation/" not in text
+    assert page.locator("a[href*='/id/derivation/']").count() == 0
+
+
+# -- 9. Wikidata links carry the entity's label and the QID ----------------------------
+
+
+def test_wikidata_links_show_the_entitys_label_and_the_qid(
+    page: Page, live_server: LiveServer
+) -> None:
+    page.goto(live_server.base_url + TOKAYEV)
+    infobox = page.locator("aside.infobox dd", has=page.locator("a[href*='wikidata.org']"))
+    assert infobox.inner_text().strip() == "Kassym-Jomart Tokayev — wd:Q200881"
+    row = page.locator("main table tr", has=page.locator("a[href$='/entity/Q200881']")).first
+    assert "Kassym-Jomart Tokayev — wd:Q200881" in row.inner_text()

@@ -361,14 +361,13 @@ def build_infobox(
         if step is None or step in chain:
             break
         chain.append(step)
-    matches = [
-        row.get("m")
-        for row in select(
-            executor,
-            f"SELECT DISTINCT ?m WHERE {{ {iri_ref(subject_iri)} "
-            f"<{SKOS.exactMatch}>|<{SKOS.closeMatch}> ?m }}",
-        )
-    ]
+    match_rows = select(
+        executor,
+        f"SELECT DISTINCT ?m ?p WHERE {{ VALUES ?p {{ <{SKOS.exactMatch}> <{SKOS.closeMatch}> }} "
+        f"{iri_ref(subject_iri)} ?p ?m }}",
+    )
+    matches = [row.get("m") for row in match_rows]
+    exact = {row.get("m") for row in match_rows if row.get("p") == SKOS.exactMatch}
     wikidata = sorted(
         m for m in matches if isinstance(m, URIRef) and str(m).startswith(WIKIDATA_ENTITY)
     )
@@ -412,7 +411,10 @@ def build_infobox(
             box.fields.append((heading, values[:MAX_VALUES], len(values), "incoming-title"))
     box.legal_basis = sorted_by_label(legal, labels)
     box.chain = chain
-    box.wikidata = [(m, labels.get(m) or str(m)[len(WIKIDATA_ENTITY) :]) for m in wikidata]
+    own = labels.get(subject) or short_name(subject)
+    box.wikidata = [
+        (m, labels.get(m) or (own if m in exact else f"{own} (close match)")) for m in wikidata
+    ]
     return box
 
 
