@@ -99,3 +99,25 @@ def test_wikidata_links_show_the_entitys_label_and_the_qid(
     assert infobox.inner_text().strip() == "Kassym-Jomart Tokayev — wd:Q200881"
     row = page.locator("main table tr", has=page.locator("a[href$='/entity/Q200881']")).first
     assert "Kassym-Jomart Tokayev — wd:Q200881" in row.inner_text()
+
+
+# -- 8. The home page links every graph, the temporal closure too ----------------------
+
+
+def test_the_home_page_links_each_graph_with_a_line_on_what_it_holds(
+    page: Page, live_server: LiveServer
+) -> None:
+    page.goto(live_server.base_url + "/")
+    entries = page.locator("section.graphs .graph-entry")
+    described = {
+        entry.locator("dt a").get_attribute("href"): entry.locator("dd").inner_text()
+        for entry in entries.all()
+    }
+    for graph in ("inferred", "temporal", "registry", "links"):
+        assert described.get(f"/graph/{graph}"), f"/graph/{graph} is linked with a description"
+    assert "OWL 2 RL" in described["/graph/inferred"]
+    assert "dates" in described["/graph/temporal"]
+    assert any("each source" in text for text in described.values())
+    page.locator("section.graphs a[href='/graph/temporal']").click()
+    page.wait_for_url("**/graph/temporal")
+    assert "temporal" in page.locator("h1").inner_text().lower()
