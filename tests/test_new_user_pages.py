@@ -7,6 +7,7 @@ import json
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -121,3 +122,47 @@ def test_the_home_page_links_each_graph_with_a_line_on_what_it_holds(
     page.locator("section.graphs a[href='/graph/temporal']").click()
     page.wait_for_url("**/graph/temporal")
     assert "temporal" in page.locator("h1").inner_text().lower()
+
+
+# -- 6. Reform timeline labels are whole ------------------------------------------------
+
+REFORM_TIMELINE = (Path(__file__).parent.parent / "queries" / "reform-timeline.rq").read_text(
+    encoding="utf-8"
+)
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_every_reform_timeline_label_is_shown_whole_beside_its_date(
+    browser: Browser, live_server: LiveServer, width: int
+) -> None:
+    labels = {
+        row["itemLabel"]["value"]
+        for row in select_rows(live_server, REFORM_TIMELINE)
+        if "itemLabel" in row
+    }
+    assert len(labels) > 20
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(PAGE_TIMEOUT_MILLISECONDS)
+        page.goto(live_server.base_url + "/")
+        page.wait_for_selector(".yasqe .CodeMirror")
+        page.locator('a.example[data-name="reform-timeline"]').click()
+        page.locator("#run-query").click()
+        page.wait_for_selector("#yasr .kz-timeline .timeline-canvas[data-fitted]")
+        items = page.locator("#yasr .kz-timeline .vis-item.vis-point").evaluate_all(
+            "items => items.map(item => {"
+            " const c = item.querySelector('.vis-item-content');"
+            " const dot = item.querySelector('.vis-dot');"
+            " return {text: c.innerText.replace(/\\s+/g, ' ').trim(), title: item.title || '',"
+            " cut: c.scrollWidth > c.clientWidth + 1 || c.scrollHeight > c.clientHeight + 1,"
+            " dot: dot.getBoundingClientRect().left - item.getBoundingClientRect().left,"
+            " label: c.getBoundingClientRect().left - item.getBoundingClientRect().left}; })"
+        )
+    finally:
+        context.close()
+    shown = {item["text"] for item in items}
+    assert labels <= shown, f"labels not shown whole: {sorted(labels - shown)}"
+    assert not [item["text"] for item in items if item["cut"]], "a label is cut"
+    # The dot marks the date, at the item's start; the label stands to its right.
+    assert all(item["dot"] < 2 and item["label"] > item["dot"] for item in items), items[:3]
