@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -12,9 +15,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from conftest import PAGE_TIMEOUT_MILLISECONDS, LiveServer
+from conftest import PAGE_TIMEOUT_MILLISECONDS, LiveServer, send
+from kzgov.build.pipeline import BuildResult
+from kzgov.core.layout import Layout
 
-pytestmark = pytest.mark.parametrize("backend", ["memory"], indirect=True)
+# Pages are read from the memory store (the page tests of other files run every store).
+MEMORY = pytest.mark.parametrize("backend", ["memory"], indirect=True)
 
 TOKAYEV = "/id/person/kassym-jomart-tokayev"
 
@@ -57,6 +63,7 @@ def select_rows(live_server: LiveServer, query: str) -> list[dict[str, dict[str,
 # -- 5. The summary uses the tenure's dated facts --------------------------------------
 
 
+@MEMORY
 def test_the_summary_of_a_person_gives_the_date_the_tenure_rows_give(
     page: Page, live_server: LiveServer
 ) -> None:
@@ -72,6 +79,7 @@ def test_the_summary_of_a_person_gives_the_date_the_tenure_rows_give(
 # -- 7. The temporal closure's bookkeeping is not "Referred to by" ----------------------
 
 
+@MEMORY
 def test_a_region_akims_page_does_not_list_the_closures_derivation_nodes(
     page: Page, live_server: LiveServer
 ) -> None:
@@ -92,6 +100,7 @@ def test_a_region_akims_page_does_not_list_the_closures_derivation_nodes(
 # -- 9. Wikidata links carry the entity's label and the QID ----------------------------
 
 
+@MEMORY
 def test_wikidata_links_show_the_entitys_label_and_the_qid(
     page: Page, live_server: LiveServer
 ) -> None:
@@ -105,6 +114,7 @@ def test_wikidata_links_show_the_entitys_label_and_the_qid(
 # -- 8. The home page links every graph, the temporal closure too ----------------------
 
 
+@MEMORY
 def test_the_home_page_links_each_graph_with_a_line_on_what_it_holds(
     page: Page, live_server: LiveServer
 ) -> None:
@@ -131,6 +141,7 @@ REFORM_TIMELINE = (Path(__file__).parent.parent / "queries" / "reform-timeline.r
 )
 
 
+@MEMORY
 @pytest.mark.parametrize("width", [1440, 390])
 def test_every_reform_timeline_label_is_shown_whole_beside_its_date(
     browser: Browser, live_server: LiveServer, width: int
@@ -166,3 +177,60 @@ def test_every_reform_timeline_label_is_shown_whole_beside_its_date(
     assert not [item["text"] for item in items if item["cut"]], "a label is cut"
     # The dot marks the date, at the item's start; the label stands to its right.
     assert all(item["dot"] < 2 and item["label"] > item["dot"] for item in items), items[:3]
+
+
+# -- 3. Bare slugs are read by the parameter's declared kinds ---------------------------
+
+
+def kzgov(layout: Layout, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run the real kzgov command on the test build."""
+    return subprocess.run(
+        [sys.executable, "-m", "kzgov", "--root", str(layout.root), "--build-dir",
+         str(layout.build_dir), *arguments],
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )  # fmt: skip
+
+
+def test_a_bare_slug_is_read_as_any_kind_its_parameter_declares(
+    real_build: BuildResult, real_layout: Layout
+) -> None:
+    # `post` of accountability-chain-as-of is "the post or body" (its default is a body).
+    president = kzgov(
+        real_layout, "query", "accountability-chain-as-of", "--param", "post=president"
+    )
+    assert president.returncode == 0, president.stderr
+    akimat = kzgov(real_layout, "query", "accountability-chain-as-of", "--param", "post=akimat",
+                   "--param", "year=1991", "--format", "csv")  # fmt: skip
+    assert akimat.returncode == 0, akimat.stderr
+    assert "body/government,not in force" in akimat.stdout
+    # `holder` of powers-over-time is "the post or body" (its default is a post).
+    maslikhat = kzgov(real_layout, "query", "powers-over-time", "--param", "holder=maslikhat",
+                      "--format", "csv")  # fmt: skip
+    assert maslikhat.returncode == 0, maslikhat.stderr
+    assert "maslikhat-self-government" in maslikhat.stdout
+
+
+def test_a_slug_of_no_declared_kind_is_an_error_naming_the_parameter(
+    real_build: BuildResult, real_layout: Layout
+) -> None:
+    finished = kzgov(real_layout, "query", "accountability-chain-as-of", "--param", "post=akimatt")
+    assert finished.returncode == 1
+    assert finished.stdout == ""
+    assert finished.stderr.startswith(
+        "kzgov: parameter 'post' of query 'accountability-chain-as-of': 'akimatt' names no"
+        " post or body in the graph; did you mean akimat"
+    ), finished.stderr
+    assert "Traceback" not in finished.stderr
+
+
+@MEMORY
+def test_the_server_reads_a_bare_slug_by_the_parameters_kinds(live_server: LiveServer) -> None:
+    url = f"{live_server.base_url}/queries/powers-over-time?holder=maslikhat"
+    request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(request) as response:
+        rows = json.load(response)["results"]["bindings"]
+    assert rows
+    bad = send("GET", f"{live_server.base_url}/queries/powers-over-time?holder=maslikhatt")
+    assert bad.status == 400
+    assert "names no post or body" in bad.text
