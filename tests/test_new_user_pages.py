@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.parse
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
+from rdflib import Graph, Literal, URIRef
 
 from conftest import PAGE_TIMEOUT_MILLISECONDS, LiveServer, send
 from kzgov.build.pipeline import BuildResult
@@ -234,3 +236,33 @@ def test_the_server_reads_a_bare_slug_by_the_parameters_kinds(live_server: LiveS
     bad = send("GET", f"{live_server.base_url}/queries/powers-over-time?holder=maslikhatt")
     assert bad.status == 400
     assert "names no post or body" in bad.text
+
+
+# -- 4. officeholder-statements on the command line --------------------------------------
+
+WD = "http://www.wikidata.org/entity/"
+PS_P39 = URIRef("http://www.wikidata.org/prop/statement/P39")
+TENURE_OF = URIRef("https://w3id.org/kzgov/ontology#tenureOf")
+
+
+def test_officeholder_statements_print_with_the_projects_prefixes_and_wikidata_items(
+    real_build: BuildResult, real_layout: Layout
+) -> None:
+    finished = kzgov(real_layout, "query", "officeholder-statements")
+    assert finished.returncode == 0, finished.stderr
+    text = finished.stdout
+    assert not re.search(r"@prefix ns\d+:", text), text[:400]
+    for prefix in ("wd:", "p:", "ps:", "pq:", "post:", "person:"):
+        assert f"@prefix {prefix} " in text
+    graph = Graph().parse(data=text, format="turtle")
+    posts = {tenure: post for tenure, post in graph.subject_objects(TENURE_OF)}
+    items = {tenure: item for tenure, item in graph.subject_objects(PS_P39)}
+    assert posts and set(posts) == set(items), "every tenure has ps:P39 and its kzgov post"
+    president = URIRef("https://w3id.org/kzgov/id/post/president")
+    khan = URIRef("https://w3id.org/kzgov/id/post/kazakh-khan")
+    for tenure, post in posts.items():
+        if post == president:
+            assert items[tenure] == URIRef(WD + "Q5256775")  # the links graph's exactMatch
+        if post == khan:
+            assert items[tenure] == Literal("not stated")
+    assert "ps:P39 wd:Q5256775" in text
