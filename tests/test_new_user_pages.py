@@ -266,3 +266,145 @@ def test_officeholder_statements_print_with_the_projects_prefixes_and_wikidata_i
         if post == khan:
             assert items[tenure] == Literal("not stated")
     assert "ps:P39 wd:Q5256775" in text
+
+
+# -- 1 and 2. The network's years, and its links as of a year ------------------------
+
+AKIMAT = "https://w3id.org/kzgov/id/body/akimat"
+
+
+def network_page(page: Page, live_server: LiveServer, path: str) -> None:
+    """Open a post or body page and wait for its timeless network and its years."""
+    page.goto(live_server.base_url + path)
+    page.wait_for_selector("section.network .network-canvas[data-nodes] canvas")
+    page.wait_for_selector("section.network select.network-year[data-years]", state="attached")
+
+
+def links_as_of(page: Page, year: str) -> dict[str, str]:
+    """Choose a year above the network; each drawn link's text and status."""
+    page.select_option("section.network select.network-year", year)
+    page.wait_for_selector(
+        f"section.network .entity-network[data-year='{year}'] .network-canvas[data-nodes] canvas"
+    )
+    items = page.locator("section.network .network-list li")
+    # text_content: the list is inside a closed <details>, where inner_text is empty.
+    return {
+        (item.text_content() or "").strip(): item.get_attribute("data-status") or ""
+        for item in items.all()
+    }
+
+
+@MEMORY
+def test_the_years_offered_start_at_the_earliest_date_the_graph_knows(
+    page: Page, live_server: LiveServer
+) -> None:
+    # The akimat's earliest date: its subordination to the Government, from 7 February 1992.
+    (row,) = select_rows(
+        live_server,
+        "SELECT (MIN(SUBSTR(STR(?w), 1, 4)) AS ?y) WHERE { GRAPH <https://w3id.org/kzgov/graph/"
+        "temporal> { { ?d <https://w3id.org/kzgov/ontology#relationSubject> <" + AKIMAT + "> }"
+        " UNION { ?d <https://w3id.org/kzgov/ontology#relationObject> <" + AKIMAT + "> }"
+        " ?d <https://w3id.org/kzgov/ontology#startTime> ?w } }",
+    )
+    assert row["y"]["value"] == "1992"
+    network_page(page, live_server, "/id/body/akimat")
+    years = [
+        int(value)
+        for value in page.locator("select.network-year option").evaluate_all(
+            "options => options.map(o => o.value)"
+        )
+        if value
+    ]
+    this_year = int(page.evaluate("new Date().getUTCFullYear()"))
+    assert min(years) == 1992 and max(years) == this_year
+    assert len(years) == this_year - 1992 + 1
+    assert "1992" in page.locator("section.network .network-years").inner_text()
+
+
+@MEMORY
+def test_a_post_with_nothing_dated_offers_no_year_and_says_so(
+    page: Page, live_server: LiveServer
+) -> None:
+    akim = "https://w3id.org/kzgov/id/post/pavlodar-region-akim"
+    dated = select_rows(
+        live_server,
+        "SELECT ?w WHERE { { <" + akim + "> <https://w3id.org/kzgov/ontology#inceptionYear> ?w }"
+        " UNION { GRAPH <https://w3id.org/kzgov/graph/temporal> { { ?d <https://w3id.org/kzgov/"
+        "ontology#relationSubject> <" + akim + "> } UNION { ?d <https://w3id.org/kzgov/ontology#"
+        "relationObject> <" + akim + "> } ?d <https://w3id.org/kzgov/ontology#startTime>|"
+        "<https://w3id.org/kzgov/ontology#startNotBefore> ?w } } }",
+    )
+    assert not dated
+    network_page(page, live_server, "/id/post/pavlodar-region-akim")
+    choice = page.locator("section.network select.network-year")
+    assert choice.get_attribute("data-years") == "none"
+    assert choice.is_disabled()
+    assert choice.locator("option").count() == 1  # "every year" only
+    assert (
+        "No source dates this post" in page.locator("section.network .network-years").inner_text()
+    )
+
+
+STATUS_OF = {
+    "in force then": "in-force",
+    "in force, dates unknown": "dates-unknown",
+    "not in force": "not-in-force",
+}
+
+
+@MEMORY
+@pytest.mark.parametrize("year", ["1992", "2022"])
+def test_the_akimats_network_as_of_a_year_follows_accountability_chain_as_of(
+    page: Page, live_server: LiveServer, year: str
+) -> None:
+    url = f"{live_server.base_url}/queries/accountability-chain-as-of?post=akimat&year={year}"
+    request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(request) as response:
+        answer = json.load(response)["results"]["bindings"]
+    status = {row["principal"]["value"]: row["status"]["value"] for row in answer}
+    government = "https://w3id.org/kzgov/id/body/government"
+    maslikhat = "https://w3id.org/kzgov/id/body/maslikhat"
+    assert status[government] == "in force then" and status[maslikhat] == "in force, dates unknown"
+    network_page(page, live_server, "/id/body/akimat")
+    drawn = links_as_of(page, year)
+    hrefs = page.locator("section.network .network-list li a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    # Every principal of the chain is drawn, and each direct link has the query's status.
+    for principal in status:
+        assert principal.replace("https://w3id.org/kzgov", "") in hrefs, principal
+    to_akimat = {
+        text: state
+        for text, state in drawn.items()
+        if text.endswith("akimat (local executive body, any level)")
+    }
+    government_links = [state for text, state in to_akimat.items() if "Government" in text]
+    maslikhat_links = [state for text, state in to_akimat.items() if text.startswith("maslikhat")]
+    assert government_links == [STATUS_OF[status[government]]], drawn
+    assert maslikhat_links == [STATUS_OF[status[maslikhat]]]
+    legend = page.locator("section.network .network-legend li").all_inner_texts()
+    assert f"in force then ({year})" in [text.strip() for text in legend]
+    assert f"in force, dates unknown ({year})" in [text.strip() for text in legend]
+
+
+@MEMORY
+def test_a_link_not_in_force_is_drawn_distinctly_with_a_legend(
+    page: Page, live_server: LiveServer
+) -> None:
+    # The Agency for Civil Service Affairs answers to the President from 1998 only.
+    network_page(page, live_server, "/id/post/president")
+    drawn = links_as_of(page, "1997")
+    agency = {text: state for text, state in drawn.items() if "Agency for Civil Service" in text}
+    assert agency and set(agency.values()) == {"not-in-force"}
+    assert all("(not in force)" in text for text in agency)
+    legend = [
+        text.strip()
+        for text in page.locator("section.network .network-legend li").all_inner_texts()
+    ]
+    assert "not in force then (1997)" in legend
+    swatch = page.locator("section.network .network-legend .swatch.not-in-force")
+    assert swatch.evaluate("s => getComputedStyle(s).borderTopStyle") == "dashed"
+    later = links_as_of(page, "2022")
+    assert {state for text, state in later.items() if "Agency for Civil Service" in text} == {
+        "in-force"
+    }
