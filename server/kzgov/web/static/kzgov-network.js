@@ -22,7 +22,7 @@
     dismissedBy: { kind: "dismisses", label: "may dismiss", color: "#a3241a", dashes: true },
     directlyAccountableTo: { kind: "accountable", label: "holds to account", color: "#7a4eab", dashes: true },
     // Subordination is accountability too (kz:subordinateTo is a kz:accountableTo).
-    directlySubordinateTo: { kind: "directs", label: "directs", color: "#8a5a00" }
+    directlySubordinateTo: { kind: "directs", label: "directs", color: "#8a5a00", upwardsOnly: true }
   };
   // How a link is drawn as of a year: its status in the temporal closure.
   var STATUSES = {
@@ -38,15 +38,18 @@
       "SELECT DISTINCT ?from ?relation ?to WHERE {\n" + neighbourhood(entity) + "}";
   }
 
-  // The links two steps up and down from the entity, as ?from ?relation ?to.
+  // The links two steps up and down from the entity, as ?from ?relation ?to. Subordination
+  // is drawn upwards only (who directs it, and who directs them, as its accountability
+  // chain runs): the bodies under the President would double the President's picture.
   function neighbourhood(entity) {
     var relations = Object.keys(RELATIONS).map(function (name) { return "kz:" + name; }).join(" ");
+    var downwards = Object.keys(RELATIONS).filter(function (name) { return !RELATIONS[name].upwardsOnly; })
+      .map(function (name) { return "kz:" + name; }).join(" ");
     var e = "<" + entity + ">";
-    return "  VALUES ?relation { " + relations + " }\n" +
-      "  { " + e + " ?relation ?to . BIND(" + e + " AS ?from) }\n" +
-      "  UNION { VALUES ?step { " + relations + " } " + e + " ?step ?from . ?from ?relation ?to . }\n" +
-      "  UNION { ?from ?relation " + e + " . BIND(" + e + " AS ?to) }\n" +
-      "  UNION { VALUES ?step { " + relations + " } ?to ?step " + e + " . ?from ?relation ?to . }\n" +
+    return "  { VALUES ?relation { " + relations + " } " + e + " ?relation ?to . BIND(" + e + " AS ?from) }\n" +
+      "  UNION { VALUES ?step { " + relations + " } VALUES ?relation { " + relations + " } " + e + " ?step ?from . ?from ?relation ?to . }\n" +
+      "  UNION { VALUES ?relation { " + downwards + " } ?from ?relation " + e + " . BIND(" + e + " AS ?to) }\n" +
+      "  UNION { VALUES ?step { " + downwards + " } VALUES ?relation { " + downwards + " } ?to ?step " + e + " . ?from ?relation ?to . }\n" +
       "  FILTER(isIRI(?from) && isIRI(?to) && ?from != ?to)\n" +
       // The akim of each region is the oblast akim there (kz:territorialCaseOf): drawn
       // once, as the general post, unless it is the page's own entity.

@@ -447,8 +447,14 @@
     canvasHost.setAttribute("aria-label", options.description || ("A network of " + nodes.length + " nodes and " + edges.length + " links"));
     host.appendChild(canvasHost);
     var sideways = false;
+    var levelOf = null;
     if (options.layered) {
       var shape = widestLevel(nodes, edges);
+      // Each node at its distance from the focus along the arrows, so that a node directly
+      // above the focus is drawn right above it, not a level higher with its arrow passing
+      // behind the nodes between (vis-network puts every root at the top).
+      var lowest = Math.min.apply(null, Object.keys(shape.level).map(function (id) { return shape.level[id]; }));
+      levelOf = function (id) { return id in shape.level ? shape.level[id] - lowest : undefined; };
       var available = host.clientWidth || 800;
       sideways = shape.widest * NODE_WIDTH_PX > available * 1.4;
       if (sideways) {
@@ -461,6 +467,7 @@
     var visNodes = nodes.map(function (node) {
       return {
         id: node.id,
+        level: levelOf ? levelOf(node.id) : undefined,
         label: wrapLabel(node.label, lineLength),
         title: node.title,
         shape: "box",
@@ -652,7 +659,7 @@
     Object.keys(level).forEach(function (id) { count[level[id]] = (count[level[id]] || 0) + 1; });
     var widest = 0;
     Object.keys(count).forEach(function (l) { widest = Math.max(widest, count[l]); });
-    return { widest: widest, levels: Object.keys(count).length };
+    return { widest: widest, levels: Object.keys(count).length, level: level };
   }
 
   function nodeLink(node) {
