@@ -122,8 +122,13 @@ def test_rdf_and_the_other_common_prefixes_need_no_declaration_on_any_store(
     status, body = ask(live_server, query.replace(" . ?x skos:prefLabel ?y", ""))
     assert status == 200, body
     assert int(json.loads(body)["results"]["bindings"][0]["n"]["value"]) > 0
-    status, body = ask(live_server, "ASK { ?s (rdf:type|!rdf:type)* ?o FILTER(?s = xsd:string) }")
+    status, body = ask(
+        live_server,
+        'ASK { FILTER(STR(xsd:string) = "http://www.w3.org/2001/XMLSchema#string"'
+        ' && STR(rdf:type) = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type") }',
+    )
     assert status == 200, body
+    assert json.loads(body)["boolean"] is True
 
 
 @pytest.mark.parametrize(
@@ -219,3 +224,17 @@ def test_invalid_queries_rdflib_accepts_are_400_on_the_oxigraph_store(
         assert "syntax error" in body or "aggregates cannot be nested" in body
     else:
         assert status in (200, 400), body
+
+
+def test_negative_decimals_in_patterns_and_values_are_answered_on_every_store(
+    live_server: LiveServer,
+) -> None:
+    # rdflib 7.6.0 alone refuses these ("Not a number"; RDFLib/rdflib issue 2962).
+    status, body = ask(live_server, "SELECT ?x { VALUES ?x { -1.5 } FILTER(?x < 0) }")
+    assert status == 200, body
+    rows = json.loads(body)["results"]["bindings"]
+    assert [float(row["x"]["value"]) for row in rows] == [-1.5]
+    assert rows[0]["x"]["datatype"] == "http://www.w3.org/2001/XMLSchema#decimal"
+    status, body = ask(live_server, "ASK { ?s ?p -0.25 }")
+    assert status == 200, body
+    assert json.loads(body)["boolean"] is False

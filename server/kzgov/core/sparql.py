@@ -13,9 +13,12 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 
+from kzgov.core import rdflib_decimal
 from kzgov.core.errors import KzgovError
 from kzgov.core.namespaces import QUERY_PREFIXES
 from kzgov.core.syntax_position import locate_syntax_error
+
+rdflib_decimal.install()
 
 
 class QuerySyntaxError(KzgovError):
