@@ -14,6 +14,7 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.query import Result
 
+from kzgov.core.formats import with_project_prefixes
 from kzgov.core.layout import PROJECT_ROOT
 from kzgov.core.queries import NamedQuery, list_named_queries
 from kzgov.core.sparql import evaluate, parse_query
@@ -46,7 +47,8 @@ def test_named_query_returns_expected_answer(
     if query.form in ("CONSTRUCT", "DESCRIBE"):
         assert result.graph is not None
         if regenerate_expected:
-            result.graph.serialize(expected_path, format="turtle")
+            # Written with kzgov's prefixes (post:, wd:, ps:...), as `kzgov query` prints it.
+            with_project_prefixes(result.graph).serialize(expected_path, format="turtle")
         expected = Graph().parse(expected_path, format="turtle")
         assert isomorphic(result.graph, expected)
         return

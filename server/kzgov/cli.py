@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from rdflib import Dataset
+
 from kzgov import __version__
 from kzgov.build.build_summary import build_summary
 from kzgov.build.pipeline import (
@@ -27,7 +29,7 @@ from kzgov.core.config import ServerConfig
 from kzgov.core.errors import KzgovError
 from kzgov.core.formats import GRAPH_FORMATS, TABULAR_FORMATS, render
 from kzgov.core.layout import Layout
-from kzgov.core.parameter_check import instance_values, instances_query, refuse_unknown
+from kzgov.core.parameter_check import instances_query, resolve
 from kzgov.core.projection import in_written_order
 from kzgov.core.queries import NamedQuery, find_named_query, list_named_queries
 from kzgov.core.release import CURRENT_LINK, current_release
@@ -94,20 +96,23 @@ def read_query_argument(layout: Layout, argument: str, parameters: list[str]) ->
     if "{" in argument or " " in argument:
         return argument
     named = find_named_query(layout.queries_dir, argument)
-    text = named.bind(values)
-    check_instances(layout, named, values)
-    return text
+    named.bind(values)  # a value that is no SPARQL term is refused before the build is read
+    return named.bind(resolve_instances(layout, named, values))
 
 
-def check_instances(layout: Layout, named: NamedQuery, values: dict[str, str]) -> None:
-    """Refuse a parameter value that names no entity of its kind in the build."""
-    given = instance_values(named, values)
-    if not given:
-        return
-    dataset = open_dataset(layout)
-    for value in given:
-        rows = evaluate(dataset, parse_query(instances_query(value.kind)))
-        refuse_unknown(named, value, (str(row[0]) for row in rows))  # type: ignore[index]
+def resolve_instances(layout: Layout, named: NamedQuery, values: dict[str, str]) -> dict[str, str]:
+    """Read bare slugs by their parameter's kinds; refuse a value naming no entity in the build."""
+    if not values:
+        return values
+    opened: list[Dataset] = []
+
+    def instances_of(kind: str) -> list[str]:
+        if not opened:
+            opened.append(open_dataset(layout))
+        rows = evaluate(opened[0], parse_query(instances_query(kind)))
+        return [str(row[0]) for row in rows]  # type: ignore[index]
+
+    return resolve(named, values, instances_of)
 
 
 def parse_in_file(text: str, argument: str) -> ParsedQuery:

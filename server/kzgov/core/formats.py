@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from rdflib import Graph
+from rdflib import Graph, Namespace
 from rdflib.query import Result
 
 from kzgov.core.errors import KzgovError
-from kzgov.core.namespaces import PREFIXES
+from kzgov.core.namespaces import PREFIXES, QUERY_PREFIXES
 
 TABULAR_FORMATS = ("table", "csv", "tsv", "json", "xml")
 GRAPH_FORMATS = ("turtle", "nt", "json-ld", "xml", "trig")
@@ -20,6 +20,28 @@ FORMAT_TO_RDFLIB = {
     "json-ld": "json-ld",
     "trig": "trig",
 }
+
+
+# The prefixes a graph answer is written with: every prefix a query may use undeclared
+# (kz:, post:, person:, wd:, p:, ps:, pq:...), and Wikidata's value-node prefix.
+GRAPH_PREFIXES = {
+    **QUERY_PREFIXES,
+    "pqv": Namespace("http://www.wikidata.org/prop/qualifier/value/"),
+}
+
+
+def with_project_prefixes(graph: Graph) -> Graph:
+    """The triples of a graph answer in a graph that names them with kzgov's prefixes.
+
+    A CONSTRUCT answer's own graph keeps none of the query's PREFIX lines: rdflib would
+    write `ns1:`, `ns2:`... Turtle writes only the prefixes the triples use.
+    """
+    named = Graph(bind_namespaces="core")
+    for prefix, namespace in GRAPH_PREFIXES.items():
+        named.bind(prefix, namespace, override=True, replace=True)
+    for triple in graph:
+        named.add(triple)
+    return named
 
 
 def render_table(result: Result) -> str:
@@ -71,9 +93,7 @@ def render(result: Result, fmt: str) -> str:
         graph = result.graph
         if graph is None:
             raise TypeError(f"a {result.type} result carries no graph")
-        for prefix, namespace in PREFIXES.items():
-            graph.bind(prefix, namespace, override=True)
-        return graph.serialize(format=FORMAT_TO_RDFLIB[fmt])
+        return with_project_prefixes(graph).serialize(format=FORMAT_TO_RDFLIB[fmt])
     if fmt == "table":
         return render_table(result)
     if fmt not in TABULAR_FORMATS:

@@ -35,6 +35,26 @@ class Parameter:
     default: str
     about: str
 
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The kinds of instance (post, body...) the parameter takes, as it declares them.
+
+        The kinds its description names as words ("the post or body"), in that order, then
+        the kind of its name (`post`) and of its default: `post` of accountability-chain-as-of,
+        whose default is the akimat (a body), takes a post or a body. A parameter described
+        as "the entity" takes any kind, its default's first.
+        """
+        named = [
+            (match.start(), kind)
+            for kind in INSTANCE_PREFIXES
+            for match in re.finditer(rf"\b{kind}\b", self.about)
+        ]
+        found = [kind for _start, kind in sorted(named)]
+        found += [kind for kind in (self.name, kind_of(self.default)) if kind in INSTANCE_PREFIXES]
+        if re.search(r"\bentity\b", self.about):
+            found += list(INSTANCE_PREFIXES)
+        return tuple(dict.fromkeys(found))
+
 
 @dataclass(frozen=True)
 class NamedQuery:
@@ -99,8 +119,9 @@ class NamedQuery:
                     f"query {self.name!r} takes no parameter {name!r}"
                     f" (it takes: {', '.join(sorted(known)) or 'none'})"
                 )
-            default = self.parameter(name).default
-            term = quote_plain_text(expand_slug(value.strip(), default), default)
+            parameter = self.parameter(name)
+            default = parameter.default
+            term = quote_plain_text(expand_slug(value.strip(), parameter.kinds), default)
             if not is_single_term(term):
                 raise UnknownQuery(
                     f"parameter {name!r} of query {self.name!r}: {value!r} is not an IRI in <...>,"
@@ -122,20 +143,27 @@ def kind_of(default: str) -> str | None:
     return None
 
 
-def expand_slug(term: str, default: str) -> str:
-    """A bare slug (`oblast-akim`) as the full IRI of the kind the default names.
+def is_bare_slug(term: str) -> bool:
+    """Whether a value is a bare slug (`oblast-akim`), not a number or a term."""
+    return bool(SLUG_TERM.match(term)) and not NUMBER_TERM.match(term)
+
+
+def expand_slug(term: str, kinds: tuple[str, ...]) -> str:
+    """A bare slug (`oblast-akim`) as the full IRI of the first kind a parameter takes.
+
+    Where a parameter takes several kinds, kzgov.core.parameter_check first rewrites a
+    slug as the IRI of the kind that has it in the graph.
 
     Args:
         term: the value given.
-        default: the parameter's default (`<https://w3id.org/kzgov/id/post/president>`).
+        kinds: the kinds of instance the parameter takes (Parameter.kinds).
 
     Returns:
-        `<...id/post/oblast-akim>` for a slug where the default is a post; else the term.
+        `<...id/post/oblast-akim>` for a slug where the parameter takes posts; else the term.
     """
-    kind = kind_of(default)
-    if kind is None or NUMBER_TERM.match(term) or not SLUG_TERM.match(term):
+    if not kinds or not is_bare_slug(term):
         return term
-    return f"<{INSTANCE_PREFIXES[kind]}{term}>"
+    return f"<{INSTANCE_PREFIXES[kinds[0]]}{term}>"
 
 
 def quote_plain_text(term: str, default: str) -> str:

@@ -16,7 +16,15 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from kzgov.core.namespaces import INFERRED_GRAPH, KZ, KZG, KZID, ONTOLOGY_GRAPH
+from kzgov.core.namespaces import (
+    INFERRED_GRAPH,
+    KZ,
+    KZG,
+    KZID,
+    ONTOLOGY_GRAPH,
+    TEMPORAL_GRAPH,
+    WD,
+)
 from kzgov.web.linking import short_name
 from kzgov.web.lookup import N_TRIPLES, Executor, iri_ref, read_graph, select, values_clause
 
@@ -198,13 +206,39 @@ def blank_nodes_query(iri: str) -> str:
     return f"DESCRIBE {iri_ref(iri)}"
 
 
+def wikidata_labels(
+    subject: URIRef, outgoing: Iterable[tuple[URIRef, Node]], labels: Mapping[URIRef, str]
+) -> dict[URIRef, str]:
+    """Names for the Wikidata items an entity is matched to, which the graph does not label.
+
+    An exact match (skos:exactMatch, owl:sameAs) is the entity itself: its own label; a
+    close match says so. Shown beside the QID ("Kassym-Jomart Tokayev — wd:Q200881").
+    """
+    own = labels.get(subject)
+    if not own:
+        return {}
+    named: dict[URIRef, str] = {}
+    for predicate, value in outgoing:
+        if not (isinstance(value, URIRef) and str(value).startswith(str(WD))) or value in labels:
+            continue
+        if predicate in (SKOS.exactMatch, OWL.sameAs):
+            named[value] = own
+        elif predicate == SKOS.closeMatch:
+            named.setdefault(value, f"{own} (close match)")
+    return named
+
+
 def incoming_query(iri: str) -> str:
-    """The SELECT of the statements pointing at a resource from named subjects, per graph."""
+    """The SELECT of the statements pointing at a resource from named subjects, per graph.
+
+    The temporal closure's derivation nodes (graph kzg:temporal: "relation subject",
+    "derivation rule"…) are its bookkeeping, not relations a reader looks for: left out.
+    """
     term = iri_ref(iri)
     return (
         "SELECT ?s ?p ?g WHERE {\n"
         f"  GRAPH ?g {{ ?s ?p {term} }}\n"
-        "  FILTER(!isBlank(?s))\n"
+        f"  FILTER(!isBlank(?s) && ?g != <{TEMPORAL_GRAPH}>)\n"
         f"}}\nLIMIT {MAX_INCOMING_ROWS + 1}"
     )
 
@@ -411,6 +445,7 @@ def describe(
             if isinstance(value, URIRef):
                 linked.add(value)
     labels = fetch_labels(executor, linked, language)
+    labels.update(wikidata_labels(subject, outgoing, labels))
 
     def statements(table: dict[tuple[URIRef, Node], set[URIRef]]) -> list[Statement]:
         found = [

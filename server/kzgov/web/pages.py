@@ -43,7 +43,7 @@ from kzgov.core.namespaces import (
     ONTOLOGY_GRAPH,
     QUERY_PREFIXES,
 )
-from kzgov.core.parameter_check import instance_values, instances_query, refuse_unknown
+from kzgov.core.parameter_check import instances_query, resolve
 from kzgov.core.queries import NamedQuery, find_named_query, list_named_queries
 from kzgov.core.release import RELEASE_QUERIES, RELEASE_SHAPES, built_with
 from kzgov.core.serialize import (
@@ -868,9 +868,8 @@ def named_query(name: str) -> Response:
         raise unknown_named_query(error) from error
     values = query_parameters(query)
     try:
-        text = query.bind(values)
-        for value in instance_values(query, values):
-            refuse_unknown(query, value, instances_of(value.kind))
+        query.bind(values)  # a value that is no SPARQL term is refused first
+        text = query.bind(resolve(query, values, instances_of))
     except UnknownQuery as error:
         raise bad_parameter(str(error)) from error
     form = query.form

@@ -101,6 +101,8 @@ class Holding:
         start: when it began, if a source says.
         end: when it ended, if a source says.
         attributions: the sources that state the tenure.
+        at: a time at which a source shows the holder in the post (kz:heldAt), when
+            it gives neither start nor end.
     """
 
     tenure: URIRef
@@ -109,6 +111,7 @@ class Holding:
     start: str
     end: str
     attributions: tuple[Attribution, ...]
+    at: str = ""
 
     @property
     def dates(self) -> str:
@@ -119,6 +122,8 @@ class Holding:
             return f"from {self.start}"
         if self.end:
             return f"until {self.end}"
+        if self.at:
+            return f"held at {self.at}"
         return "dates not given"
 
 
@@ -205,6 +210,20 @@ def rules_of(
     return [(rule, verb, values, graphs) for rule, (verb, values, graphs) in found.items()], names
 
 
+def dated(time: str, precision: str, year: str | None, variable: str) -> str:
+    """A tenure's time read at its precision (9 year, 10 month, 11 day), or its year.
+
+    The same reading as the tenure rows of the entity pages: "2022-04-13" for a day.
+    """
+    read = (
+        f"{{ ?t kz:{time} ?{variable}Time OPTIONAL {{ ?t kz:{precision} ?{variable}Precision }} "
+        f"BIND(COALESCE(?{variable}Precision, 11) AS ?{variable}Read) "
+        f"BIND(SUBSTR(STR(?{variable}Time), 1, IF(?{variable}Read = 9, 4, "
+        f"IF(?{variable}Read = 10, 7, 10))) AS ?{variable}) }}"
+    )
+    return read + (f" UNION {{ ?t kz:{year} ?{variable} }}" if year else "")
+
+
 def tenures_query(subject: str, as_person: bool) -> str:
     """The SELECT of the tenures of a post (holders) or of a person (posts held)."""
     term = iri_ref(subject)
@@ -213,10 +232,11 @@ def tenures_query(subject: str, as_person: bool) -> str:
         anchor = f"?t kz:tenureOf {term} . ?holder kz:tenure ?t . BIND({term} AS ?post)"
     return (
         f"PREFIX kz: <{KZ}>\n"
-        "SELECT ?t ?holder ?post ?start ?end ?g WHERE {\n"
+        "SELECT ?t ?holder ?post ?start ?end ?at ?g WHERE {\n"
         f"  {anchor}\n"
-        "  OPTIONAL { ?t kz:startDate|kz:startYear ?start }\n"
-        "  OPTIONAL { ?t kz:endDate|kz:endYear ?end }\n"
+        f"  OPTIONAL {{ {dated('startTime', 'startPrecision', 'startYear', 'start')} }}\n"
+        f"  OPTIONAL {{ {dated('endTime', 'endPrecision', 'endYear', 'end')} }}\n"
+        f"  OPTIONAL {{ {dated('heldAt', 'heldAtPrecision', None, 'at')} }}\n"
         f"  OPTIONAL {{ GRAPH ?g {{ ?t kz:tenureOf ?post }} FILTER(?g != <{INFERRED_GRAPH}>) }}\n"
         "}"
     )
@@ -227,24 +247,27 @@ def tenures(
     subject: str,
     as_person: bool,
     source_of_graph: Mapping[URIRef, URIRef],
-) -> list[tuple[URIRef, URIRef, URIRef, str, str, set[URIRef]]]:
-    """(tenure, holder, post, start, end, graphs) of a post's holders or a person's posts."""
-    found: dict[URIRef, tuple[URIRef, URIRef, str, str, set[URIRef]]] = {}
+) -> list[tuple[URIRef, URIRef, URIRef, str, str, str, set[URIRef]]]:
+    """(tenure, holder, post, start, end, held at, graphs) of a post's holders or a person's posts."""
+    found: dict[URIRef, tuple[URIRef, URIRef, str, str, str, set[URIRef]]] = {}
     for row in select(executor, tenures_query(subject, as_person)):
         t, holder, post = row.get("t"), row.get("holder"), row.get("post")
         if not (isinstance(t, URIRef) and isinstance(holder, URIRef) and isinstance(post, URIRef)):
             continue
-        start, end, g = row.get("start"), row.get("end"), row.get("g")
-        _h, _p, old_start, old_end, graphs = found.setdefault(t, (holder, post, "", "", set()))
+        start, end, at, g = row.get("start"), row.get("end"), row.get("at"), row.get("g")
+        _h, _p, old_start, old_end, old_at, graphs = found.setdefault(
+            t, (holder, post, "", "", "", set())
+        )
         # A date (xsd:date) is preferred to a year.
         new_start = (
             str(start) if start is not None and len(str(start)) > len(old_start) else old_start
         )
         new_end = str(end) if end is not None and len(str(end)) > len(old_end) else old_end
+        new_at = str(at) if at is not None and len(str(at)) > len(old_at) else old_at
         if isinstance(g, URIRef) and g in source_of_graph:
             graphs.add(g)
-        found[t] = (holder, post, new_start, new_end, graphs)
-    return [(t, h, p, s, e, gs) for t, (h, p, s, e, gs) in found.items()]
+        found[t] = (holder, post, new_start, new_end, new_at, graphs)
+    return [(t, h, p, s, e, a, gs) for t, (h, p, s, e, a, gs) in found.items()]
 
 
 def merge_holdings(found: Iterable[Holding]) -> list[Holding]:
@@ -261,12 +284,13 @@ def merge_holdings(found: Iterable[Holding]) -> list[Holding]:
             continue
         seen = {a.iri for a in old.attributions}
         merged[key] = Holding(
-            old.tenure if old.start or old.end else h.tenure,
+            old.tenure if old.start or old.end or old.at else h.tenure,
             h.holder,
             h.post,
             max(old.start, h.start, key=len),
             max(old.end, h.end, key=len),
             old.attributions + tuple(a for a in h.attributions if a.iri not in seen),
+            max(old.at, h.at, key=len),
         )
     return list(merged.values())
 
@@ -313,7 +337,7 @@ def build_infobox(
         for as_person in (False, True)
     }
     for rows in holdings.values():
-        for _t, holder, post, _s, _e, _g in rows:
+        for _t, holder, post, _s, _e, _a, _g in rows:
             names.update((holder, post))
 
     predicates = {p for p, _h in OUTGOING_FIELDS} | set(CHAIN_RELATIONS)
@@ -339,14 +363,13 @@ def build_infobox(
         if step is None or step in chain:
             break
         chain.append(step)
-    matches = [
-        row.get("m")
-        for row in select(
-            executor,
-            f"SELECT DISTINCT ?m WHERE {{ {iri_ref(subject_iri)} "
-            f"<{SKOS.exactMatch}>|<{SKOS.closeMatch}> ?m }}",
-        )
-    ]
+    match_rows = select(
+        executor,
+        f"SELECT DISTINCT ?m ?p WHERE {{ VALUES ?p {{ <{SKOS.exactMatch}> <{SKOS.closeMatch}> }} "
+        f"{iri_ref(subject_iri)} ?p ?m }}",
+    )
+    matches = [row.get("m") for row in match_rows]
+    exact = {row.get("m") for row in match_rows if row.get("p") == SKOS.exactMatch}
     wikidata = sorted(
         m for m in matches if isinstance(m, URIRef) and str(m).startswith(WIKIDATA_ENTITY)
     )
@@ -367,17 +390,18 @@ def build_infobox(
         )
     box.rules.sort(key=lambda r: (r.verb, str(r.iri)))
 
-    def holding(row: tuple[URIRef, URIRef, URIRef, str, str, set[URIRef]]) -> Holding:
-        t, holder, post, start, end, graphs = row
-        return Holding(t, holder, post, start, end, attribute(graphs, source_of_graph, labels))
+    def holding(row: tuple[URIRef, URIRef, URIRef, str, str, str, set[URIRef]]) -> Holding:
+        t, holder, post, start, end, at, graphs = row
+        attributions = attribute(graphs, source_of_graph, labels)
+        return Holding(t, holder, post, start, end, attributions, at)
 
     box.holders = sorted(
         merge_holdings(holding(r) for r in holdings[False]),
-        key=lambda h: (h.start or "9999", str(h.holder)),
+        key=lambda h: (h.start or h.at or "9999", str(h.holder)),
     )
     box.posts_held = sorted(
         merge_holdings(holding(r) for r in holdings[True]),
-        key=lambda h: (h.start or "9999", str(h.post)),
+        key=lambda h: (h.start or h.at or "9999", str(h.post)),
     )
     for p, heading in OUTGOING_FIELDS:
         if outgoing[p]:
@@ -389,7 +413,10 @@ def build_infobox(
             box.fields.append((heading, values[:MAX_VALUES], len(values), "incoming-title"))
     box.legal_basis = sorted_by_label(legal, labels)
     box.chain = chain
-    box.wikidata = [(m, labels.get(m) or str(m)[len(WIKIDATA_ENTITY) :]) for m in wikidata]
+    own = labels.get(subject) or short_name(subject)
+    box.wikidata = [
+        (m, labels.get(m) or (own if m in exact else f"{own} (close match)")) for m in wikidata
+    ]
     return box
 
 

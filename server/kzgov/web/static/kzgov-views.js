@@ -228,7 +228,7 @@
       } else if (shape.kind === "line" || shape.kind === "arrow") {
         var colour = shape.stroke || "#555555";
         parts.push('<line x1="' + n(shape.x1) + '" y1="' + n(shape.y1) + '" x2="' + n(shape.x2) + '" y2="' + n(shape.y2) +
-          '" stroke="' + colour + '" stroke-width="' + (shape.width || 1) + '"' + (shape.dash ? ' stroke-dasharray="6 4"' : "") +
+          '" stroke="' + colour + '" stroke-width="' + (shape.width || 1) + '"' + (shape.dash ? ' stroke-dasharray="' + dashPattern(shape.dash).join(" ") + '"' : "") +
           (shape.kind === "arrow" ? ' marker-end="url(#arrow-' + colour.slice(1) + ')"' : "") + "/>");
       } else if (shape.kind === "circle") {
         parts.push('<circle cx="' + n(shape.cx) + '" cy="' + n(shape.cy) + '" r="' + shape.r + '" fill="' + shape.fill + '"/>');
@@ -266,7 +266,7 @@
       } else if (shape.kind === "line" || shape.kind === "arrow") {
         context.strokeStyle = shape.stroke || "#555555";
         context.lineWidth = shape.width || 1;
-        if (shape.dash) { context.setLineDash([6, 4]); }
+        context.setLineDash(shape.dash ? dashPattern(shape.dash) : []);
         context.beginPath();
         context.moveTo(shape.x1, shape.y1);
         context.lineTo(shape.x2, shape.y2);
@@ -386,7 +386,7 @@
       var from = boxExit(a, (b.left + b.right) / 2, (b.top + b.bottom) / 2);
       var to = boxExit(b, (a.left + a.right) / 2, (a.top + a.bottom) / 2);
       shapes.push({ kind: "arrow", x1: from.x + dx, y1: from.y + dy, x2: to.x + dx, y2: to.y + dy,
-        stroke: edge.color.color, width: 1.5, dash: edge.dashes });
+        stroke: edge.color.color, width: edge.width || 1.5, dash: edge.dashes });
       if (edge.label) {
         shapes.push({ kind: "text", x: (from.x + to.x) / 2 + dx, y: (from.y + to.y) / 2 + dy + 4, size: 11,
           anchor: "middle", fill: "#333333", halo: true, text: edge.label });
@@ -433,6 +433,11 @@
 
   // Draw a network: nodes {id, label, title, href, focus}, edges {from, to, label, kind}.
   // Options: layered (top-down by direction), legend [{kind, text}], filename.
+  // A line's dashes in a picture: the edge's own pattern, or 6 on 4 off for `true`.
+  function dashPattern(dash) {
+    return Array.isArray(dash) ? dash : [6, 4];
+  }
+
   function drawNetwork(host, nodes, edges, options) {
     options = options || {};
     host.textContent = "";
@@ -442,8 +447,14 @@
     canvasHost.setAttribute("aria-label", options.description || ("A network of " + nodes.length + " nodes and " + edges.length + " links"));
     host.appendChild(canvasHost);
     var sideways = false;
+    var levelOf = null;
     if (options.layered) {
       var shape = widestLevel(nodes, edges);
+      // Each node at its distance from the focus along the arrows, so that a node directly
+      // above the focus is drawn right above it, not a level higher with its arrow passing
+      // behind the nodes between (vis-network puts every root at the top).
+      var lowest = Math.min.apply(null, Object.keys(shape.level).map(function (id) { return shape.level[id]; }));
+      levelOf = function (id) { return id in shape.level ? shape.level[id] - lowest : undefined; };
       var available = host.clientWidth || 800;
       sideways = shape.widest * NODE_WIDTH_PX > available * 1.4;
       if (sideways) {
@@ -456,6 +467,7 @@
     var visNodes = nodes.map(function (node) {
       return {
         id: node.id,
+        level: levelOf ? levelOf(node.id) : undefined,
         label: wrapLabel(node.label, lineLength),
         title: node.title,
         shape: "box",
@@ -491,7 +503,9 @@
         label: edge.label,
         arrows: "to",
         color: { color: edge.color || "#555555" },
-        dashes: !!edge.dashes,
+        // true (vis-network's own dashes) or a pattern of dash and gap lengths.
+        dashes: Array.isArray(edge.dashes) ? edge.dashes : !!edge.dashes,
+        width: edge.width || 1,
         font: { size: 12, face: "DejaVu Sans, Arial, sans-serif", color: "#333333", strokeWidth: 4, strokeColor: "#ffffff", align: "horizontal" },
         smooth: smoothFor(edge)
       };
@@ -579,6 +593,7 @@
     nodes.forEach(function (node) { byId[node.id] = node; });
     edges.forEach(function (edge) {
       var li = document.createElement("li");
+      if (edge.status) { li.setAttribute("data-status", edge.status); }
       li.appendChild(nodeLink(byId[edge.from]));
       li.appendChild(document.createTextNode(" " + edge.label + " "));
       li.appendChild(nodeLink(byId[edge.to]));
@@ -644,7 +659,7 @@
     Object.keys(level).forEach(function (id) { count[level[id]] = (count[level[id]] || 0) + 1; });
     var widest = 0;
     Object.keys(count).forEach(function (l) { widest = Math.max(widest, count[l]); });
-    return { widest: widest, levels: Object.keys(count).length };
+    return { widest: widest, levels: Object.keys(count).length, level: level };
   }
 
   function nodeLink(node) {
