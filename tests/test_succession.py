@@ -19,6 +19,7 @@ from kzgov.core.namespaces import KZ, TEMPORAL_GRAPH
 from kzgov.core.queries import list_named_queries
 from kzgov.core.sparql import evaluate, parse_query
 from kzgov.reasoning.temporal import temporal_closure
+from test_time import rows
 
 ID = "https://w3id.org/kzgov/id/"
 SOURCE = ox.NamedNode("https://w3id.org/kzgov/graph/test-source")
@@ -84,15 +85,6 @@ def test_a_replaced_rule_without_a_dated_end_stays_in_force_with_dates_unknown()
         "council": "in force, dates unknown",
         "president": "in force then",
     }
-
-
-def rows(dataset: Dataset, name: str, values: dict[str, str]) -> list[dict[str, str]]:
-    result = evaluate(dataset, parse_query(QUERIES[name].bind(values)))
-    names = [str(v) for v in result.vars or []]
-    return [
-        {n: str(b[n]).removeprefix(ID) for n in names if b.get(n) is not None}  # type: ignore[call-overload]
-        for b in result.bindings
-    ]
 
 
 def test_changes_of_1993_show_each_succession_before_and_after_with_both_quotes(
