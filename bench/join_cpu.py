@@ -198,6 +198,10 @@ def load_once(target: Target, seconds: float, clients: int, run: Run) -> None:
     run.cpu_ms_per_request_by_role = {
         role: round((after.get(role, 0) - before.get(role, 0)) * per_request, 2) for role in roles
     }
+    if not target.name.startswith("kzgov"):  # one process: no roles
+        run.cpu_ms_per_request_by_role = {
+            "server": round(sum(run.cpu_ms_per_request_by_role.values()), 2)
+        }
     run.cpu_ms_per_request = round(sum(run.cpu_ms_per_request_by_role.values()), 2)
     run.machine_busy_share = round(
         (busy_after - busy_before) / max(total_after - total_before, 1), 3
