@@ -1,19 +1,22 @@
-"""SHACL validation at scale: pySHACL for the core constraints, Oxigraph for the SPARQL ones.
+"""SHACL validation at scale: the SPARQL and core constraints on Oxigraph, pySHACL for the rest.
 
 pySHACL runs a SPARQL-based constraint (https://www.w3.org/TR/shacl/#sparql-constraints)
 once per focus node, on rdflib's SPARQL engine: on kzgov's shapes that is over 99% of the
 validation time, and it grows with the data. Here each such constraint runs once for all
 its focus nodes on Oxigraph: the focus nodes are joined to the constraint's query with
 LATERAL, which substitutes each focus node into the query as SHACL's pre-binding does
-(https://www.w3.org/TR/shacl/#pre-binding). pySHACL still runs everything else, on the
-shapes graph without the constraints handled here, and with each property shape that one
-node shape holds given that node shape's targets (see `target_triples`), so that pySHACL
-validates it once for all focus nodes rather than once per focus node.
+(https://www.w3.org/TR/shacl/#pre-binding). The SHACL core constraints kzgov's shapes
+use run on the same store, one or two queries each (kzgov.build.core_constraints), and
+each shape's focus nodes are found there from its targets. pySHACL runs only what is
+left, if anything: on the shapes graph without the constraints handled here, and with
+each property shape that one node shape holds given that node shape's targets (see
+`target_triples`), so that pySHACL validates it once for all focus nodes rather than
+once per focus node; only then is the data copied into rdflib.
 
-The results are pySHACL's, result for result: the same focus nodes (pySHACL's own target
-code finds them), the same query text (pySHACL's own helper adds the prefixes and
-substitutes $PATH), and the same reading of the solutions (?failure, ?path, ?value,
-duplicates, {?var} in messages). tests/test_validate_fast.py proves it on the real
+The results are pySHACL's, result for result: the same focus nodes (found with SPARQL
+as pySHACL's target code finds them), the same query text (pySHACL's own helper adds
+the prefixes and substitutes $PATH), and the same reading of the solutions (?failure,
+?path, ?value, duplicates, {?var} in messages). tests/test_validate_fast.py proves it on the real
 project, on every shape's case file, on a synthetic graph with violations and on the
 corners of SHACL-SPARQL.
 
