@@ -3,8 +3,8 @@
 Usage: .venv/bin/python bench/build_without_shacl.py [--triples 1000000] [--seed 1]
 
 Generates a synthetic project (bench/generate.py) in a temporary folder and builds it
-in this process with the fast validator replaced by one that finds nothing (the data
-is still copied for it, as a real build does), so that the parse, materialize (the OWL
+in this process with the fast validator replaced by one that finds nothing (nor
+copies the data), so that the parse, materialize (the OWL
 2 RL and the temporal closure), check and write stages are measured apart from the
 SHACL-SPARQL checks. Prints the wall-clock seconds, this process's CPU seconds and
 peak resident memory, each stage's seconds and the size of each closure. For the real
@@ -28,7 +28,7 @@ from kzgov.core.layout import Layout
 GENERATOR = Path(__file__).resolve().parent / "generate.py"
 
 
-def no_results(data: Any, shapes: Any) -> list[Any]:
+def no_results(*args: Any) -> list[Any]:
     """A validator that finds nothing."""
     return []
 
@@ -43,7 +43,7 @@ def main() -> None:
     generator = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = generator
     spec.loader.exec_module(generator)
-    pipeline.validate_fast = no_results  # type: ignore[assignment]
+    setattr(pipeline, "validate_quads", no_results)  # noqa: B010 (a stub for this bench)
     with tempfile.TemporaryDirectory(prefix="kzgov-bench-") as scratch:
         root = Path(scratch) / "project"
         generator.generate(root, triples=args.triples, seed=args.seed)

@@ -8,16 +8,25 @@ from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
+import pyoxigraph as ox
 import pytest
-from rdflib import Graph, URIRef
+from pyshacl.errors import ConstraintLoadError
+from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import SH
 
 from kzgov.build.pipeline import data_union, load_dataset
-from kzgov.build.validate import Violation, load_shapes, validate_graph
-from kzgov.build.validate_fast import plan_validation, validate_fast
+from kzgov.build.validate import Violation, class_hierarchy, load_shapes, validate_graph
+from kzgov.build.validate_fast import (
+    PYSHACL_PARAMETERS,
+    plan_validation,
+    validate_fast,
+    validate_quads,
+)
 from kzgov.core.layout import PROJECT_ROOT, Layout
 from kzgov.core.namespaces import ONTOLOGY_GRAPH
+from kzgov.core.oxigraph_terms import TermConverter
 
+KZSH = Namespace("https://w3id.org/kzgov/shapes#")
 CASES_DIR = PROJECT_ROOT / "tests" / "shapes"
 CASE_FILES = sorted(CASES_DIR.glob("*.ttl"))
 
@@ -95,6 +104,111 @@ CORNER_CASES = {
 }
 
 
+# Data and shapes for each SHACL core constraint the fast path runs on Oxigraph
+# (kzgov.build.core_constraints), and for the targets that give it focus nodes.
+CORE_CASES = {
+    "min-and-max-count": (
+        """:a a :Thing ; :p 1 , 2 , 3 . :b a :Thing ; :p 1 . :c a :Thing ; :q 1 .""",
+        """:S a sh:NodeShape ; sh:targetClass :Thing ; sh:property :P , :Q .
+        :P a sh:PropertyShape ; sh:path :p ; sh:minCount 2 ; sh:maxCount 2 ; sh:message "two p" .
+        :Q a sh:PropertyShape ; sh:path :q ; sh:minCount 1 ; sh:maxCount 0 ; sh:message "q" .""",
+    ),
+    "class-through-subclasses-literals-and-two-classes": (
+        """:Sub rdfs:subClassOf :Kind . :Deeper rdfs:subClassOf :Sub .
+        :a a :Thing ; :r :x , :y , :z , "x" , [ a :Deeper ] . :x a :Sub . :y a :Other .
+        :z a :Other , :Deeper .""",
+        """:S a sh:NodeShape ; sh:targetClass :Thing ; sh:property :R , :R2 .
+        :R a sh:PropertyShape ; sh:path :r ; sh:class :Kind ; sh:message "not a kind" .
+        :R2 a sh:PropertyShape ; sh:path :r ; sh:class :Kind , :Other ; sh:message "both" .""",
+    ),
+    "every-node-kind": (
+        """:a a :Thing ; :v :i , [ :x 1 ] , "l" , 3 .""",
+        """:S a sh:NodeShape ; sh:targetClass :Thing ;
+            sh:property :K1 , :K2 , :K3 , :K4 , :K5 , :K6 .
+        :K1 sh:path :v ; sh:nodeKind sh:IRI ; sh:message "iri" .
+        :K2 sh:path :v ; sh:nodeKind sh:BlankNode ; sh:message "blank" .
+        :K3 sh:path :v ; sh:nodeKind sh:Literal ; sh:message "literal" .
+        :K4 sh:path :v ; sh:nodeKind sh:BlankNodeOrIRI ; sh:message "blank or iri" .
+        :K5 sh:path :v ; sh:nodeKind sh:BlankNodeOrLiteral ; sh:message "blank or literal" .
+        :K6 sh:path :v ; sh:nodeKind sh:IRIOrLiteral ; sh:message "iri or literal" .""",
+    ),
+    "datatypes-ill-typed-literals-and-strings": (
+        """:a a :Thing ; :d "1999"^^xsd:gYear , "19x9"^^xsd:gYear , "12"^^xsd:integer ,
+            "abc"^^xsd:integer , "2020-02-30"^^xsd:date , "2020-02-03"^^xsd:date ,
+            "x" , "x"@en , "y"^^xsd:string , "1.5"^^xsd:decimal , "true"^^xsd:boolean ,
+            "maybe"^^xsd:boolean , :iri , [ :x 1 ] .""",
+        """:S a sh:NodeShape ; sh:targetClass :Thing ;
+            sh:property :D1 , :D2 , :D3 , :D4 , :D5 , :D6 , :D7 .
+        :D1 sh:path :d ; sh:datatype xsd:gYear ; sh:message "year" .
+        :D2 sh:path :d ; sh:datatype xsd:integer ; sh:message "integer" .
+        :D3 sh:path :d ; sh:datatype xsd:string ; sh:message "string" .
+        :D4 sh:path :d ; sh:datatype rdf:langString ; sh:message "tagged" .
+        :D5 sh:path :d ; sh:datatype xsd:date ; sh:message "date" .
+        :D6 sh:path :d ; sh:datatype xsd:boolean ; sh:message "boolean" .
+        :D7 sh:path :d ; sh:datatype xsd:decimal ; sh:message "decimal" .""",
+    ),
+    "patterns-with-flags-and-non-strings": (
+        """:a a :Thing ; :s "s1" , "S2" , "s1-s2" , "abc" , "s3"@en , 12 , :s4 , [ :x 1 ] .""",
+        """:S a sh:NodeShape ; sh:targetClass :Thing ; sh:property :P1 , :P2 , :P3 .
+        :P1 sh:path :s ; sh:pattern "^s[1-9]" ; sh:message "case" .
+        :P2 sh:path :s ; sh:pattern "^s[1-9]$" ; sh:flags "i" ; sh:message "no case" .
+        :P3 sh:path :s ; sh:pattern "s4" ; sh:message "in an IRI" .""",
+    ),
+    "in-a-list-by-term": (
+        """:a a :Thing ; :m :one , :two , "x" , "x"@en , 1 , "01"^^xsd:integer , [ :x 1 ] .""",
+        """:S a sh:NodeShape ; sh:targetClass :Thing ; sh:property :M .
+        :M sh:path :m ; sh:in ( :one "x" 1 ) ; sh:message "not listed" .""",
+    ),
+    "every-kind-of-target": (
+        """:a :p 1 . :b :link :c , "lit" . :c :p 1 , 2 . :i a :Cls .""",
+        """:N a sh:NodeShape ; sh:targetNode :missing , "lit" , :a ; sh:property :P .
+        :P a sh:PropertyShape ; sh:path :p ; sh:maxCount 1 ; sh:minCount 1 ; sh:message "one p" .
+        :O a sh:NodeShape ; sh:targetObjectsOf :link ; sh:property :P2 .
+        :P2 a sh:PropertyShape ; sh:path :p ; sh:maxCount 1 ; sh:minCount 1 ; sh:message "p2" .
+        :T a sh:NodeShape ; sh:targetSubjectsOf :link ; sh:property :P3 .
+        :P3 a sh:PropertyShape ; sh:path :p ; sh:minCount 1 ; sh:message "p3" .
+        :Cls a rdfs:Class , sh:NodeShape ; sh:property :P4 .
+        :P4 a sh:PropertyShape ; sh:path :p ; sh:minCount 1 ; sh:message "implicit" .
+        :Own a sh:PropertyShape ; sh:targetSubjectsOf :link ; sh:path :p ; sh:minCount 1 ;
+            sh:message "own targets" .""",
+    ),
+    "shared-own-and-deactivated-holders-and-warnings": (
+        """:a a :Thing , :Other . :b a :Thing ; :link :c . :c a :Off .""",
+        """:S1 a sh:NodeShape ; sh:targetClass :Thing ; sh:property :P .
+        :S2 a sh:NodeShape ; sh:targetClass :Other ; sh:property :P .
+        :S3 a sh:NodeShape ; sh:targetClass :Off ; sh:deactivated true ; sh:property :P .
+        :P a sh:PropertyShape ; sh:path rdfs:label ; sh:minCount 1 ; sh:message "no label" ;
+            sh:severity sh:Warning ; sh:targetSubjectsOf :link .
+        :S4 a sh:NodeShape ; sh:targetClass :Thing ; sh:property :Q .
+        :Q a sh:PropertyShape ; sh:path :link ; sh:class :Thing ; sh:deactivated true ;
+            sh:message "off" .""",
+    ),
+}
+
+# Shapes the fast path leaves to pySHACL (no message to copy, a path it does not run, a
+# component it does not translate, a shape used through sh:node): the results still agree.
+FALLBACK_CASES = {
+    "no-message-gives-pyshacl-generic-messages": (
+        """:a a :Thing ; :p "x" .""",
+        """:S a sh:NodeShape ; sh:targetClass :Thing ; sh:property [ sh:path :p ;
+            sh:datatype xsd:integer ; sh:minCount 2 ] .""",
+    ),
+    "sequence-path-and-other-components": (
+        """:a a :Thing ; :p [ :q "x" ] ; :r "long" .""",
+        """:S a sh:NodeShape ; sh:targetClass :Thing ;
+            sh:property [ sh:path ( :p :q ) ; sh:datatype xsd:integer ; sh:message "seq" ] ,
+                [ sh:path :r ; sh:maxLength 2 ; sh:minCount 1 ; sh:message "short" ] .""",
+    ),
+    "shape-used-through-sh-node": (
+        """:a a :Thing ; :part :p1 . :p1 :size "big" .""",
+        """:S a sh:NodeShape ; sh:targetClass :Thing ;
+            sh:property [ sh:path :part ; sh:node :PartShape ; sh:message "bad part" ] .
+        :PartShape a sh:NodeShape ; sh:property :Size .
+        :Size sh:path :size ; sh:datatype xsd:integer ; sh:message "size" .""",
+    ),
+}
+
+
 def outcome(results: list[Violation]) -> Counter[tuple[object, ...]]:
     """The results as a multiset of what a report says of each."""
     return Counter((r.focus, r.path, r.shape, r.message, r.severity, r.value) for r in results)
@@ -166,6 +280,73 @@ def test_fast_validation_equals_pyshacl_on_a_corner_of_shacl_sparql(case: str) -
         Graph().parse(data=PREFIXES + data, format="turtle"),
         Graph().parse(data=PREFIXES + shapes, format="turtle"),
     )
+
+
+@pytest.mark.parametrize("case", sorted(CORE_CASES))
+def test_fast_validation_equals_pyshacl_on_a_core_constraint(case: str) -> None:
+    data, shapes = CORE_CASES[case]
+    data_graph = Graph().parse(data=PREFIXES + data, format="turtle")
+    shapes_graph = Graph().parse(data=PREFIXES + shapes, format="turtle")
+    plan = plan_validation(shapes_graph)
+    assert plan is not None and plan.core_runs and not plan.needs_pyshacl
+    assert validate_fast(data_graph, shapes_graph), "the case shows no flaw"
+    assert_same_results(data_graph, shapes_graph)
+
+
+@pytest.mark.parametrize("case", sorted(FALLBACK_CASES))
+def test_core_constraints_the_fast_path_does_not_run_are_left_to_pyshacl(case: str) -> None:
+    data, shapes = FALLBACK_CASES[case]
+    data_graph = Graph().parse(data=PREFIXES + data, format="turtle")
+    shapes_graph = Graph().parse(data=PREFIXES + shapes, format="turtle")
+    plan = plan_validation(shapes_graph)
+    assert plan is not None and plan.needs_pyshacl
+    assert validate_fast(data_graph, shapes_graph), "the case shows no flaw"
+    assert_same_results(data_graph, shapes_graph)
+
+
+def test_a_malformed_core_constraint_gets_pyshacls_message() -> None:
+    data = Graph().parse(data=PREFIXES + ":a a :Thing .", format="turtle")
+    shapes = Graph().parse(
+        data=PREFIXES
+        + """:S a sh:NodeShape ; sh:targetClass :Thing ;
+            sh:property [ sh:path :p ; sh:minCount "one" ; sh:message "m" ] .""",
+        format="turtle",
+    )
+    with pytest.raises(ConstraintLoadError) as slow:
+        validate_graph(data, shapes)
+    with pytest.raises(ConstraintLoadError) as fast:
+        validate_fast(data, shapes)
+    assert "sh:minCount must be a literal with datatype xsd:integer" in str(slow.value)
+    assert str(fast.value) == str(slow.value)
+
+
+def test_validate_quads_counts_a_triple_in_two_graphs_once(shapes: Graph, ontology: Graph) -> None:
+    store = ox.Store()
+    converter = TermConverter()
+    case = Graph().parse(CASES_DIR / "FigureShape-value-twice.ttl", format="turtle")
+    for graph in ("https://w3id.org/kzgov/graph/one", "https://w3id.org/kzgov/graph/two"):
+        store.extend(converter.oxigraph_quads(case, ox.NamedNode(graph)))
+    results = validate_quads(
+        store.quads_for_pattern(None, None, None), class_hierarchy(ontology), shapes, converter
+    )
+    assert outcome(results) == outcome(validate_graph(case, shapes, ontology))
+    assert any(r.shape == KZSH["FigureShape-value"] and r.value is None for r in results)
+
+
+def test_kzgov_needs_no_rdflib_copy_of_the_data(shapes: Graph) -> None:
+    plan = plan_validation(shapes)
+    assert plan is not None
+    left = sorted({str(p) for p in plan.core_shapes.predicates() if p in PYSHACL_PARAMETERS})
+    assert not plan.needs_pyshacl, f"constraints left to pySHACL: {left}"
+    assert {check.parameter for check, _ in plan.core_runs} == {
+        SH.datatype,
+        SH["class"],
+        SH.minCount,
+        SH.maxCount,
+        SH.nodeKind,
+        SH.pattern,
+        SH["in"],
+    }
 
 
 def test_every_sparql_constraint_of_kzgov_runs_on_oxigraph(shapes: Graph) -> None:

@@ -69,7 +69,7 @@ from kzgov.build.stage_entries import (
     write_validation,
 )
 from kzgov.build.validate import Violation, class_hierarchy, load_shapes, validate_graph
-from kzgov.build.validate_fast import validate_fast
+from kzgov.build.validate_fast import validate_quads
 from kzgov.build.validation_summary import full_report, terminal_report
 from kzgov.core.collector import garbage_collection_paused, release_memory
 from kzgov.core.errors import CheckFailed, KzgovError, ValidationFailed
@@ -495,13 +495,13 @@ def validate_store(store: BuildStore, layout: Layout, validator: str) -> list[Vi
     """
     shapes = load_shapes(layout.shape_files())
     converter = TermConverter()
-    data = store.rdflib_graph(store.data_graphs(), converter)
     ontology = store.rdflib_graph([ONTOLOGY_GRAPH], TermConverter())
     if validator == "fast":
-        # The union is a private copy: mix the hierarchy into it rather than copy it again.
-        data.addN((s, p, o, data) for s, p, o in class_hierarchy(ontology))
-        results = validate_fast(data, shapes)
+        # Oxigraph holds the union; rdflib gets a copy only if pySHACL must run.
+        hierarchy = class_hierarchy(ontology)
+        results = validate_quads(store.quads(store.data_graphs()), hierarchy, shapes, converter)
     else:
+        data = store.rdflib_graph(store.data_graphs(), converter)
         results = validate_graph(data, shapes, ontology)
     file_of_graph = {
         graph_for_data_file(p): display_path(p, layout.root) for p in layout.data_files()

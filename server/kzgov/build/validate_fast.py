@@ -1,19 +1,22 @@
-"""SHACL validation at scale: pySHACL for the core constraints, Oxigraph for the SPARQL ones.
+"""SHACL validation at scale: the SPARQL and core constraints on Oxigraph, pySHACL for the rest.
 
 pySHACL runs a SPARQL-based constraint (https://www.w3.org/TR/shacl/#sparql-constraints)
 once per focus node, on rdflib's SPARQL engine: on kzgov's shapes that is over 99% of the
 validation time, and it grows with the data. Here each such constraint runs once for all
 its focus nodes on Oxigraph: the focus nodes are joined to the constraint's query with
 LATERAL, which substitutes each focus node into the query as SHACL's pre-binding does
-(https://www.w3.org/TR/shacl/#pre-binding). pySHACL still runs everything else, on the
-shapes graph without the constraints handled here, and with each property shape that one
-node shape holds given that node shape's targets (see `target_triples`), so that pySHACL
-validates it once for all focus nodes rather than once per focus node.
+(https://www.w3.org/TR/shacl/#pre-binding). The SHACL core constraints kzgov's shapes
+use run on the same store, one or two queries each (kzgov.build.core_constraints), and
+each shape's focus nodes are found there from its targets. pySHACL runs only what is
+left, if anything: on the shapes graph without the constraints handled here, and with
+each property shape that one node shape holds given that node shape's targets (see
+`target_triples`), so that pySHACL validates it once for all focus nodes rather than
+once per focus node; only then is the data copied into rdflib.
 
-The results are pySHACL's, result for result: the same focus nodes (pySHACL's own target
-code finds them), the same query text (pySHACL's own helper adds the prefixes and
-substitutes $PATH), and the same reading of the solutions (?failure, ?path, ?value,
-duplicates, {?var} in messages). tests/test_validate_fast.py proves it on the real
+The results are pySHACL's, result for result: the same focus nodes (found with SPARQL
+as pySHACL's target code finds them), the same query text (pySHACL's own helper adds
+the prefixes and substitutes $PATH), and the same reading of the solutions (?failure,
+?path, ?value, duplicates, {?var} in messages). tests/test_validate_fast.py proves it on the real
 project, on every shape's case file, on a synthetic graph with violations and on the
 corners of SHACL-SPARQL.
 
@@ -32,12 +35,14 @@ from typing import Any
 
 import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
+from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS
 from pyshacl.helper import get_query_helper_cls
 from pyshacl.shapes_graph import ShapesGraph
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
+from kzgov.build.core_constraints import CoreCheck, CoreRunner, core_checks
 from kzgov.build.validate import Violation, class_hierarchy, validate_graph, violations_in
 from kzgov.core.oxigraph_terms import OxAny, OxTerm, TermConverter
 
@@ -50,6 +55,10 @@ ADVANCED_TYPES = frozenset(
 # Parameters whose values are shapes validated in another shape's context.
 SHAPE_PARAMETERS = frozenset({SH.node, SH["not"], SH.qualifiedValueShape})
 SHAPE_LIST_PARAMETERS = frozenset({SH["and"], SH["or"], SH.xone})
+
+# The parameters whose presence in the shapes left to pySHACL means pySHACL must run;
+# sh:property alone does not (a property shape left with constraints has parameters).
+PYSHACL_PARAMETERS = frozenset(ALL_CONSTRAINT_PARAMETERS) - {SH.property} | {SH.expression}
 
 # Focus nodes per LATERAL query: keeps each query's text to a few hundred kilobytes.
 FOCUS_NODES_PER_QUERY = 5_000
@@ -100,13 +109,23 @@ class ValidationPlan:
     """How one shapes graph is validated.
 
     Attributes:
-        core_shapes: the shapes graph without the SPARQL constraints run here, for pySHACL.
+        core_shapes: the shapes graph without the constraints run here, for pySHACL.
+        shapes: pySHACL's shapes, by node (their targets give the focus nodes).
         runs: each SPARQL constraint with the shape whose focus nodes it is run on (its
             own shape, or the node shape that holds it with sh:property).
+        core_runs: each core constraint run here (kzgov.build.core_constraints), with
+            the shape whose focus nodes it is run on.
     """
 
     core_shapes: Graph
+    shapes: dict[Node, Any] = field(default_factory=dict)
     runs: list[tuple[SparqlCheck, Node]] = field(default_factory=list)
+    core_runs: list[tuple[CoreCheck, Node]] = field(default_factory=list)
+
+    @property
+    def needs_pyshacl(self) -> bool:
+        """Whether any constraint is left to pySHACL (then it needs an rdflib copy)."""
+        return any(p in PYSHACL_PARAMETERS for p in self.core_shapes.predicates(unique=True))
 
 
 def validate_fast(data: Graph, shapes: Graph, ontology: Graph | None = None) -> list[Violation]:
@@ -129,9 +148,64 @@ def validate_fast(data: Graph, shapes: Graph, ontology: Graph | None = None) -> 
         mixed = Graph()
         mixed.addN((s, p, o, mixed) for s, p, o in data)
         mixed.addN((s, p, o, mixed) for s, p, o in class_hierarchy(ontology))
-    results = validate_core(mixed, plan.core_shapes)
+    converter = TermConverter()
+    store = ox.Store()
+    store.extend(converter.oxigraph_quads(mixed, ox.DefaultGraph()))
+    return run_plan(plan, store, converter, mixed if plan.needs_pyshacl else None)
+
+
+def validate_quads(
+    quads: Iterable[ox.Quad], hierarchy: Graph, shapes: Graph, converter: TermConverter
+) -> list[Violation]:
+    """Validate data held in Oxigraph, with no rdflib copy unless pySHACL must run.
+
+    Args:
+        quads: the data's quads (a triple in several graphs counts once).
+        hierarchy: the ontology's class hierarchy (kzgov.build.validate.class_hierarchy).
+        shapes: the SHACL shapes.
+        converter: maps the quads' terms to rdflib (give the same one to map blank
+            nodes in the results back).
+
+    Returns:
+        Every result, as validate_fast gives them.
+    """
+    store = ox.Store()
+    store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+    store.extend(converter.oxigraph_quads(hierarchy, ox.DefaultGraph()))
+    plan = plan_validation(shapes)
+    if plan is None or plan.needs_pyshacl:
+        data = Graph()
+        data.addN(
+            (s, p, o, data)
+            for s, p, o in converter.rdflib_triples(store.quads_for_pattern(None, None, None))
+        )
+        if plan is None:
+            del store
+            return validate_graph(data, shapes)
+        return run_plan(plan, store, converter, data)
+    return run_plan(plan, store, converter, None)
+
+
+def run_plan(
+    plan: ValidationPlan, store: ox.Store, converter: TermConverter, data: Graph | None
+) -> list[Violation]:
+    """Run a plan: pySHACL on what is left to it, the rest on Oxigraph.
+
+    Args:
+        plan: the plan.
+        store: the data, hierarchy mixed in, in the default graph.
+        converter: the converter the store's terms map to rdflib with.
+        data: the same data in rdflib, when the plan leaves constraints to pySHACL.
+
+    Returns:
+        The results, sorted by focus node, path, shape, message and value.
+    """
+    results = validate_core(data, plan.core_shapes) if data is not None else []
+    runner = CoreRunner(store, converter)
     if plan.runs:
-        results.extend(run_sparql_checks(mixed, shapes, plan.runs))
+        results.extend(run_sparql_checks(runner, plan))
+    for check, target_shape in plan.core_runs:
+        results.extend(runner.run(check, plan.shapes[target_shape]))
     results.sort(key=result_order)
     return results
 
@@ -189,6 +263,8 @@ def plan_validation(shapes: Graph) -> ValidationPlan | None:
     """
     if uses_advanced_features(shapes):
         return None
+    if any(isinstance(node, BNode) for node in shapes.objects(None, SH.targetNode)):
+        return None  # a blank node cannot be named in a query
     working = Graph()
     working.addN((s, p, o, working) for s, p, o in shapes)
     shapes_graph = ShapesGraph(working)
@@ -202,7 +278,7 @@ def plan_validation(shapes: Graph) -> ValidationPlan | None:
         """Whether a shape is validated only on its own targets, never inside another."""
         return node not in nested and node not in holders
 
-    plan = ValidationPlan(core_shapes=Graph())
+    plan = ValidationPlan(core_shapes=Graph(), shapes=by_node)
     accelerated: set[Node] = set()
     for node, shape in by_node.items():
         if not any(True for _ in shapes.objects(node, SH.sparql)):
@@ -223,6 +299,22 @@ def plan_validation(shapes: Graph) -> ValidationPlan | None:
         for parent in parents:
             if not by_node[parent].deactivated:
                 plan.runs.extend((check, parent) for check in checks)
+    translated: set[tuple[Node, Node, Node]] = set()
+    for node, shape in by_node.items():
+        parents = holders.get(node, [])
+        if node in nested or not all(
+            parent in by_node and not by_node[parent].is_property_shape and runs_alone(parent)
+            for parent in parents
+        ):
+            continue
+        core_run, replaced = core_checks(shape, shapes)
+        translated.update(replaced)
+        if shape.deactivated:
+            continue
+        plan.core_runs.extend((check, node) for check in core_run)
+        for parent in parents:
+            if not by_node[parent].deactivated:
+                plan.core_runs.extend((check, parent) for check in core_run)
     hoisted = {
         node: holders[node][0]
         for node, shape in by_node.items()
@@ -241,6 +333,7 @@ def plan_validation(shapes: Graph) -> ValidationPlan | None:
         for s, p, o in shapes
         if not (p == SH.sparql and s in accelerated)
         and not (p == SH.property and hoisted.get(o) == s)
+        and (s, p, o) not in translated
     )
     for held, holder in hoisted.items():
         core.addN((held, p, o, core) for p, o in target_triples(by_node[holder]))
@@ -341,33 +434,25 @@ def sparql_checks(shape: Any, shapes: Graph) -> list[SparqlCheck] | None:
     return checks
 
 
-def run_sparql_checks(
-    data: Graph, shapes: Graph, runs: list[tuple[SparqlCheck, Node]]
-) -> list[Violation]:
+def run_sparql_checks(runner: CoreRunner, plan: ValidationPlan) -> list[Violation]:
     """Run each planned SPARQL constraint on the focus nodes of its shape.
 
     Args:
-        data: the data graph, the ontology's hierarchy mixed in.
-        shapes: the shapes graph (to find focus nodes with pySHACL's target code).
-        runs: the plan's constraints and the shapes whose focus nodes they run on.
+        runner: the data in Oxigraph (the ontology's hierarchy mixed in), which finds
+            each shape's focus nodes from its targets as pySHACL does.
+        plan: the plan, with its constraints and the shapes whose focus nodes they run on.
 
     Returns:
         The results, unsorted.
     """
-    converter = TermConverter()
-    store = ox.Store()
-    store.extend(converter.oxigraph_quads(data, ox.DefaultGraph()))
-    working = Graph()
-    working.addN((s, p, o, working) for s, p, o in shapes)
-    by_node = {shape.node: shape for shape in ShapesGraph(working).shapes}
     focus_of: dict[Node, list[Node]] = {}
     results: list[Violation] = []
-    for check, target_shape in runs:
+    for check, target_shape in plan.runs:
         if target_shape not in focus_of:
-            focus_of[target_shape] = sorted(by_node[target_shape].focus_nodes(data), key=str)
+            focus_of[target_shape] = runner.focus_nodes(plan.shapes[target_shape])
         focus = focus_of[target_shape]
         if focus:
-            results.extend(run_check(store, converter, check, focus))
+            results.extend(run_check(runner.store, runner.converter, check, focus))
     return results
 
 
