@@ -32,7 +32,7 @@ lint: $(STAMP) ## ruff and mypy
 test: $(STAMP) ## install what the tests need, then lint and run every test
 	bash tools/install-test-system-deps
 	$(MAKE) lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 bench: $(STAMP) ## build stages at 10k-1M, HTTP against the peers, serving memory: one table + bench/results/bench.json
 	$(BIN)/python bench/suite.py

@@ -22,7 +22,7 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 from rdflib import BNode, Dataset, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from SPARQLWrapper import SPARQLWrapper
@@ -67,6 +67,30 @@ def scratch_project(tmp_path: Path) -> Iterator[Layout]:
     layout = copy_project(tmp_path / "project")
     build(layout)
     yield layout
+
+
+def run_kzgov(
+    layout: Layout | None,
+    *arguments: str,
+    cwd: Path | None = None,
+    environment: Mapping[str, str] | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """Run the real kzgov command as a user would: on `layout` (its root and build folder),
+    or with no --root/--build-dir when `layout` is None; Python's warnings are kept off
+    stderr so that tests read only what kzgov prints."""
+    where = (
+        [] if layout is None else ["--root", str(layout.root), "--build-dir", str(layout.build_dir)]
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "kzgov", *where, *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+        timeout=timeout,
+        env={**os.environ, "PYTHONWARNINGS": "ignore", **(environment or {})},
+    )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -581,3 +605,19 @@ def browser() -> Iterator[Browser]:
             yield launched
         finally:
             launched.close()
+
+
+@contextmanager
+def browser_page(
+    browser: Browser, width: int = 1280, height: int = 900, **options: object
+) -> Iterator[Page]:
+    """A page in a fresh browser context of the given window size (and Playwright's other
+    context options, e.g. is_mobile or locale), with the tests' page timeout; the context
+    is closed when the block ends."""
+    context = browser.new_context(viewport={"width": width, "height": height}, **options)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(PAGE_TIMEOUT_MILLISECONDS)
+        yield page
+    finally:
+        context.close()

@@ -15,7 +15,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
-from conftest import PAGE_TIMEOUT_MILLISECONDS, LiveServer
+from conftest import LiveServer, browser_page
 
 PAGE_TYPES = {
     "home": "/",
@@ -47,13 +47,8 @@ pytestmark = pytest.mark.parametrize("backend", ["memory"], indirect=True)
 def viewport_page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[tuple[str, Page]]:
     """A page in a desktop or a phone-sized window."""
     width, height = VIEWPORTS[request.param]
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.set_default_timeout(PAGE_TIMEOUT_MILLISECONDS)
-    try:
+    with browser_page(browser, width, height) as page:
         yield request.param, page
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("page_type", sorted(PAGE_TYPES))
@@ -76,9 +71,7 @@ def test_page_has_no_axe_violations_and_fits_the_window(
 
 
 def test_skip_link_moves_focus_to_the_content(live_server: LiveServer, browser: Browser) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    try:
-        page = context.new_page()
+    with browser_page(browser, 390, 844) as page:
         page.goto(live_server.base_url + "/id/post/president")
         page.keyboard.press("Tab")
         skip = page.locator("a.skip")
@@ -86,34 +79,24 @@ def test_skip_link_moves_focus_to_the_content(live_server: LiveServer, browser: 
         assert skip.is_visible()
         page.keyboard.press("Enter")
         assert page.evaluate("location.hash") == "#main"
-    finally:
-        context.close()
 
 
 def test_source_quotes_carry_their_language(live_server: LiveServer, browser: Browser) -> None:
-    context = browser.new_context()
-    try:
-        page = context.new_page()
+    with browser_page(browser) as page:
         page.goto(live_server.base_url + "/id/post/oblast-akim")
         languages = page.eval_on_selector_all(
             "dl.details .literal", "spans => spans.map(span => span.lang)"
         )
         assert "tr" in languages, languages
-    finally:
-        context.close()
 
 
 def test_home_page_describes_the_dataset_for_search_engines(
     live_server: LiveServer, browser: Browser
 ) -> None:
-    context = browser.new_context()
-    try:
-        page = context.new_page()
+    with browser_page(browser) as page:
         page.goto(live_server.base_url + "/")
         markup = json.loads(page.locator('script[type="application/ld+json"]').inner_text())
         assert markup["@context"] == "https://schema.org"
         assert markup["@type"] == "Dataset"
         assert markup["license"] == "https://creativecommons.org/licenses/by/4.0/"
         assert any(d["name"].endswith(".trig") for d in markup["distribution"])
-    finally:
-        context.close()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import weakref
 from pathlib import Path
 
@@ -12,6 +9,7 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import OWL
 
+from conftest import run_kzgov
 from kzgov.build.pipeline import BuildResult, build
 from kzgov.core.collector import garbage_collection_paused, release_memory
 from kzgov.core.errors import InputSyntaxError, MissingBuild, ValidationFailed
@@ -19,26 +17,6 @@ from kzgov.core.layout import Layout
 from kzgov.core.namespaces import INFERRED_GRAPH, KZG, ONTOLOGY_GRAPH
 from kzgov.core.release import CURRENT_LINK, DATASET_NQUADS, current_release
 from kzgov.store.memory import open_dataset
-
-
-def run_cli(layout: Layout, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the kzgov command on a project, as a user would."""
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kzgov",
-            "--root",
-            str(layout.root),
-            "--build-dir",
-            str(layout.build_dir),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
 
 
 def release_fingerprint(layout: Layout) -> tuple[Path, bytes]:
@@ -88,7 +66,7 @@ def test_turtle_syntax_error_names_file_and_line_and_keeps_last_build(
     assert caught.value.path == "data/country-report-2023.ttl"
     assert caught.value.line == 21
     assert release_fingerprint(scratch_project) == before
-    finished = run_cli(scratch_project, "build", "--quiet")
+    finished = run_kzgov(scratch_project, "build", "--quiet")
     assert finished.returncode == 1
     assert "data/country-report-2023.ttl:21:" in finished.stderr
     assert "syntax error" in finished.stderr
@@ -126,7 +104,7 @@ def test_shacl_violation_names_focus_path_message_and_file_and_keeps_last_build(
     assert "English label" in report
     assert "in file:    data/aplus-analytics-2022.ttl" in report
     assert release_fingerprint(scratch_project) == before
-    finished = run_cli(scratch_project, "build", "--quiet")
+    finished = run_kzgov(scratch_project, "build", "--quiet")
     assert finished.returncode == 2
     assert "data/aplus-analytics-2022.ttl" in finished.stderr
 
@@ -142,7 +120,7 @@ def test_query_without_build_says_to_run_build(tmp_path: Path) -> None:
     layout = Layout(root=tmp_path, build_dir=tmp_path / "nothing-here")
     with pytest.raises(MissingBuild, match="run `kzgov build`"):
         open_dataset(layout)
-    finished = run_cli(layout, "query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+    finished = run_kzgov(layout, "query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
     assert finished.returncode == 1
     assert "run `kzgov build` first" in finished.stderr
 

@@ -15,22 +15,10 @@ import pytest
 from rdflib import Dataset
 from rdflib.namespace import OWL, RDF
 
-from conftest import LiveServer, send
+from conftest import LiveServer, run_kzgov, send
 from kzgov.build.pipeline import BuildResult
 from kzgov.core.layout import Layout
 from kzgov.core.namespaces import KZ, ONTOLOGY_GRAPH
-
-
-def kzgov(layout: Layout, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """Run the real kzgov command on the test build."""
-    return subprocess.run(
-        [sys.executable, "-m", "kzgov", "--root", str(layout.root), "--build-dir",
-         str(layout.build_dir), *arguments],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONHASHSEED": "random"},
-    )  # fmt: skip
 
 
 def test_select_star_columns_come_in_written_order_on_the_command_line(
@@ -42,7 +30,10 @@ def test_select_star_columns_come_in_written_order_on_the_command_line(
     ]:
         for fmt in ("csv", "table"):
             for _ in range(3):
-                done = kzgov(real_layout, "query", query, "--format", fmt)
+                done = run_kzgov(
+                    real_layout, "query", query, "--format", fmt,
+                    environment={"PYTHONHASHSEED": "random"},
+                )  # fmt: skip
                 assert done.returncode == 0, done.stderr
                 first = done.stdout.splitlines()[0]
                 head = next(csv.reader(io.StringIO(first))) if fmt == "csv" else first.split()
@@ -79,10 +70,10 @@ TENURE_TRIPLE = ("tenure:abai-kaznpu-2025/tauke-khan", "kz:tenureOf", "post:kaza
 def test_explain_reads_every_prefix_a_query_may_use(
     real_build: BuildResult, real_layout: Layout
 ) -> None:
-    done = kzgov(real_layout, "explain", *TENURE_TRIPLE)
+    done = run_kzgov(real_layout, "explain", *TENURE_TRIPLE)
     assert done.returncode == 5, done.stderr
     assert "stated, not inferred" in done.stderr
-    refused = kzgov(real_layout, "explain", "post:oblast-akim", "nope:x", "post:president")
+    refused = run_kzgov(real_layout, "explain", "post:oblast-akim", "nope:x", "post:president")
     assert refused.returncode == 1
     for prefix in ("tenure", "reform", "period", "figure", "level", "p", "dcat", "sh"):
         assert f" {prefix}," in refused.stderr or f" {prefix}\n" in refused.stderr
@@ -153,15 +144,15 @@ def test_dumps_are_sent_whole_uncompressed_with_ranges_and_one_charset(
 def test_usage_errors_are_bad_input_with_one_line(
     real_layout: Layout, arguments: list[str], message: str
 ) -> None:
-    done = kzgov(real_layout, *arguments)
+    done = run_kzgov(real_layout, *arguments)
     assert done.returncode == 1, done.stderr
     assert message in done.stderr
     assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
 
 
 def test_help_and_version_still_exit_0(real_layout: Layout) -> None:
-    assert kzgov(real_layout, "--version").returncode == 0
-    assert kzgov(real_layout, "serve", "--help").returncode == 0
+    assert run_kzgov(real_layout, "--version").returncode == 0
+    assert run_kzgov(real_layout, "serve", "--help").returncode == 0
 
 
 def test_a_data_check_failure_exits_2_as_the_readme_says(scratch_project: Layout) -> None:
@@ -171,7 +162,7 @@ def test_a_data_check_failure_exits_2_as_the_readme_says(scratch_project: Layout
         " <https://w3id.org/kzgov/ontology#appointedby> <https://w3id.org/kzgov/id/post/president> .\n",
         encoding="utf-8",
     )
-    done = kzgov(scratch_project, "build", "--quiet")
+    done = run_kzgov(scratch_project, "build", "--quiet")
     assert done.returncode == 2, done.stderr
     assert "kz:appointedby is not a term of the kzgov ontology" in done.stderr
     assert "data/aplus-analytics-2022.ttl" in done.stderr

@@ -6,8 +6,6 @@ import gzip
 import html as html_module
 import json
 import socket
-import subprocess
-import sys
 import urllib.parse
 import warnings
 from collections.abc import Iterator
@@ -18,7 +16,7 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDFS, SH, SKOS, VOID
 
-from conftest import LiveServer, running_server, send
+from conftest import LiveServer, run_kzgov, running_server, send
 from kzgov.core.layout import Layout
 from kzgov.core.namespaces import (
     INFERRED_GRAPH,
@@ -311,24 +309,15 @@ def test_void_has_a_linkset_per_target_dataset(
 # -- Errors of the command line ---------------------------------------------------------
 
 
-def kzgov(layout: Layout, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """Run the kzgov command on a layout."""
-    return subprocess.run(
-        [sys.executable, "-m", "kzgov", "--root", str(layout.root), "--build-dir",
-         str(layout.build_dir), *arguments],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-
-
 def test_query_of_a_missing_file_says_the_file_is_missing(served_layout: Layout) -> None:
-    done = kzgov(served_layout, "query", "missing.rq")
+    done = run_kzgov(served_layout, "query", "missing.rq")
     assert done.returncode == 1
     assert done.stderr.strip() == "kzgov: missing.rq: no such query file"
 
 
 def test_query_the_engine_cannot_evaluate_is_a_message(served_layout: Layout) -> None:
     query = "SELECT (lang(?l) AS ?lang) (COUNT(*) AS ?n) { ?x rdfs:label ?l } GROUP BY (lang(?l))"
-    done = kzgov(served_layout, "query", query)
+    done = run_kzgov(served_layout, "query", query)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     # One line saying what is wrong (the wording depends on the engine that refuses it).
@@ -347,7 +336,7 @@ def busy_port() -> Iterator[int]:
 
 
 def test_serve_on_a_busy_port_says_so_in_one_line(served_layout: Layout, busy_port: int) -> None:
-    done = kzgov(served_layout, "serve", "--host", "127.0.0.1", "--port", str(busy_port))
+    done = run_kzgov(served_layout, "serve", "--host", "127.0.0.1", "--port", str(busy_port))
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         f"kzgov: port {busy_port} on 127.0.0.1 is already in use: stop what listens there,"

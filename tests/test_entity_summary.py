@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page
 
-from conftest import PAGE_TIMEOUT_MILLISECONDS, LiveServer
+from conftest import LiveServer, browser_page
 
 pytestmark = pytest.mark.parametrize("backend", ["memory"], indirect=True)
 
@@ -26,13 +26,8 @@ WIKIDATA_APPOINTED_BY = "wdt:P748"
 @pytest.fixture()
 def page(browser: Browser) -> Iterator[Page]:
     """A 1280 px wide page."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1080})
-    opened = context.new_page()
-    opened.set_default_timeout(PAGE_TIMEOUT_MILLISECONDS)
-    try:
+    with browser_page(browser, 1280, 1080) as opened:
         yield opened
-    finally:
-        context.close()
 
 
 def named_query_rows(live_server: LiveServer, name: str) -> list[dict[str, dict[str, str]]]:

@@ -9,8 +9,6 @@ leaves out as noise), and every leaf must be stated in a graph other than kzg:in
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
@@ -22,7 +20,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, PROV, RDF, RDFS, XSD
 from rdflib.term import BNode, Node
 
-from conftest import LiveServer, send
+from conftest import LiveServer, run_kzgov, send
 from kzgov.build.pipeline import BuildResult, build
 from kzgov.core.layout import Layout
 from kzgov.core.namespaces import INFERRED_GRAPH, KZ, KZG, KZID
@@ -335,20 +333,10 @@ def test_bad_terms_say_what_is_wrong(text: str, role: str, message: str) -> None
 # -- The command line --------------------------------------------------------------------
 
 
-def kzgov(layout: Layout, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """Run the kzgov command on a layout."""
-    return subprocess.run(
-        [sys.executable, "-m", "kzgov", "--build-dir", str(layout.build_dir), *arguments],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def test_cli_prints_the_proof_tree_with_sources_and_quotes(
     real_build: BuildResult, real_layout: Layout
 ) -> None:
-    done = kzgov(real_layout, "explain", "post:oblast-akim", "kz:appointedBy", f"<{PRESIDENT}>")
+    done = run_kzgov(real_layout, "explain", "post:oblast-akim", "kz:appointedBy", f"<{PRESIDENT}>")
     assert done.returncode == 0, done.stderr
     assert "by prp-spo2" in done.stdout
     assert "kz:appointedBy owl:propertyChainAxiom (kz:appointmentRule kz:appointer)" in done.stdout
@@ -356,7 +344,7 @@ def test_cli_prints_the_proof_tree_with_sources_and_quotes(
 
 
 def test_cli_json_is_the_proof(real_build: BuildResult, real_layout: Layout) -> None:
-    done = kzgov(
+    done = run_kzgov(
         real_layout,
         "explain",
         str(OBLAST_AKIM),
@@ -373,7 +361,7 @@ def test_cli_json_is_the_proof(real_build: BuildResult, real_layout: Layout) -> 
 def test_cli_says_a_stated_triple_is_not_inferred(
     real_build: BuildResult, real_layout: Layout
 ) -> None:
-    done = kzgov(
+    done = run_kzgov(
         real_layout,
         "explain",
         "post:oblast-akim",
@@ -395,7 +383,7 @@ def test_cli_says_a_stated_triple_is_not_inferred(
 def test_cli_refuses_unknown_triples_and_bad_terms_without_a_traceback(
     real_build: BuildResult, real_layout: Layout, arguments: tuple[str, ...], message: str
 ) -> None:
-    done = kzgov(real_layout, "explain", *arguments)
+    done = run_kzgov(real_layout, "explain", *arguments)
     assert done.returncode == 1
     assert message in done.stderr and "Traceback" not in done.stderr
 

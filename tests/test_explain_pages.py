@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -21,7 +19,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from rdflib.term import BNode, Node
 
-from conftest import LiveServer, send
+from conftest import LiveServer, run_kzgov, send
 from kzgov.build.pipeline import BuildResult
 from kzgov.core.layout import Layout
 from kzgov.core.namespaces import KZ, KZG, KZID
@@ -157,23 +155,6 @@ def test_the_proof_is_the_same_searched_alone_or_in_a_batch(seed: Build) -> None
     assert alone.all_source_graphs() == batch.all_source_graphs()
 
 
-def kzgov_explain(layout: Layout, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kzgov",
-            "--build-dir",
-            str(layout.build_dir),
-            "explain",
-            *arguments,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def blank_labels_out(text: str) -> str:
     """JSON text with blank node labels (new at each load of the data) made equal."""
     return re.sub(r"\bN[0-9a-f]{32}\b", "_", text)
@@ -183,11 +164,11 @@ def test_cli_and_http_give_the_same_proof_with_both_sources(
     real_build: BuildResult, real_layout: Layout, live_server: LiveServer
 ) -> None:
     arguments = ("post:abai-region-akim", "kz:appointedBy", "post:president")
-    text = kzgov_explain(real_layout, *arguments)
+    text = run_kzgov(real_layout, "explain", *arguments)
     assert text.returncode == 0, text.stderr
     tail = text.stdout.split("equally short derivations also rest on:")[1]
     assert "stated in kzg:" in tail and REFORMS_QUOTE in text.stdout
-    done = kzgov_explain(real_layout, *arguments, "--format", "json")
+    done = run_kzgov(real_layout, "explain", *arguments, "--format", "json")
     assert done.returncode == 0, done.stderr
     cli = json.loads(blank_labels_out(done.stdout))
     query = urlencode({"s": str(REGION_AKIM), "p": str(KZ.appointedBy), "o": str(PRESIDENT)})

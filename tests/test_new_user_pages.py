@@ -4,10 +4,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -17,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 from rdflib import Graph, Literal, URIRef
 
-from conftest import PAGE_TIMEOUT_MILLISECONDS, LiveServer, send
+from conftest import LiveServer, browser_page, run_kzgov, send
 from kzgov.build.pipeline import BuildResult
 from kzgov.core.layout import Layout
 
@@ -30,25 +27,15 @@ TOKAYEV = "/id/person/kassym-jomart-tokayev"
 @pytest.fixture()
 def page(browser: Browser) -> Iterator[Page]:
     """A 1440 px wide page."""
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    opened = context.new_page()
-    opened.set_default_timeout(PAGE_TIMEOUT_MILLISECONDS)
-    try:
+    with browser_page(browser, 1440, 1000) as opened:
         yield opened
-    finally:
-        context.close()
 
 
 @pytest.fixture()
 def phone(browser: Browser) -> Iterator[Page]:
     """A 390 px wide page."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    opened = context.new_page()
-    opened.set_default_timeout(PAGE_TIMEOUT_MILLISECONDS)
-    try:
+    with browser_page(browser, 390, 844, is_mobile=True) as opened:
         yield opened
-    finally:
-        context.close()
 
 
 def select_rows(live_server: LiveServer, query: str) -> list[dict[str, dict[str, str]]]:
@@ -154,10 +141,7 @@ def test_every_reform_timeline_label_is_shown_whole_beside_its_date(
         if "itemLabel" in row
     }
     assert len(labels) > 20
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    try:
-        page = context.new_page()
-        page.set_default_timeout(PAGE_TIMEOUT_MILLISECONDS)
+    with browser_page(browser, width, 900) as page:
         page.goto(live_server.base_url + "/")
         page.wait_for_selector(".yasqe .CodeMirror")
         page.locator('a.example[data-name="reform-timeline"]').click()
@@ -172,8 +156,6 @@ def test_every_reform_timeline_label_is_shown_whole_beside_its_date(
             " dot: dot.getBoundingClientRect().left - item.getBoundingClientRect().left,"
             " label: c.getBoundingClientRect().left - item.getBoundingClientRect().left}; })"
         )
-    finally:
-        context.close()
     shown = {item["text"] for item in items}
     assert labels <= shown, f"labels not shown whole: {sorted(labels - shown)}"
     assert not [item["text"] for item in items if item["cut"]], "a label is cut"
@@ -184,30 +166,20 @@ def test_every_reform_timeline_label_is_shown_whole_beside_its_date(
 # -- 3. Bare slugs are read by the parameter's declared kinds ---------------------------
 
 
-def kzgov(layout: Layout, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """Run the real kzgov command on the test build."""
-    return subprocess.run(
-        [sys.executable, "-m", "kzgov", "--root", str(layout.root), "--build-dir",
-         str(layout.build_dir), *arguments],
-        capture_output=True, text=True, check=False,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )  # fmt: skip
-
-
 def test_a_bare_slug_is_read_as_any_kind_its_parameter_declares(
     real_build: BuildResult, real_layout: Layout
 ) -> None:
     # `post` of accountability-chain-as-of is "the post or body" (its default is a body).
-    president = kzgov(
+    president = run_kzgov(
         real_layout, "query", "accountability-chain-as-of", "--param", "post=president"
     )
     assert president.returncode == 0, president.stderr
-    akimat = kzgov(real_layout, "query", "accountability-chain-as-of", "--param", "post=akimat",
+    akimat = run_kzgov(real_layout, "query", "accountability-chain-as-of", "--param", "post=akimat",
                    "--param", "year=1991", "--format", "csv")  # fmt: skip
     assert akimat.returncode == 0, akimat.stderr
     assert "body/government,not in force" in akimat.stdout
     # `holder` of powers-over-time is "the post or body" (its default is a post).
-    maslikhat = kzgov(real_layout, "query", "powers-over-time", "--param", "holder=maslikhat",
+    maslikhat = run_kzgov(real_layout, "query", "powers-over-time", "--param", "holder=maslikhat",
                       "--format", "csv")  # fmt: skip
     assert maslikhat.returncode == 0, maslikhat.stderr
     assert "maslikhat-self-government" in maslikhat.stdout
@@ -216,7 +188,9 @@ def test_a_bare_slug_is_read_as_any_kind_its_parameter_declares(
 def test_a_slug_of_no_declared_kind_is_an_error_naming_the_parameter(
     real_build: BuildResult, real_layout: Layout
 ) -> None:
-    finished = kzgov(real_layout, "query", "accountability-chain-as-of", "--param", "post=akimatt")
+    finished = run_kzgov(
+        real_layout, "query", "accountability-chain-as-of", "--param", "post=akimatt"
+    )
     assert finished.returncode == 1
     assert finished.stdout == ""
     assert finished.stderr.startswith(
@@ -248,7 +222,7 @@ TENURE_OF = URIRef("https://w3id.org/kzgov/ontology#tenureOf")
 def test_officeholder_statements_print_with_the_projects_prefixes_and_wikidata_items(
     real_build: BuildResult, real_layout: Layout
 ) -> None:
-    finished = kzgov(real_layout, "query", "officeholder-statements")
+    finished = run_kzgov(real_layout, "query", "officeholder-statements")
     assert finished.returncode == 0, finished.stderr
     text = finished.stdout
     assert not re.search(r"@prefix ns\d+:", text), text[:400]
@@ -358,7 +332,7 @@ def test_the_akimats_network_as_of_a_year_follows_accountability_chain_as_of(
     page: Page, live_server: LiveServer, real_layout: Layout, year: str
 ) -> None:
     # The named query's answer from the real CLI (no deadline on a busy machine).
-    finished = kzgov(real_layout, "query", "accountability-chain-as-of", "--param", "post=akimat",
+    finished = run_kzgov(real_layout, "query", "accountability-chain-as-of", "--param", "post=akimat",
                      "--param", f"year={year}", "--format", "json")  # fmt: skip
     assert finished.returncode == 0, finished.stderr
     answer = json.loads(finished.stdout)["results"]["bindings"]

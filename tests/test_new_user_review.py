@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import urllib.parse
 from pathlib import Path
 
@@ -14,26 +11,11 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import RDF
 
-from conftest import LiveServer, send
+from conftest import LiveServer, run_kzgov, send
 from kzgov.build.known_terms import CHECK_FILE, check_query
 from kzgov.build.pipeline import BuildResult
 from kzgov.core.layout import Layout
 from kzgov.core.namespaces import KZ, QUERY_PREFIXES
-
-
-def kzgov(
-    layout: Layout, *arguments: str, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run the real kzgov command on the test build."""
-    return subprocess.run(
-        [sys.executable, "-m", "kzgov", "--root", str(layout.root), "--build-dir",
-         str(layout.build_dir), *arguments],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=cwd,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )  # fmt: skip
 
 
 def sparql_get(
@@ -64,7 +46,7 @@ def test_construct_where_with_limit_answers_on_the_memory_store(live_server: Liv
 def test_construct_where_with_limit_answers_on_the_command_line(
     real_build: BuildResult, real_layout: Layout
 ) -> None:
-    finished = kzgov(real_layout, "query", CONSTRUCT_WHERE, "--format", "nt")
+    finished = run_kzgov(real_layout, "query", CONSTRUCT_WHERE, "--format", "nt")
     assert finished.returncode == 0, finished.stderr
     graph = Graph().parse(data=finished.stdout, format="nt")
     assert len(set(graph.subjects(RDF.type, KZ.Post))) >= 1
@@ -119,7 +101,7 @@ def test_a_broken_query_file_is_named_with_the_line_and_column_of_its_mistake(
     text, (line, column), what = BROKEN_QUERIES[case]
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / f"{case}.rq").write_text(text, encoding="utf-8")
-    finished = kzgov(real_layout, "query", f"mine/{case}.rq", cwd=tmp_path)
+    finished = run_kzgov(real_layout, "query", f"mine/{case}.rq", cwd=tmp_path)
     assert finished.returncode == 1
     first = finished.stderr.splitlines()[0]
     assert first.startswith(f"kzgov: mine/{case}.rq:{line}:{column}: SPARQL syntax error: "), first
@@ -163,7 +145,7 @@ def test_wdqs_label_service_is_named_with_its_rewrite(live_server: LiveServer) -
 def test_wdqs_label_service_is_named_on_the_command_line(
     real_build: BuildResult, real_layout: Layout
 ) -> None:
-    finished = kzgov(real_layout, "query", LABEL_SERVICE_QUERY)
+    finished = run_kzgov(real_layout, "query", LABEL_SERVICE_QUERY)
     assert finished.returncode == 1
     assert "Wikidata Query Service's label service" in finished.stderr
     assert 'FILTER(lang(?postLabel) = "en")' in finished.stderr
@@ -193,7 +175,7 @@ def test_a_violation_comes_first_and_warnings_are_counted_per_shape(
         + "\n<https://w3id.org/kzgov/id/post/unlabelled-test-post> a kz:Post .\n",
         encoding="utf-8",
     )
-    finished = kzgov(scratch_project, "build", "--quiet")
+    finished = run_kzgov(scratch_project, "build", "--quiet")
     assert finished.returncode == 2
     report = finished.stderr
     counts = re.search(r"(\d+) violation\(s\), (\d+) warning\(s\)", report)
@@ -203,12 +185,12 @@ def test_a_violation_comes_first_and_warnings_are_counted_per_shape(
     assert "warning(s) from kzsh:FigureShape" in report
     assert "Warning: " not in report  # summed up, not listed
     assert len(report.splitlines()) < 30
-    verbose = kzgov(scratch_project, "validate", "--verbose")
+    verbose = run_kzgov(scratch_project, "validate", "--verbose")
     assert verbose.returncode == 2
     listed = verbose.stdout
     assert listed.count("Warning: ") == int(counts[2])
     assert listed.index("Violation: ") < listed.index("Warning: ")
-    short = kzgov(scratch_project, "validate")
+    short = run_kzgov(scratch_project, "validate")
     assert "Warning: " not in short.stdout and "Violation: " in short.stdout
 
 
@@ -230,7 +212,7 @@ def test_focus_nodes_are_named_with_the_project_prefixes_or_in_full(
 def test_the_build_prints_a_short_summary_and_the_json_on_request(
     scratch_project: Layout,
 ) -> None:
-    finished = kzgov(scratch_project, "build", "--quiet", cwd=scratch_project.root)
+    finished = run_kzgov(scratch_project, "build", "--quiet", cwd=scratch_project.root)
     assert finished.returncode == 0, finished.stderr
     out = finished.stdout
     assert len(out.splitlines()) <= 15, out
@@ -247,7 +229,7 @@ def test_the_build_prints_a_short_summary_and_the_json_on_request(
         assert re.search(rf"\b{stage} \d+\.\d\d s", out), out
     assert "report:  build/current/validation-report.txt" in out
     assert str(scratch_project.root) not in out
-    as_json = kzgov(scratch_project, "build", "--quiet", "--json")
+    as_json = run_kzgov(scratch_project, "build", "--quiet", "--json")
     assert as_json.returncode == 0
     printed = json.loads(as_json.stdout)
     assert printed["triples"] == triples and printed["graphs"] == graphs
@@ -272,7 +254,7 @@ def test_a_misspelt_outside_term_is_refused_with_file_and_line(scratch_project: 
     )
     data.write_text(text + added, encoding="utf-8")
     first = text.count("\n") + 2
-    finished = kzgov(scratch_project, "build", "--quiet")
+    finished = run_kzgov(scratch_project, "build", "--quiet")
     assert finished.returncode == 2
     for line, term in [
         (first, "rdfs:lable"),
@@ -300,14 +282,14 @@ def test_the_known_terms_are_rdflibs_lists_as_written_by_the_tool() -> None:
 def test_a_slug_that_names_no_entity_is_an_error_on_the_command_line(
     real_build: BuildResult, real_layout: Layout
 ) -> None:
-    finished = kzgov(real_layout, "query", "who-appoints-post", "--param", "post=oblst-akim")
+    finished = run_kzgov(real_layout, "query", "who-appoints-post", "--param", "post=oblst-akim")
     assert finished.returncode == 1
     assert finished.stdout == ""
     message = finished.stderr
     assert "parameter 'post' of query 'who-appoints-post': 'oblst-akim' names no post" in message
     assert "did you mean oblast-akim" in message
     for given in ("oblast-akim", "post:oblast-akim"):
-        found = kzgov(real_layout, "query", "who-appoints-post", "--param", f"post={given}")
+        found = run_kzgov(real_layout, "query", "who-appoints-post", "--param", f"post={given}")
         assert found.returncode == 0, found.stderr
         assert "post/president" in found.stdout
 
@@ -389,7 +371,7 @@ def test_the_command_line_and_the_server_give_the_same_derivation(
         page = send("GET", f"{live_server.base_url}/id/{entity}", headers={"Accept": "text/html"})
         assert page.status == 200  # its rows' proofs, searched together, are now cached
     for s, p, o in INFERRED_TRIPLES:
-        done = kzgov(real_layout, "explain", s, p, o, "--format", "json")
+        done = run_kzgov(real_layout, "explain", s, p, o, "--format", "json")
         assert done.returncode == 0, done.stderr
         url = f"{live_server.base_url}/explain?" + urllib.parse.urlencode(
             {"s": s, "p": p, "o": o, "format": "json"}
