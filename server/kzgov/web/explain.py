@@ -45,6 +45,7 @@ from kzgov.store.oxigraph import OxigraphStore
 from kzgov.web.bounded_lru import BoundedLru
 from kzgov.web.describe import Attribution, Description, attribute, fetch_labels
 from kzgov.web.direct_answers import LOCAL_STORE
+from kzgov.web.explain_turns import Turns
 from kzgov.web.lookup import Executor, select
 from kzgov.web.pages import (
     HTML,
@@ -67,6 +68,7 @@ bp.after_request(add_security_headers)
 
 EXPLAINER_KEY = "kzgov.explainer"
 PROOFS_KEY = "kzgov.explainer.proofs"
+TURNS_KEY = "kzgov.explainer.turns"
 EXPLAIN_MEDIA_TYPES = (HTML, JSON, TURTLE, JSON_LD, N_TRIPLES)
 # Proofs kept per server: the build never changes under a server.
 MAX_CACHED_PROOFS = 20_000
@@ -132,6 +134,7 @@ def explainer() -> Explainer:
             extensions[PROOFS_KEY] = BoundedLru[Triple, Proof](
                 MAX_CACHED_PROOFS, MAX_CACHED_PROOFS, lambda _proof: 1
             )
+            extensions[TURNS_KEY] = Turns()
     found: Explainer = extensions[EXPLAINER_KEY]
     return found
 
@@ -233,8 +236,11 @@ def explain_page() -> Response:
     """Why a triple holds: its proof, as HTML, JSON or PROV-O."""
     triple = read_triple()
     # The triple alone, as `kzgov explain` asks it: a proof searched in a batch of a
-    # page's rows may have met other steps of the same height.
-    proof = explainer().explain(triple)
+    # page's rows may have met other steps of the same height. Searches take turns
+    # (kzgov.web.explain_turns).
+    finder = explainer()
+    turns: Turns = current_app.extensions[TURNS_KEY]
+    proof = turns.run(lambda: finder.explain(triple))
     media_type = negotiate(EXPLAIN_MEDIA_TYPES)
     if media_type == JSON:
         body = json.dumps(proof_json(proof), ensure_ascii=False, indent=2)

@@ -1,0 +1,44 @@
+"""/explain's proof searches one at a time in each HTTP process, in the order they arrive.
+
+A proof search is pure Python work on the served store (`kzgov.reasoning.explain`): a few
+milliseconds for most triples, ten to twenty for a type of a grouping class or a long
+transitive chain. An HTTP process runs each request in a thread of its own, and the
+threads share one interpreter lock: eight clients' searches in two processes would each
+get a quarter of a core, and a long search, sharing the core with the short ones that
+come and go beside it, takes four times its own time. Taking turns, first come first
+served, a long search costs the searches queued behind it its own time once, and its
+own latency is its time plus that of the few ahead of it (`bench/explain_ab.py`
+measured the tail fall from 4x to about 2x the slowest search). Everything else a
+request does (reading it, negotiating, rendering the proof) still runs in its own
+thread, and the pages' batches of explanations do not queue here.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+Result = TypeVar("Result")
+
+
+class Turns:
+    """Runs calls one at a time, first come first served, in a thread of its own.
+
+    Attributes:
+        pool: the one thread, made on first use (an HTTP process starts without threads).
+    """
+
+    def __init__(self) -> None:
+        """Start with no thread."""
+        self.pool: ThreadPoolExecutor | None = None
+        self.lock = threading.Lock()
+
+    def run(self, call: Callable[[], Result]) -> Result:
+        """Wait for the calls asked before this one, then run it; its result or its error."""
+        with self.lock:
+            if self.pool is None:
+                self.pool = ThreadPoolExecutor(1, thread_name_prefix="kzgov-explain")
+            pool = self.pool
+        return pool.submit(call).result()
