@@ -450,6 +450,19 @@ class StoreFacts:
             return INFERRED_ONLY
         return NOWHERE
 
+    def closure_graphs(self, triple: Triple) -> frozenset[URIRef]:
+        """The closures (kzg:inferred, kzg:temporal) that hold a triple: membership tests.
+
+        For a triple `standing` found held by the closures only, these are all its graphs.
+        """
+        to_ox = self.converter.oxigraph_term
+        s, p, o = (to_ox(term) for term in triple)
+        return frozenset(
+            graph
+            for graph in sorted(CLOSURE_GRAPHS)
+            if ox.Quad(s, p, o, ox.NamedNode(str(graph))) in self.store  # type: ignore[arg-type]
+        )
+
     def triples(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Triple]:
         """The distinct triples matching a pattern."""
         if self.union is None:
@@ -1443,7 +1456,7 @@ class Explainer:
             if triple in self.schema_where or not nameable(triple):
                 continue
             if here.standing_only:
-                where[triple] = locate(self.facts, [triple])[triple]
+                where[triple] = self.read_where(triple, here)
             elif not here.quotes:
                 where[triple] = quote(self.facts, triple, here)
         built: dict[Triple, Proof] = {}
@@ -1452,6 +1465,18 @@ class Explainer:
             for triple in dict.fromkeys(triples)
             if triple in rank
         }
+
+    def read_where(self, triple: Triple, standing: Where) -> Where:
+        """Where a triple `standing` found held sits: its graphs and source passages.
+
+        A triple held by the closures only is in those of them that membership tests
+        find (nothing decoded); another is read whole.
+        """
+        if standing is INFERRED_ONLY:
+            graphs = self.facts.closure_graphs(triple)
+            if graphs:
+                return quote(self.facts, triple, Where(graphs))
+        return locate(self.facts, [triple])[triple]
 
 
 # The order among steps of equal height (`tie_break`).

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 Result = TypeVar("Result")
@@ -28,6 +28,7 @@ class Turns:
 
     Attributes:
         pool: the one thread, made on first use (an HTTP process starts without threads).
+        lock: guards making it.
     """
 
     def __init__(self) -> None:
@@ -35,10 +36,13 @@ class Turns:
         self.pool: ThreadPoolExecutor | None = None
         self.lock = threading.Lock()
 
-    def run(self, call: Callable[[], Result]) -> Result:
-        """Wait for the calls asked before this one, then run it; its result or its error."""
+    def submit(self, call: Callable[[], Result]) -> Future[Result]:
+        """Queue a call behind those asked before it; its future."""
         with self.lock:
             if self.pool is None:
                 self.pool = ThreadPoolExecutor(1, thread_name_prefix="kzgov-explain")
-            pool = self.pool
-        return pool.submit(call).result()
+            return self.pool.submit(call)
+
+    def run(self, call: Callable[[], Result]) -> Result:
+        """Wait for the calls asked before this one, then run it; its result or its error."""
+        return self.submit(call).result()
