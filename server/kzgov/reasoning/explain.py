@@ -200,11 +200,18 @@ class Proof:
 
     def leaves(self) -> list[Proof]:
         """The asserted statements the proof rests on, each once, in order."""
+        return list(self.leaf_tuple)
+
+    @functools.cached_property
+    def leaf_tuple(self) -> tuple[Proof, ...]:
+        """`leaves`, found once per proof from those of its premises (proofs share premises)."""
+        if self.asserted:
+            return (self,)
         seen: dict[Triple, Proof] = {}
-        for proof in self.walk():
-            if proof.asserted and proof.triple not in seen:
-                seen[proof.triple] = proof
-        return list(seen.values())
+        for premise in self.premises:
+            for leaf in premise.leaf_tuple:
+                seen.setdefault(leaf.triple, leaf)
+        return tuple(seen.values())
 
     def source_graphs(self) -> list[URIRef]:
         """Every graph that states a premise the proof rests on, sorted."""
@@ -230,12 +237,17 @@ class Proof:
         akim of a region is appointed by the President through the oblast akim, whom two
         sources' rules have the President appoint.
         """
-        own = {leaf.triple for leaf in self.leaves()}
+        return list(self.other_leaf_tuple)
+
+    @functools.cached_property
+    def other_leaf_tuple(self) -> tuple[Proof, ...]:
+        """`other_leaves`, found once per proof."""
+        own = {leaf.triple for leaf in self.leaf_tuple}
         found: dict[Triple, Proof] = {}
         for proof in self.every_derivation():
             if proof.asserted and proof.triple not in own and proof.triple not in found:
                 found[proof.triple] = proof
-        return list(found.values())
+        return tuple(found.values())
 
     def all_source_graphs(self) -> list[URIRef]:
         """The graphs that state the premises of this or any equally short derivation.
