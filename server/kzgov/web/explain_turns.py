@@ -1,16 +1,16 @@
 """/explain's proof searches one at a time in each HTTP process, in the order they arrive.
 
-A proof search is pure Python work on the served store (`kzgov.reasoning.explain`): a few
-milliseconds for most triples, ten to twenty for a type of a grouping class or a long
-transitive chain. An HTTP process runs each request in a thread of its own, and the
-threads share one interpreter lock: eight clients' searches in two processes would each
-get a quarter of a core, and a long search, sharing the core with the short ones that
-come and go beside it, takes four times its own time. Taking turns, first come first
-served, a long search costs the searches queued behind it its own time once, and its
-own latency is its time plus that of the few ahead of it (`bench/explain_ab.py`
-measured the tail fall from 4x to about 2x the slowest search). Everything else a
-request does (reading it, negotiating, rendering the proof) still runs in its own
-thread, and the pages' batches of explanations do not queue here.
+A proof search is CPU-bound Python on the served store (`kzgov.reasoning.explain`): a
+few milliseconds for most triples, several times that for a type of a grouping class or
+a long transitive chain. An HTTP process runs each request in a thread of its own, and
+the threads share one interpreter lock: with eight clients on two processes, each of
+the four or so searches at once in a process gets a quarter of a core, and a long
+search, sharing the core with the short ones that come and go beside it, takes several
+times its own time. Taking turns, first come first served, a long search takes its own
+time plus that of the few ahead of it, and the searches queued behind it wait for it
+once (`bench/explain_ab.py` compares the two). Everything else a request does (reading
+it, negotiating, rendering the proof) still runs in its own thread, and the pages'
+batches of explanations do not queue here.
 """
 
 from __future__ import annotations
