@@ -130,11 +130,14 @@ def explainer() -> Explainer:
     extensions = current_app.extensions
     with CREATE_LOCK:
         if EXPLAINER_KEY not in extensions:
-            extensions[EXPLAINER_KEY] = Explainer(facts_of(extensions))
+            facts = facts_of(extensions)
+            extensions[EXPLAINER_KEY] = Explainer(facts)
+            # Searches that read the store in this process are CPU-bound: they take turns.
+            # One that asks the workers mostly waits for them, and waits in parallel.
+            extensions[TURNS_KEY] = None if isinstance(facts, SparqlFacts) else Turns()
             extensions[PROOFS_KEY] = BoundedLru[Triple, Proof](
                 MAX_CACHED_PROOFS, MAX_CACHED_PROOFS, lambda _proof: 1
             )
-            extensions[TURNS_KEY] = Turns()
     found: Explainer = extensions[EXPLAINER_KEY]
     return found
 
@@ -239,8 +242,8 @@ def explain_page() -> Response:
     # page's rows may have met other steps of the same height. Searches take turns
     # (kzgov.web.explain_turns).
     finder = explainer()
-    turns: Turns = current_app.extensions[TURNS_KEY]
-    proof = turns.run(lambda: finder.explain(triple))
+    turns: Turns | None = current_app.extensions[TURNS_KEY]
+    proof = finder.explain(triple) if turns is None else turns.run(lambda: finder.explain(triple))
     media_type = negotiate(EXPLAIN_MEDIA_TYPES)
     if media_type == JSON:
         body = json.dumps(proof_json(proof), ensure_ascii=False, indent=2)

@@ -10,7 +10,8 @@ times its own time. Taking turns, first come first served, a long search takes i
 time plus that of the few ahead of it, and the searches queued behind it wait for it
 once (`bench/explain_ab.py` compares the two). Everything else a request does (reading
 it, negotiating, rendering the proof) still runs in its own thread, and the pages'
-batches of explanations do not queue here.
+batches of explanations do not queue here, nor do searches that ask the query workers by
+SPARQL (on the memory and remote stores; they mostly wait, and may wait side by side).
 """
 
 from __future__ import annotations
