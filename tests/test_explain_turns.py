@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
@@ -83,11 +85,30 @@ def test_turns_run_one_call_at_a_time_in_the_order_asked() -> None:
             running[0] -= 1
         return number * 10
 
-    # The first call holds the turn; the others are asked while it runs, one after another.
-    futures = [turns.submit(lambda n=n: call(n)) for n in range(8)]
+    results: dict[int, int] = {}
+    callers = []
+    # The first call holds the turn; the others ask, one after another, while it runs.
+    for number in range(8):
+        caller = threading.Thread(
+            target=lambda n=number: results.__setitem__(n, turns.run(lambda: call(n)))
+        )
+        caller.start()
+        callers.append(caller)
+        wait_until(lambda n=number: turns.busy and len(turns.waiting) == n)
     release.set()
-    assert [f.result(timeout=30) for f in futures] == [n * 10 for n in range(8)]
+    for caller in callers:
+        caller.join(30)
+    assert results == {n: n * 10 for n in range(8)}
     assert ran == list(range(8)) and most[0] == 1
+    assert not turns.busy and not turns.waiting
+
+
+def wait_until(condition: Callable[[], bool]) -> None:
+    """Wait (at most 30 s) until a condition holds."""
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.001)
 
 
 def test_a_call_that_fails_raises_in_its_caller_and_the_next_still_runs() -> None:

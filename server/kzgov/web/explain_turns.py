@@ -17,33 +17,48 @@ SPARQL (on the memory and remote stores; they mostly wait, and may wait side by 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 Result = TypeVar("Result")
 
 
 class Turns:
-    """Runs calls one at a time, first come first served, in a thread of its own.
+    """Runs calls one at a time, first come first served, each in its caller's thread.
+
+    A caller whose turn it is not yet waits on an event of its own (holding no lock), and
+    the caller before it hands it the turn when done: no caller is passed over, as one
+    can be by a plain lock, and no call moves to another thread and back.
 
     Attributes:
-        pool: the one thread, made on first use (an HTTP process starts without threads).
-        lock: guards making it.
+        lock: guards `busy` and `waiting`.
+        busy: whether a call is running.
+        waiting: the events of the callers waiting, in the order they came.
     """
 
     def __init__(self) -> None:
-        """Start with no thread."""
-        self.pool: ThreadPoolExecutor | None = None
+        """Start with no call running."""
         self.lock = threading.Lock()
-
-    def submit(self, call: Callable[[], Result]) -> Future[Result]:
-        """Queue a call behind those asked before it; its future."""
-        with self.lock:
-            if self.pool is None:
-                self.pool = ThreadPoolExecutor(1, thread_name_prefix="kzgov-explain")
-            return self.pool.submit(call)
+        self.busy = False
+        self.waiting: deque[threading.Event] = deque()
 
     def run(self, call: Callable[[], Result]) -> Result:
         """Wait for the calls asked before this one, then run it; its result or its error."""
-        return self.submit(call).result()
+        with self.lock:
+            turn = None
+            if self.busy:
+                turn = threading.Event()
+                self.waiting.append(turn)
+            else:
+                self.busy = True
+        if turn is not None:
+            turn.wait()  # the caller before hands the turn over: `busy` stays set
+        try:
+            return call()
+        finally:
+            with self.lock:
+                if self.waiting:
+                    self.waiting.popleft().set()
+                else:
+                    self.busy = False
