@@ -79,3 +79,15 @@ def test_an_answer_larger_than_a_piece_is_streamed_whole(
     answer = send("GET", server.base_url + "/dumps/kzgov.nq")
     assert answer.status == 200
     assert answer.body == dump.read_bytes()
+
+
+def test_a_query_answer_larger_than_a_piece_arrives_whole_with_its_length(
+    server: LiveServer,
+) -> None:
+    # Flask gives a query's answer in one piece: it goes to granian in one call.
+    every = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 4000"
+    answer = send("POST", server.endpoint, every, HEADERS)
+    assert answer.status == 200
+    assert len(answer.body) > BODY_CHUNK_BYTES
+    assert int(answer.headers["Content-Length"]) == len(answer.body)
+    assert len(json.loads(answer.body)["results"]["bindings"]) == 4000

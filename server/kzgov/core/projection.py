@@ -8,6 +8,7 @@ Fuseki and Virtuoso give them, so kzgov reorders the engine's list that way.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
@@ -22,6 +23,7 @@ FIRST_SELECT = re.compile(r"\bSELECT\b", re.IGNORECASE)
 VARIABLE = re.compile(r"[?$]([A-Za-z_0-9\u00B7\u00C0-\uFFFF]+)")
 
 Term = TypeVar("Term")
+SELECTS_STAR_CACHED = 256
 
 
 def code_of(text: str) -> str:
@@ -29,8 +31,12 @@ def code_of(text: str) -> str:
     return NOT_CODE.sub(lambda match: " " * len(match.group(0)), text)
 
 
+@functools.lru_cache(maxsize=SELECTS_STAR_CACHED)
 def selects_star(text: str) -> bool:
-    """Whether the query's outer SELECT is `SELECT *` (with DISTINCT or REDUCED or not)."""
+    """Whether the query's outer SELECT is `SELECT *` (with DISTINCT or REDUCED or not).
+
+    Kept per text: a query worker asks it for every answer it writes.
+    """
     code = code_of(text)
     first = FIRST_SELECT.search(code)
     return first is not None and SELECT_STAR.match(code, first.start()) is not None

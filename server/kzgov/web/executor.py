@@ -38,7 +38,7 @@ from typing import NoReturn, Protocol
 
 from rdflib import URIRef
 
-from kzgov.core.collector import private_memory_kb, return_free_heap
+from kzgov.core.collector import return_free_heap
 from kzgov.core.config import ServerConfig
 from kzgov.core.errors import (
     KzgovError,
@@ -64,6 +64,7 @@ from kzgov.web.memory_cap import (
     over_limit,
     query_outgrew_memory,
 )
+from kzgov.web.worker_upkeep import Upkeep
 
 __all__ = [
     "MEDIA_TYPE_TO_RDFLIB",
@@ -85,10 +86,6 @@ __all__ = [
 log = logging.getLogger("kzgov.executor")
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
-# After a job that ran this long or answered this many bytes, a worker hands the heap it
-# freed back to the system, so that idle workers do not each keep their largest answer.
-RETURN_HEAP_AFTER_SECONDS = 0.05
-RETURN_HEAP_AFTER_BYTES = 1 << 20
 SPAWN = b"S"
 KILL = b"K"
 KILLED = b"k"
@@ -332,19 +329,19 @@ def serve_queries(
 ) -> None:
     """The loop of a worker: answer each job from the server until it hangs up.
 
-    Each reply goes as (retiring, reply). After a heavy job (long, or a large answer) the
-    worker hands freed heap back to the system and, if its own memory has grown by more
-    than `settings.worker_memory_growth_kb` since it started, says it is retiring and
+    Each reply goes as (retiring, reply). After a heavy job (a large answer, or one that
+    may have left memory behind: kzgov.web.worker_upkeep) the worker hands freed heap
+    back to the system; if its own memory has grown by more than
+    `settings.worker_memory_growth_kb` since it started, it says it is retiring and
     exits once the reply is sent; the pool forks a fresh worker in its place.
     """
-    start_kb = private_memory_kb()
+    upkeep = Upkeep.starting(settings.worker_memory_growth_kb)
     while True:
         try:
             job: Job = connection.recv()
         except (EOFError, OSError):
             return
         fatal = False
-        started = time.perf_counter()
         answer: QueryAnswer | None = None
         answer_bytes = 0
         try:
@@ -358,14 +355,7 @@ def serve_queries(
             fatal = True
         except Exception as error:
             reply = ("error", "QueryFailed", str(failure_of(error)))
-        heavy = (
-            answer_bytes >= RETURN_HEAP_AFTER_BYTES
-            or time.perf_counter() - started >= RETURN_HEAP_AFTER_SECONDS
-        )
-        retiring = False
-        if heavy:
-            return_free_heap()
-            retiring = grew_past(start_kb, settings.worker_memory_growth_kb)
+        heavy, retiring = upkeep.after_job(answer_bytes)
         try:
             connection.send((retiring, reply))
         except (OSError, ValueError):
@@ -376,14 +366,6 @@ def serve_queries(
         reply = ()
         if heavy:
             return_free_heap()
-
-
-def grew_past(start_kb: int | None, growth_kb: int) -> bool:
-    """Whether this process's own memory is more than `growth_kb` above `start_kb`."""
-    if growth_kb <= 0 or start_kb is None:
-        return False
-    now_kb = private_memory_kb()
-    return now_kb is not None and now_kb - start_kb > growth_kb
 
 
 def reap(children: set[int]) -> None:

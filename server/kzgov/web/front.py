@@ -304,8 +304,8 @@ class ReadFirst:
             for chunk in result:
                 if not chunk:
                     continue
-                pending.append(chunk)
-                pending_bytes += len(chunk)
+                # Stream only a body of several chunks: a body in one chunk (a query's
+                # answer) goes whole, in one call to the event loop.
                 if pending_bytes >= BODY_CHUNK_BYTES:
                     messages = [] if head_sent else [self.head(started)]
                     head_sent = True
@@ -313,6 +313,8 @@ class ReadFirst:
                     messages.append({"type": "http.response.body", "body": body, "more_body": True})
                     deliver(messages)
                     pending, pending_bytes = [], 0
+                pending.append(chunk)
+                pending_bytes += len(chunk)
             messages = [] if head_sent else [self.head(started)]
             last = {"type": "http.response.body", "body": b"".join(pending), "more_body": False}
             deliver([*messages, last])

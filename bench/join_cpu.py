@@ -1,0 +1,395 @@
+"""Where the 3-way join's time goes: CPU per request of kzgov and of Oxigraph server.
+
+Usage: .venv/bin/python bench/join_cpu.py --project BUILT_PROJECT [--rounds R]
+                                          [--seconds S] [--clients C] [--workers W]
+                                          [--baseline-source DIR] [--engine-runs N]
+
+On the build of PROJECT (a project bench/generate.py wrote, built; its Oxigraph store is
+written as `kzgov serve` does if missing), loads each target with bench/http_peers.py's
+3-way join for S seconds (default 5) from C keep-alive clients (default 8), each its own
+fair-admission client, as `bench/http_peers.py` does, and reads the CPU time of the
+target's whole process tree from /proc before and after the load:
+
+- oxigraph-server: `oxigraph serve-read-only` on the build's store (one process);
+- kzgov-oxigraph: `kzgov serve --store oxigraph --no-cache --workers W` (default one per
+  core), its CPU split by role: the main process (dispatcher, pool, memory sampling),
+  the query workers (with the zygote that forks them), and the HTTP processes;
+- with --baseline-source DIR, kzgov-baseline: the same command run on the kzgov package
+  of another checkout (DIR/server first on PYTHONPATH), for an A/B of a change.
+
+The targets run one at a time, R rounds (default 3), in a rotated order each round so
+that neither side always runs first on a shared machine. Each line gives the requests
+per second, the CPU milliseconds per request (all the target's processes; and by role),
+and how busy the machine's cores were in all (from /proc/stat, every process included,
+so another user's load shows there). Then the engine alone: the same query run N times
+(default 40) in this process with pyoxigraph on the same store, evaluated and written as
+SPARQL JSON by Oxigraph's serializer, its CPU milliseconds per query. Writes the
+measurements as JSON to bench/results/join-cpu.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from http_latency import SERVER_START_SECONDS
+from http_peers import (
+    DEFAULT_CLIENTS,
+    DEFAULT_SECONDS,
+    JOIN_QUERY,
+    KeepAlive,
+    Target,
+    Workload,
+    ensure_oxigraph_server,
+    ensure_oxigraph_store,
+    load,
+    post,
+    start_kzgov,
+    start_oxigraph_server,
+)
+from kzgov.core.layout import Layout
+from kzgov.core.namespaces import UNION_GRAPH
+
+RESULTS_PATH = Path(__file__).resolve().parent / "results" / "join-cpu.json"
+DEFAULT_ROUNDS = 3
+DEFAULT_ENGINE_RUNS = 40
+WARM_UP_REQUESTS = 4
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# /proc/PID/stat fields after the command: utime, stime, cutime, cstime (0-based, from
+# the field after the closing parenthesis of the command name).
+STAT_TIMES = slice(11, 15)
+
+
+@dataclass
+class Run:
+    """One target under load in one round."""
+
+    target: str
+    round: int
+    requests: int = 0
+    seconds: float = 0.0
+    requests_per_second: float = 0.0
+    cpu_ms_per_request: float = 0.0
+    cpu_ms_per_request_by_role: dict[str, float] = field(default_factory=dict)
+    machine_busy_share: float = 0.0
+    answer_bytes: int = 0
+    error: str | None = None
+
+
+def stat_of(pid: int) -> tuple[int, list[str]] | None:
+    """A process's parent id and the fields of /proc/PID/stat after its name, or None."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return int(fields[1]), fields
+
+
+def cmdline_of(pid: int) -> str:
+    """A process's command line, or '' if it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    return raw.replace(b"\0", b" ").decode("utf-8", errors="replace")
+
+
+def descendants(root: int) -> dict[int, int]:
+    """Every process below `root` (and root itself), each with its parent's id."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            found = stat_of(int(entry))
+            if found is not None:
+                parents[int(entry)] = found[0]
+    tree = {root: parents.get(root, 0)}
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree[pid] = parent
+                grew = True
+    return tree
+
+
+def role_of(pid: int, tree: Mapping[int, int], root: int) -> str:
+    """What a process of a kzgov server does: main, workers (with the zygote), http, other.
+
+    The zygote is forked from the main process (same command line); the workers are its
+    children; the HTTP processes are started with multiprocessing's spawn.
+    """
+    if pid == root:
+        return "main"
+    if tree.get(pid) != root:
+        return "workers" if tree.get(tree.get(pid, 0)) == root else "other"
+    line = cmdline_of(pid)
+    if "spawn_main" in line:
+        return "http"
+    if line == cmdline_of(root):
+        return "workers"
+    return "other"
+
+
+def cpu_ticks_by_role(root: int) -> dict[str, int]:
+    """The CPU clock ticks of a process tree, by role.
+
+    Each live process counts its own time and that of the children it has collected
+    (cutime, cstime), so a worker that exited and was collected by the zygote stays
+    counted; the main process counts only its own (the zygote is still running).
+    """
+    tree = descendants(root)
+    ticks: dict[str, int] = {}
+    for pid in tree:
+        found = stat_of(pid)
+        if found is None:
+            continue
+        times = [int(value) for value in found[1][STAT_TIMES]]
+        own = times[0] + times[1] + (0 if pid == root else times[2] + times[3])
+        role = role_of(pid, tree, root)
+        ticks[role] = ticks.get(role, 0) + own
+    return ticks
+
+
+def machine_ticks() -> tuple[int, int]:
+    """The machine's busy and total CPU clock ticks so far (all cores, /proc/stat)."""
+    first = Path("/proc/stat").read_text(encoding="ascii").splitlines()[0].split()[1:]
+    values = [int(value) for value in first]
+    idle = values[3] + values[4]  # idle, iowait
+    return sum(values) - idle, sum(values)
+
+
+def load_once(target: Target, seconds: float, clients: int, run: Run) -> None:
+    """Warm up, then load a target with the join, filling in the run's figures."""
+    workload = Workload("3-way join", "SELECT", (JOIN_QUERY,), seconds)
+    request = target.request(workload, JOIN_QUERY)
+    for _ in range(WARM_UP_REQUESTS):
+        run.answer_bytes = len(post(target.endpoint, request)[1])
+    before = cpu_ticks_by_role(target.process.pid)
+    busy_before, total_before = machine_ticks()
+    keep_alive = KeepAlive()
+    started = time.perf_counter()
+    latencies = load(
+        lambda _i: post(target.endpoint, request, keep_alive=keep_alive)[0], clients, seconds
+    )
+    run.seconds = time.perf_counter() - started
+    after = cpu_ticks_by_role(target.process.pid)
+    busy_after, total_after = machine_ticks()
+    run.requests = len(latencies)
+    run.requests_per_second = run.requests / run.seconds
+    per_request = 1000 / CLOCK_TICKS / max(run.requests, 1)
+    roles = sorted(set(before) | set(after))
+    run.cpu_ms_per_request_by_role = {
+        role: round((after.get(role, 0) - before.get(role, 0)) * per_request, 2) for role in roles
+    }
+    if not target.name.startswith("kzgov"):  # one process: no roles
+        run.cpu_ms_per_request_by_role = {
+            "server": round(sum(run.cpu_ms_per_request_by_role.values()), 2)
+        }
+    run.cpu_ms_per_request = round(sum(run.cpu_ms_per_request_by_role.values()), 2)
+    run.machine_busy_share = round(
+        (busy_after - busy_before) / max(total_after - total_before, 1), 3
+    )
+
+
+@contextmanager
+def python_path_first(source: Path | None) -> Iterator[None]:
+    """Put another checkout's package first on PYTHONPATH for the processes started inside."""
+    if source is None:
+        yield
+        return
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source / "server"), saved]))
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = saved
+
+
+def start(name: str, layout: Layout, args: argparse.Namespace, log_dir: Path) -> Target:
+    """Start one target on the build."""
+    log_path = log_dir / f"join-cpu-{name}.log"
+    if name == "oxigraph-server":
+        store = ensure_oxigraph_store((layout.build_dir / "current").resolve())
+        return start_oxigraph_server(name, store, log_path, SERVER_START_SECONDS)
+    options = ["--store", "oxigraph", "--no-cache", "--workers", str(args.workers)]
+    source = args.baseline_source if name == "kzgov-baseline" else None
+    with python_path_first(source):
+        return start_kzgov(name, layout, log_path, options, SERVER_START_SECONDS)
+
+
+def engine_cpu_ms(store_path: str, runs: int, write: bool, start: Any) -> float:
+    """CPU milliseconds per join in this process: pyoxigraph alone, evaluated (and written).
+
+    Waits at `start` (a barrier shared with the other processes measured at once).
+    """
+    store = ox.Store.read_only(store_path)
+    graphs = [ox.NamedNode(str(UNION_GRAPH))]
+
+    def once() -> None:
+        result = store.query(JOIN_QUERY, default_graph=graphs)
+        assert isinstance(result, ox.QuerySolutions)
+        if write:
+            result.serialize(format=ox.QueryResultsFormat.JSON)
+        else:
+            for _solution in result:
+                pass
+
+    once()  # warm the page cache and the store's own caches
+    start.wait()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    before = usage.ru_utime + usage.ru_stime
+    for _ in range(runs):
+        once()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return round((usage.ru_utime + usage.ru_stime - before) / runs * 1000, 2)
+
+
+def engine_child(store: str, runs: int, write: bool, start: Any, results: Any) -> None:
+    """A forked process's part of `engine_alone`: its figure, put on a queue."""
+    results.put(engine_cpu_ms(store, runs, write, start))
+
+
+def engine_alone(layout: Layout, runs: int) -> dict[str, float]:
+    """The CPU milliseconds per join of pyoxigraph, alone and in two processes at once.
+
+    Each measure runs in processes forked for it, each opening the store itself as a
+    query worker does: one process alone (evaluated and written as SPARQL JSON, then
+    evaluated and iterated only), then two at once (each evaluated and written), as
+    kzgov's two query workers run on two cores.
+    """
+    store = str(ensure_oxigraph_store((layout.build_dir / "current").resolve()))
+    context = multiprocessing.get_context("fork")
+    found: dict[str, float] = {}
+    for name, processes, write in (
+        ("evaluate_and_serialize_ms", 1, True),
+        ("evaluate_only_ms", 1, False),
+        ("two_processes_at_once_ms", 2, True),
+    ):
+        start = context.Barrier(processes)
+        results = context.SimpleQueue()
+        children = [
+            context.Process(target=engine_child, args=(store, runs, write, start, results))
+            for _ in range(processes)
+        ]
+        for child in children:
+            child.start()
+        figures = [results.get() for _ in children]
+        for child in children:
+            child.join()
+        found[name] = round(statistics.mean(figures), 2)
+    return found
+
+
+def summary(runs: list[Run]) -> dict[str, dict[str, float]]:
+    """Per target, the medians over the rounds."""
+    found: dict[str, dict[str, float]] = {}
+    for name in dict.fromkeys(r.target for r in runs):
+        done = [r for r in runs if r.target == name and r.error is None]
+        if not done:
+            continue
+        found[name] = {
+            "requests_per_second": round(statistics.median(r.requests_per_second for r in done), 1),
+            "cpu_ms_per_request": round(statistics.median(r.cpu_ms_per_request for r in done), 2),
+            "machine_busy_share": round(statistics.median(r.machine_busy_share for r in done), 3),
+        }
+    return found
+
+
+def main() -> None:
+    """Parse the options, load each target in rotated rounds, print and write the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--project", type=Path, required=True, help="a built project")
+    parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS)
+    parser.add_argument("--seconds", type=float, default=DEFAULT_SECONDS)
+    parser.add_argument("--clients", type=int, default=DEFAULT_CLIENTS)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--engine-runs", type=int, default=DEFAULT_ENGINE_RUNS)
+    parser.add_argument(
+        "--baseline-source",
+        type=Path,
+        help="another kzgov checkout to measure as kzgov-baseline (A/B)",
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="the JSON to write")
+    args = parser.parse_args()
+    if args.rounds < 1 or args.seconds <= 0 or args.clients < 1 or args.workers < 1:
+        parser.error("--rounds, --seconds, --clients and --workers must be positive")
+    missing = ensure_oxigraph_server()
+    if missing:
+        parser.error(missing)
+    root = args.project.resolve()
+    layout = Layout(root=root, build_dir=root / "build")
+    names = ["oxigraph-server", "kzgov-oxigraph"]
+    if args.baseline_source is not None:
+        names.append("kzgov-baseline")
+    log_dir = Path(tempfile.gettempdir())
+    runs: list[Run] = []
+    for round_number in range(args.rounds):
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            run = Run(target=name, round=round_number + 1)
+            target = start(name, layout, args, log_dir)
+            try:
+                load_once(target, args.seconds, args.clients, run)
+            except (RuntimeError, OSError) as error:
+                run.error = str(error)[:300]
+            finally:
+                target.stop()
+            runs.append(run)
+            roles = "  ".join(f"{k} {v:.1f}" for k, v in run.cpu_ms_per_request_by_role.items())
+            print(
+                f"round {run.round}  {name:<16} {run.requests_per_second:6.1f} req/s"
+                f"  CPU {run.cpu_ms_per_request:6.1f} ms/request ({roles})"
+                f"  cores busy {run.machine_busy_share:.0%}"
+                + (f"  error: {run.error}" if run.error else ""),
+                flush=True,
+            )
+    engine = engine_alone(layout, args.engine_runs)
+    print(
+        f"engine alone (pyoxigraph {ox.__version__} in one process, {args.engine_runs} runs):"
+        f" {engine['evaluate_and_serialize_ms']:.1f} ms CPU per join evaluated and written"
+        f" as SPARQL JSON, {engine['evaluate_only_ms']:.1f} ms evaluated and iterated;"
+        f" two processes at once: {engine['two_processes_at_once_ms']:.1f} ms each per join"
+        f" evaluated and written; answer {runs[0].answer_bytes} bytes"
+    )
+    medians = summary(runs)
+    for name, figures in medians.items():
+        print(
+            f"median  {name:<16} {figures['requests_per_second']:6.1f} req/s"
+            f"  CPU {figures['cpu_ms_per_request']:6.1f} ms/request"
+        )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    result = {
+        "command": " ".join(["python bench/join_cpu.py", *sys.argv[1:]]),
+        "cores": os.cpu_count(),
+        "machine": platform.machine(),
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "runs": [asdict(r) for r in runs],
+        "medians": medians,
+        "engine_alone": engine,
+    }
+    args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
