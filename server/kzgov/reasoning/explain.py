@@ -200,11 +200,18 @@ class Proof:
 
     def leaves(self) -> list[Proof]:
         """The asserted statements the proof rests on, each once, in order."""
+        return list(self.leaf_tuple)
+
+    @functools.cached_property
+    def leaf_tuple(self) -> tuple[Proof, ...]:
+        """`leaves`, found once per proof from those of its premises (proofs share premises)."""
+        if self.asserted:
+            return (self,)
         seen: dict[Triple, Proof] = {}
-        for proof in self.walk():
-            if proof.asserted and proof.triple not in seen:
-                seen[proof.triple] = proof
-        return list(seen.values())
+        for premise in self.premises:
+            for leaf in premise.leaf_tuple:
+                seen.setdefault(leaf.triple, leaf)
+        return tuple(seen.values())
 
     def source_graphs(self) -> list[URIRef]:
         """Every graph that states a premise the proof rests on, sorted."""
@@ -230,12 +237,17 @@ class Proof:
         akim of a region is appointed by the President through the oblast akim, whom two
         sources' rules have the President appoint.
         """
-        own = {leaf.triple for leaf in self.leaves()}
+        return list(self.other_leaf_tuple)
+
+    @functools.cached_property
+    def other_leaf_tuple(self) -> tuple[Proof, ...]:
+        """`other_leaves`, found once per proof."""
+        own = {leaf.triple for leaf in self.leaf_tuple}
         found: dict[Triple, Proof] = {}
         for proof in self.every_derivation():
             if proof.asserted and proof.triple not in own and proof.triple not in found:
                 found[proof.triple] = proof
-        return list(found.values())
+        return tuple(found.values())
 
     def all_source_graphs(self) -> list[URIRef]:
         """The graphs that state the premises of this or any equally short derivation.
@@ -450,6 +462,19 @@ class StoreFacts:
             return INFERRED_ONLY
         return NOWHERE
 
+    def closure_graphs(self, triple: Triple) -> frozenset[URIRef]:
+        """The closures (kzg:inferred, kzg:temporal) that hold a triple: membership tests.
+
+        For a triple `standing` found held by the closures only, these are all its graphs.
+        """
+        to_ox = self.converter.oxigraph_term
+        s, p, o = (to_ox(term) for term in triple)
+        return frozenset(
+            graph
+            for graph in sorted(CLOSURE_GRAPHS)
+            if ox.Quad(s, p, o, ox.NamedNode(str(graph))) in self.store  # type: ignore[arg-type]
+        )
+
     def triples(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Triple]:
         """The distinct triples matching a pattern."""
         if self.union is None:
@@ -457,6 +482,12 @@ class StoreFacts:
             return
         to_ox, to_rdflib = self.converter.oxigraph_term, self.converter.rdflib_term
         pattern = [None if term is None else to_ox(term) for term in (s, p, o)]
+        if s is not None and p is not None and o is not None:
+            # A membership test decodes nothing (a found quad costs a string lookup per
+            # IRI); the terms given back are those decoding would give.
+            if ox.Quad(pattern[0], pattern[1], pattern[2], self.union) in self.store:  # type: ignore[arg-type]
+                yield to_rdflib(pattern[0]), to_rdflib(pattern[1]), to_rdflib(pattern[2])  # type: ignore[arg-type]
+            return
         for quad in self.store.quads_for_pattern(pattern[0], pattern[1], pattern[2], self.union):  # type: ignore[arg-type]
             yield to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)
 
@@ -706,13 +737,16 @@ class RuleIndex:
             self.found[(p, named)] = found
         return found
 
-    def branches(self, goal: Triple) -> Iterator[Branch]:
-        """The branches that try each rule that may conclude a goal, in the rules' order."""
+    def branches(self, goal: Triple) -> Iterator[tuple[int, Branch]]:
+        """The branches that try each rule that may conclude a goal, in the rules' order.
+
+        Each comes with its rule's number.
+        """
         _s, p, o = goal
         for rule_number, rows in self.candidates(p, o):
             branch = branch_for(self.rules[rule_number], goal, rows)
             if branch is not None:
-                yield branch
+                yield rule_number, branch
 
 
 def replace_variable(text: str, variable: str, value: str) -> str:
@@ -960,6 +994,11 @@ class OwlRlFamily:
             if has_same_as or not rule.name.startswith("eq-")
         ]
         self.index = RuleIndex(self.rules)
+        # Each rule's premise patterns, each token with whether it is a variable.
+        self.templates: list[tuple[tuple[tuple[Token, bool], ...], ...]] = [
+            tuple(tuple((t, is_variable(t)) for t in pattern) for pattern in rule.body)
+            for rule in self.rules
+        ]
         # The schema rule applications concluding each schema goal met so far.
         self.schema_steps_of: dict[Triple, list[Step]] = {}
 
@@ -1113,7 +1152,7 @@ class OwlRlFamily:
         steps: list[Step] = []
         for goal in goals:
             found: list[Step] = []
-            for branch in self.index.branches(goal):
+            for rule_number, branch in self.index.branches(goal):
                 rule = branch.rule
                 for number in branch.rows:
                     if len(found) >= MAX_STEPS_PER_GOAL:
@@ -1127,8 +1166,11 @@ class OwlRlFamily:
                         if not condition_holds(rule.condition, solution):
                             continue
                         premises = tuple(
-                            cast(Triple, tuple(substitute(t, solution) for t in pattern))
-                            for pattern in rule.body
+                            cast(
+                                Triple,
+                                tuple(solution[cast(str, t)] if v else t for t, v in pattern),
+                            )
+                            for pattern in self.templates[rule_number]
                         )
                         if goal not in premises:
                             found.append(Step(name, goal, premises + axioms))
@@ -1168,26 +1210,33 @@ def solve(
 ) -> Iterator[dict[str, Node]]:
     """Every extension of a binding under which all patterns hold in the dataset.
 
-    The most bound pattern is matched first, each match binding its variables for the rest.
+    The most bound pattern (the first of the most bound) is matched first, each match
+    binding its variables for the rest; the solutions come in the dataset's order.
     """
     if not patterns:
         yield binding
         return
-
-    def bound(pattern: tuple[Token, Token, Token]) -> int:
-        return sum(1 for t in pattern if not is_variable(t) or t in binding)
-
-    best = max(range(len(patterns)), key=lambda index: bound(patterns[index]))
-    pattern, rest = patterns[best], [*patterns[:best], *patterns[best + 1 :]]
-    terms = [binding.get(str(t)) if is_variable(t) else cast(Node, t) for t in pattern]
-    for qs, qp, qo in facts.triples(terms[0], terms[1], terms[2]):
+    best, most = 0, -1
+    if len(patterns) > 1:
+        for index, candidate in enumerate(patterns):
+            count = sum(1 for t in candidate if not is_variable(t) or t in binding)
+            if count > most:
+                best, most = index, count
+    pattern = patterns[best]
+    rest = (*patterns[:best], *patterns[best + 1 :])
+    free = [(position, t) for position, t in enumerate(pattern) if is_variable(t)]
+    terms = [binding.get(t) if is_variable(t) else cast(Node, t) for t in pattern]
+    for found in facts.triples(terms[0], terms[1], terms[2]):
         extended = dict(binding)
-        if all(
-            same(extended.setdefault(token, value), value)
-            for token, value in zip(pattern, (qs, qp, qo), strict=True)
-            if is_variable(token)
-        ):
-            yield from solve(facts, rest, extended)
+        for position, token in free:
+            value = found[position]
+            if not same(extended.setdefault(token, value), value):
+                break
+        else:
+            if rest:
+                yield from solve(facts, rest, extended)
+            else:
+                yield extended
 
 
 # -- The search ---------------------------------------------------------------------------
@@ -1419,7 +1468,7 @@ class Explainer:
             if triple in self.schema_where or not nameable(triple):
                 continue
             if here.standing_only:
-                where[triple] = locate(self.facts, [triple])[triple]
+                where[triple] = self.read_where(triple, here)
             elif not here.quotes:
                 where[triple] = quote(self.facts, triple, here)
         built: dict[Triple, Proof] = {}
@@ -1428,6 +1477,18 @@ class Explainer:
             for triple in dict.fromkeys(triples)
             if triple in rank
         }
+
+    def read_where(self, triple: Triple, standing: Where) -> Where:
+        """Where a triple `standing` found held sits: its graphs and source passages.
+
+        A triple held by the closures only is in those of them that membership tests
+        find (nothing decoded); another is read whole.
+        """
+        if standing is INFERRED_ONLY:
+            graphs = self.facts.closure_graphs(triple)
+            if graphs:
+                return quote(self.facts, triple, Where(graphs))
+        return locate(self.facts, [triple])[triple]
 
 
 # The order among steps of equal height (`tie_break`).

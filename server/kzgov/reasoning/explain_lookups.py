@@ -114,6 +114,11 @@ class ReadOnce:
         """The schema's quads, as the dataset gives them."""
         return self.facts.schema()
 
+    def closure_graphs(self, triple: Triple) -> frozenset[URIRef]:
+        """The closures holding a triple `standing` found held by them only; none if unknown."""
+        closure_graphs = getattr(self.facts, "closure_graphs", None)
+        return frozenset() if closure_graphs is None else frozenset(closure_graphs(triple))
+
     def standing(self, triple: Triple) -> Any:
         """The dataset's `standing` of a triple, if it can tell one cheaply; else None."""
         standing = getattr(self.facts, "standing", None)

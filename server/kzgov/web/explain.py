@@ -45,6 +45,7 @@ from kzgov.store.oxigraph import OxigraphStore
 from kzgov.web.bounded_lru import BoundedLru
 from kzgov.web.describe import Attribution, Description, attribute, fetch_labels
 from kzgov.web.direct_answers import LOCAL_STORE
+from kzgov.web.explain_turns import Turns
 from kzgov.web.lookup import Executor, select
 from kzgov.web.pages import (
     HTML,
@@ -67,6 +68,7 @@ bp.after_request(add_security_headers)
 
 EXPLAINER_KEY = "kzgov.explainer"
 PROOFS_KEY = "kzgov.explainer.proofs"
+TURNS_KEY = "kzgov.explainer.turns"
 EXPLAIN_MEDIA_TYPES = (HTML, JSON, TURTLE, JSON_LD, N_TRIPLES)
 # Proofs kept per server: the build never changes under a server.
 MAX_CACHED_PROOFS = 20_000
@@ -128,7 +130,11 @@ def explainer() -> Explainer:
     extensions = current_app.extensions
     with CREATE_LOCK:
         if EXPLAINER_KEY not in extensions:
-            extensions[EXPLAINER_KEY] = Explainer(facts_of(extensions))
+            facts = facts_of(extensions)
+            extensions[EXPLAINER_KEY] = Explainer(facts)
+            # Searches that read the store in this process are CPU-bound: they take turns.
+            # One that asks the workers mostly waits for them, and waits in parallel.
+            extensions[TURNS_KEY] = None if isinstance(facts, SparqlFacts) else Turns()
             extensions[PROOFS_KEY] = BoundedLru[Triple, Proof](
                 MAX_CACHED_PROOFS, MAX_CACHED_PROOFS, lambda _proof: 1
             )
@@ -233,8 +239,11 @@ def explain_page() -> Response:
     """Why a triple holds: its proof, as HTML, JSON or PROV-O."""
     triple = read_triple()
     # The triple alone, as `kzgov explain` asks it: a proof searched in a batch of a
-    # page's rows may have met other steps of the same height.
-    proof = explainer().explain(triple)
+    # page's rows may have met other steps of the same height. Searches take turns
+    # (kzgov.web.explain_turns).
+    finder = explainer()
+    turns: Turns | None = current_app.extensions[TURNS_KEY]
+    proof = finder.explain(triple) if turns is None else turns.run(lambda: finder.explain(triple))
     media_type = negotiate(EXPLAIN_MEDIA_TYPES)
     if media_type == JSON:
         body = json.dumps(proof_json(proof), ensure_ascii=False, indent=2)
