@@ -173,11 +173,12 @@ class RsgiFront:
         """Answer one RSGI HTTP request (other protocols are not served)."""
         if scope.proto != "http":
             return
-        writer = ResponseWriter(protocol)
+        writer: ResponseWriter | None = None
         try:
             read = None if self.direct_first is None else await self.direct_first(scope, protocol)
             if read is ANSWERED:
                 return
+            writer = ResponseWriter(protocol)
             asgi = asgi_scope(scope)
             receive: Any
             if isinstance(read, bytes):
@@ -191,7 +192,7 @@ class RsgiFront:
         except Exception:
             # What an ASGI server does for an app that fails before it answers.
             log.exception("the app failed to answer %s %s", scope.method, scope.path)
-            if not writer.started:
+            if writer is None or not writer.started:
                 protocol.response_bytes(
                     500, [("content-type", "text/plain; charset=utf-8")], FAILED
                 )
