@@ -215,13 +215,13 @@ def load_once(target: Target, seconds: float, clients: int, run: Run, query: str
     per_request = 1000 / CLOCK_TICKS / max(run.requests, 1)
     roles = sorted(set(before) | set(after))
     run.cpu_ms_per_request_by_role = {
-        role: round((after.get(role, 0) - before.get(role, 0)) * per_request, 2) for role in roles
+        role: round((after.get(role, 0) - before.get(role, 0)) * per_request, 3) for role in roles
     }
     if not target.name.startswith("kzgov"):  # one process: no roles
         run.cpu_ms_per_request_by_role = {
-            "server": round(sum(run.cpu_ms_per_request_by_role.values()), 2)
+            "server": round(sum(run.cpu_ms_per_request_by_role.values()), 3)
         }
-    run.cpu_ms_per_request = round(sum(run.cpu_ms_per_request_by_role.values()), 2)
+    run.cpu_ms_per_request = round(sum(run.cpu_ms_per_request_by_role.values()), 3)
     run.machine_busy_share = round(
         (busy_after - busy_before) / max(total_after - total_before, 1), 3
     )
@@ -328,7 +328,7 @@ def summary(runs: list[Run]) -> dict[str, dict[str, float]]:
             continue
         found[name] = {
             "requests_per_second": round(statistics.median(r.requests_per_second for r in done), 1),
-            "cpu_ms_per_request": round(statistics.median(r.cpu_ms_per_request for r in done), 2),
+            "cpu_ms_per_request": round(statistics.median(r.cpu_ms_per_request for r in done), 3),
             "machine_busy_share": round(statistics.median(r.machine_busy_share for r in done), 3),
         }
     return found
@@ -367,6 +367,7 @@ def main() -> None:
     if args.baseline_source is not None:
         names.append("kzgov-baseline")
     log_dir = Path(tempfile.gettempdir())
+    digits = 1 if args.query == "join" else 3  # a lookup costs a fraction of a millisecond
     runs: list[Run] = []
     for round_number in range(args.rounds):
         shift = round_number % len(names)
@@ -380,10 +381,12 @@ def main() -> None:
             finally:
                 target.stop()
             runs.append(run)
-            roles = "  ".join(f"{k} {v:.1f}" for k, v in run.cpu_ms_per_request_by_role.items())
+            roles = "  ".join(
+                f"{k} {v:.{digits}f}" for k, v in run.cpu_ms_per_request_by_role.items()
+            )
             print(
                 f"round {run.round}  {name:<16} {run.requests_per_second:6.1f} req/s"
-                f"  CPU {run.cpu_ms_per_request:6.1f} ms/request ({roles})"
+                f"  CPU {run.cpu_ms_per_request:6.{digits}f} ms/request ({roles})"
                 f"  cores busy {run.machine_busy_share:.0%}"
                 + (f"  error: {run.error}" if run.error else ""),
                 flush=True,
@@ -401,7 +404,7 @@ def main() -> None:
     for name, figures in medians.items():
         print(
             f"median  {name:<16} {figures['requests_per_second']:6.1f} req/s"
-            f"  CPU {figures['cpu_ms_per_request']:6.1f} ms/request"
+            f"  CPU {figures['cpu_ms_per_request']:6.{digits}f} ms/request"
         )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     result = {
