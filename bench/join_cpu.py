@@ -1,8 +1,9 @@
-"""Where the 3-way join's time goes: CPU per request of kzgov and of Oxigraph server.
+"""Where the 3-way join's (or a lookup's) time goes: CPU per request of kzgov and of Oxigraph server.
 
 Usage: .venv/bin/python bench/join_cpu.py --project BUILT_PROJECT [--rounds R]
                                           [--seconds S] [--clients C] [--workers W]
                                           [--baseline-source DIR] [--engine-runs N]
+                                          [--query join|lookup]
 
 On the build of PROJECT (a project bench/generate.py wrote, built; its Oxigraph store is
 written as `kzgov serve` does if missing), loads each target with bench/http_peers.py's
@@ -25,6 +26,10 @@ so another user's load shows there). Then the engine alone: the same query run N
 (default 40) in this process with pyoxigraph on the same store, evaluated and written as
 SPARQL JSON by Oxigraph's serializer, its CPU milliseconds per query. Writes the
 measurements as JSON to bench/results/join-cpu.json.
+
+With --query lookup the load is bench/http_peers.py's lookup instead (`SELECT ?p ?o
+WHERE { <post> ?p ?o }`, rotating over the same four posts), which kzgov answers in its
+HTTP processes (kzgov.web.direct_answers); the engine figures are then per lookup.
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ from http_peers import (
     DEFAULT_CLIENTS,
     DEFAULT_SECONDS,
     JOIN_QUERY,
+    LOOKUP_QUERY,
+    POSTS_QUERY,
     KeepAlive,
     Target,
     Workload,
@@ -175,18 +182,30 @@ def machine_ticks() -> tuple[int, int]:
     return sum(values) - idle, sum(values)
 
 
-def load_once(target: Target, seconds: float, clients: int, run: Run) -> None:
-    """Warm up, then load a target with the join, filling in the run's figures."""
-    workload = Workload("3-way join", "SELECT", (JOIN_QUERY,), seconds)
-    request = target.request(workload, JOIN_QUERY)
-    for _ in range(WARM_UP_REQUESTS):
-        run.answer_bytes = len(post(target.endpoint, request)[1])
+def lookup_texts(target: Target) -> tuple[str, ...]:
+    """The lookups of bench/http_peers.py, of the four posts it asks the target for."""
+    workload = Workload("posts", "SELECT", (POSTS_QUERY,), 0)
+    answer = json.loads(post(target.endpoint, target.request(workload, POSTS_QUERY))[1])
+    posts = [row["post"]["value"] for row in answer["results"]["bindings"]]
+    return tuple(LOOKUP_QUERY.format(post=p) for p in posts)
+
+
+def load_once(target: Target, seconds: float, clients: int, run: Run, query: str) -> None:
+    """Warm up, then load a target with the join or the lookups, filling in the run's figures."""
+    texts = (JOIN_QUERY,) if query == "join" else lookup_texts(target)
+    workload = Workload(query, "SELECT", texts, seconds)
+    requests = [target.request(workload, text) for text in texts]
+    for _ in range(WARM_UP_REQUESTS if query == "join" else WARM_UP_REQUESTS * 50):
+        for request in requests:
+            run.answer_bytes = len(post(target.endpoint, request)[1])
     before = cpu_ticks_by_role(target.process.pid)
     busy_before, total_before = machine_ticks()
     keep_alive = KeepAlive()
     started = time.perf_counter()
     latencies = load(
-        lambda _i: post(target.endpoint, request, keep_alive=keep_alive)[0], clients, seconds
+        lambda i: post(target.endpoint, requests[i % len(requests)], keep_alive=keep_alive)[0],
+        clients,
+        seconds,
     )
     run.seconds = time.perf_counter() - started
     after = cpu_ticks_by_role(target.process.pid)
@@ -196,13 +215,13 @@ def load_once(target: Target, seconds: float, clients: int, run: Run) -> None:
     per_request = 1000 / CLOCK_TICKS / max(run.requests, 1)
     roles = sorted(set(before) | set(after))
     run.cpu_ms_per_request_by_role = {
-        role: round((after.get(role, 0) - before.get(role, 0)) * per_request, 2) for role in roles
+        role: round((after.get(role, 0) - before.get(role, 0)) * per_request, 3) for role in roles
     }
     if not target.name.startswith("kzgov"):  # one process: no roles
         run.cpu_ms_per_request_by_role = {
-            "server": round(sum(run.cpu_ms_per_request_by_role.values()), 2)
+            "server": round(sum(run.cpu_ms_per_request_by_role.values()), 3)
         }
-    run.cpu_ms_per_request = round(sum(run.cpu_ms_per_request_by_role.values()), 2)
+    run.cpu_ms_per_request = round(sum(run.cpu_ms_per_request_by_role.values()), 3)
     run.machine_busy_share = round(
         (busy_after - busy_before) / max(total_after - total_before, 1), 3
     )
@@ -309,7 +328,7 @@ def summary(runs: list[Run]) -> dict[str, dict[str, float]]:
             continue
         found[name] = {
             "requests_per_second": round(statistics.median(r.requests_per_second for r in done), 1),
-            "cpu_ms_per_request": round(statistics.median(r.cpu_ms_per_request for r in done), 2),
+            "cpu_ms_per_request": round(statistics.median(r.cpu_ms_per_request for r in done), 3),
             "machine_busy_share": round(statistics.median(r.machine_busy_share for r in done), 3),
         }
     return found
@@ -329,6 +348,12 @@ def main() -> None:
         type=Path,
         help="another kzgov checkout to measure as kzgov-baseline (A/B)",
     )
+    parser.add_argument(
+        "--query",
+        choices=("join", "lookup"),
+        default="join",
+        help="the 3-way join (default) or the lookups (then no engine-alone figures)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="the JSON to write")
     args = parser.parse_args()
     if args.rounds < 1 or args.seconds <= 0 or args.clients < 1 or args.workers < 1:
@@ -342,6 +367,7 @@ def main() -> None:
     if args.baseline_source is not None:
         names.append("kzgov-baseline")
     log_dir = Path(tempfile.gettempdir())
+    digits = 1 if args.query == "join" else 3  # a lookup costs a fraction of a millisecond
     runs: list[Run] = []
     for round_number in range(args.rounds):
         shift = round_number % len(names)
@@ -349,33 +375,36 @@ def main() -> None:
             run = Run(target=name, round=round_number + 1)
             target = start(name, layout, args, log_dir)
             try:
-                load_once(target, args.seconds, args.clients, run)
+                load_once(target, args.seconds, args.clients, run, args.query)
             except (RuntimeError, OSError) as error:
                 run.error = str(error)[:300]
             finally:
                 target.stop()
             runs.append(run)
-            roles = "  ".join(f"{k} {v:.1f}" for k, v in run.cpu_ms_per_request_by_role.items())
+            roles = "  ".join(
+                f"{k} {v:.{digits}f}" for k, v in run.cpu_ms_per_request_by_role.items()
+            )
             print(
                 f"round {run.round}  {name:<16} {run.requests_per_second:6.1f} req/s"
-                f"  CPU {run.cpu_ms_per_request:6.1f} ms/request ({roles})"
+                f"  CPU {run.cpu_ms_per_request:6.{digits}f} ms/request ({roles})"
                 f"  cores busy {run.machine_busy_share:.0%}"
                 + (f"  error: {run.error}" if run.error else ""),
                 flush=True,
             )
-    engine = engine_alone(layout, args.engine_runs)
-    print(
-        f"engine alone (pyoxigraph {ox.__version__} in one process, {args.engine_runs} runs):"
-        f" {engine['evaluate_and_serialize_ms']:.1f} ms CPU per join evaluated and written"
-        f" as SPARQL JSON, {engine['evaluate_only_ms']:.1f} ms evaluated and iterated;"
-        f" two processes at once: {engine['two_processes_at_once_ms']:.1f} ms each per join"
-        f" evaluated and written; answer {runs[0].answer_bytes} bytes"
-    )
+    engine = engine_alone(layout, args.engine_runs) if args.query == "join" else {}
+    if engine:
+        print(
+            f"engine alone (pyoxigraph {ox.__version__} in one process, {args.engine_runs} runs):"
+            f" {engine['evaluate_and_serialize_ms']:.1f} ms CPU per join evaluated and written"
+            f" as SPARQL JSON, {engine['evaluate_only_ms']:.1f} ms evaluated and iterated;"
+            f" two processes at once: {engine['two_processes_at_once_ms']:.1f} ms each per join"
+            f" evaluated and written; answer {runs[0].answer_bytes} bytes"
+        )
     medians = summary(runs)
     for name, figures in medians.items():
         print(
             f"median  {name:<16} {figures['requests_per_second']:6.1f} req/s"
-            f"  CPU {figures['cpu_ms_per_request']:6.1f} ms/request"
+            f"  CPU {figures['cpu_ms_per_request']:6.{digits}f} ms/request"
         )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     result = {

@@ -179,6 +179,50 @@ def test_a_compressed_or_conditional_request_goes_to_flask(oxigraph_server: Live
     assert not log_lines(oxigraph_server, text)[-1].endswith(" direct")
 
 
+def test_a_lookup_the_shortcut_reads_but_leaves_reaches_flask_with_its_body(
+    oxigraph_server: LiveServer,
+) -> None:
+    # kzgov.web.rsgi_direct reads the body, the direct answers leave a declared charset
+    # to the endpoint: the body read goes on to Flask, which answers the query in it.
+    text = f"SELECT ?o WHERE {{ <{PRESIDENT}> <{APPOINTED_BY}> ?o }} LIMIT 2"
+    declared = {**DIRECT, "Content-Type": "application/sparql-query; charset=utf-8"}
+    by_flask = send("POST", oxigraph_server.endpoint, text, declared)
+    direct = send("POST", oxigraph_server.endpoint, text, DIRECT)
+    assert by_flask.status == direct.status == 200, by_flask.text
+    assert by_flask.body == direct.body
+    by_flask_line, direct_line = log_lines(oxigraph_server, text)[-2:]
+    assert not by_flask_line.endswith(" direct")
+    assert direct_line.endswith(" direct")
+
+
+def test_a_lookup_with_a_repeated_header_is_answered_as_the_workers_answer_it(
+    oxigraph_server: LiveServer,
+) -> None:
+    # The shortcut leaves repeated headers to the request reader, which joins them (as
+    # WSGI does) and still answers the lookup directly.
+    text = f"SELECT ?p ?o WHERE {{ <{PRESIDENT}> ?p ?o }} LIMIT 4"
+    answers = []
+    for query in (text, f"# by the workers\n{text}"):
+        netloc = urllib.parse.urlsplit(oxigraph_server.endpoint)
+        connection = http.client.HTTPConnection(netloc.netloc, timeout=30)
+        try:
+            body = query.encode("utf-8")
+            connection.putrequest("POST", netloc.path)
+            connection.putheader("Content-Type", "application/sparql-query")
+            connection.putheader("Accept", "application/sparql-results+json")
+            connection.putheader("Accept", "text/csv;q=0.5")
+            connection.putheader("Content-Length", str(len(body)))
+            connection.endheaders(body)
+            response = connection.getresponse()
+            answers.append((response.status, response.getheader("Content-Type"), response.read()))
+        finally:
+            connection.close()
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 200 and answers[0][1] == "application/sparql-results+json"
+    assert len(json.loads(answers[0][2])["results"]["bindings"]) == 4
+    assert log_lines(oxigraph_server, text)[-1].endswith(" direct")
+
+
 def test_explain_reads_the_store_the_http_process_opened(tmp_path: Path) -> None:
     store = ox.Store()
     facts = explain_facts({LOCAL_STORE: store, "kzgov.store": KnownFacts({}, 0)})

@@ -18,6 +18,7 @@ from conftest import LiveServer, running_server, send
 from kzgov.core.config import MIN_REQUEST_BODY_BYTES
 from kzgov.core.layout import Layout
 from kzgov.web.front import BODY_CHUNK_BYTES
+from kzgov.web.rsgi_direct import client_host
 from kzgov.web.rsgi_front import host_and_port
 
 QUERY = "SELECT ?p ?o WHERE { <https://w3id.org/kzgov/id/post/president> ?p ?o } LIMIT 5"
@@ -51,6 +52,9 @@ def test_an_address_is_read_as_host_and_port() -> None:
     assert host_and_port("127.0.0.1:8000") == ("127.0.0.1", 8000)
     assert host_and_port("[::1]:443") == ("::1", 443)
     assert host_and_port("unix-socket") == ("unix-socket", 0)
+    # The direct answers' shortcut reads the client's host as the request reader does.
+    for address in ("127.0.0.1:8000", "[::1]:443", "unix-socket"):
+        assert client_host(address) == host_and_port(address)[0]
 
 
 def test_a_body_in_chunks_is_the_same_query(server: LiveServer) -> None:

@@ -33,7 +33,7 @@ import logging
 import re
 import time
 import urllib.parse
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,8 @@ quiet = logging.getLogger("kzgov.direct")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
+# An answer as RSGI sends it: the status, the headers (lower-case names) and the body.
+Response = tuple[int, list[tuple[str, str]], bytes]
 
 SPARQL_QUERY = "application/sparql-query"
 # Where an HTTP process's app keeps its read-only Oxigraph store (/explain reads it too).
@@ -144,11 +146,11 @@ def open_local_store(config: ServerConfig, location: Path | None) -> ox.Store | 
         return None
 
 
-def header_values(scope: Scope) -> dict[bytes, str]:
+def header_values(scope: Scope) -> dict[str, str]:
     """A request's headers by lower-case name, repeated ones joined by commas (as WSGI)."""
-    found: dict[bytes, str] = {}
+    found: dict[str, str] = {}
     for raw_name, raw_value in scope.get("headers", []):
-        name = bytes(raw_name).lower()
+        name = bytes(raw_name).decode("latin-1").lower()
         value = bytes(raw_value).decode("latin-1")
         found[name] = f"{found[name]},{value}" if name in found else value
     return found
@@ -184,67 +186,102 @@ class DirectAnswers:
         self.cache = cache
         self.replay = replay
         graphs = stored_graphs(WHOLE_BUILD, build_graphs)
+        # A lookup's one triple pattern is outside any GRAPH clause: it reads the default
+        # graph only, so the named graphs (which the workers pass) cannot change its answer
+        # and are not passed (pyoxigraph would look each of them up for every query).
         self.default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
             ox.NamedNode(str(name)) for name in graphs.default
         ]
-        self.named_graphs: list[ox.NamedNode | ox.BlankNode] = [
-            ox.NamedNode(str(name)) for name in graphs.named
-        ]
         self.cache_control = (
-            b"no-cache"
-            if cache is None
-            else f"public, max-age={cache.settings.max_age_seconds}".encode("ascii")
+            "no-cache" if cache is None else f"public, max-age={cache.settings.max_age_seconds}"
         )
-        # The headers of a lookup's answer but its ETag, by media type, built once.
+        # The headers of a lookup's answer but its ETag and length, by media type, built once.
         self.lookup_headers = {
             media_type: (
                 [
-                    (b"content-type", media_type.encode("ascii")),
-                    (b"vary", b"Accept, Accept-Encoding"),
-                    (b"cache-control", self.cache_control),
+                    ("content-type", media_type),
+                    ("vary", "Accept, Accept-Encoding"),
+                    ("cache-control", self.cache_control),
                 ],
                 [
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"access-control-allow-origin", b"*"),
-                    (b"access-control-expose-headers", EXPOSED_HEADERS.encode("ascii")),
+                    ("x-content-type-options", "nosniff"),
+                    ("access-control-allow-origin", "*"),
+                    ("access-control-expose-headers", EXPOSED_HEADERS),
                 ],
             )
             for media_type in NATIVE_RESULTS_FORMATS
         }
 
     def __call__(self, scope: Scope, body: bytes) -> list[Message] | None:
-        """The messages of the answer to a complete request, or None for Flask to answer."""
-        method = scope.get("method", "")
-        path = scope.get("path", "")
-        if path not in SPARQL_PATHS or method not in ("GET", "POST") or scope.get("root_path"):
+        """The ASGI messages of the answer to a complete request, or None for Flask to answer."""
+        answer = self.respond(
+            scope.get("method", ""),
+            scope.get("path", ""),
+            bytes(scope.get("query_string", b"")).decode("latin-1"),
+            header_values(scope),
+            body,
+            bool(scope.get("root_path")),
+        )
+        if answer is None:
+            return None
+        status, headers, content = answer
+        return [
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (name.encode("latin-1"), value.encode("latin-1")) for name, value in headers
+                ],
+            },
+            {"type": "http.response.body", "body": content, "more_body": False},
+        ]
+
+    def respond(
+        self,
+        method: str,
+        path: str,
+        query_string: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        mounted: bool = False,
+    ) -> Response | None:
+        """The answer to a complete request, or None for Flask to answer.
+
+        Args:
+            method: the request's method.
+            path: its path.
+            query_string: its query string as sent.
+            headers: its headers by lower-case name, repeated ones joined by commas.
+            body: its whole body.
+            mounted: whether the app is mounted below a root path (then Flask answers).
+
+        Returns:
+            The status, the headers (lower-case names) and the body of the answer.
+        """
+        if path not in SPARQL_PATHS or method not in ("GET", "POST") or mounted:
             return None
         started = time.perf_counter()
-        headers = header_values(scope)
-        if b"if-none-match" in headers:
+        if "if-none-match" in headers:
             return None
-        query_string = bytes(scope.get("query_string", b"")).decode("latin-1")
         if self.replay is not None:
             key: RequestKey = (
                 method,
                 path,
                 query_string,
-                headers.get(b"content-type", ""),
-                headers.get(b"accept", ""),
-                headers.get(b"accept-encoding", ""),
+                headers.get("content-type", ""),
+                headers.get("accept", ""),
+                headers.get("accept-encoding", ""),
                 b"" if method == "GET" else body,
             )
             kept = self.replay.kept.get(key)
             if kept is not None:
-                start = kept.asgi_start
-                self.log(method, path, start["status"], started, kept.query_fingerprint, "replayed")
-                return [
-                    start,
-                    {"type": "http.response.body", "body": kept.body, "more_body": False},
-                ]
+                status, kept_headers = kept.head
+                self.log(method, path, status, started, kept.query_fingerprint, "replayed")
+                return status, kept_headers, kept.body
         if self.store is None:
             return None
         try:
-            return self.lookup(self.store, method, path, query_string, headers, body, started)
+            return self.lookup(self.store, method, query_string, headers, body, path, started)
         except (KzgovError, OSError, SyntaxError, ValueError, RuntimeError, TypeError) as error:
             quiet.debug("left to the workers: %s", error)  # they answer it, or say why not
             return None
@@ -253,17 +290,17 @@ class DirectAnswers:
         self,
         store: ox.Store,
         method: str,
-        path: str,
         query_string: str,
-        headers: dict[bytes, str],
+        headers: Mapping[str, str],
         body: bytes,
+        path: str,
         started: float,
-    ) -> list[Message] | None:
+    ) -> Response | None:
         """The answer to a cheap lookup from the local store, or None."""
-        if headers.get(b"accept-encoding", "").strip().lower() not in PLAIN_ENCODINGS:
+        if headers.get("accept-encoding", "").strip().lower() not in PLAIN_ENCODINGS:
             return None
         if method == "POST":
-            content_type = headers.get(b"content-type", "")
+            content_type = headers.get("content-type", "")
             if query_string or media_type_of(content_type) != SPARQL_QUERY:
                 return None
             if "charset" in content_type.lower():
@@ -283,10 +320,10 @@ class DirectAnswers:
         if checked is None:
             return None
         run, fingerprint = checked
-        media_type = direct_media_type(headers.get(b"accept"))
+        media_type = direct_media_type(headers.get("accept"))
         if media_type is None:
             return None
-        result = store.query(run, default_graph=self.default_graph, named_graphs=self.named_graphs)
+        result = store.query(run, default_graph=self.default_graph)
         if not isinstance(result, ox.QuerySolutions):
             return None
         sink = CappedSink(self.config.max_result_bytes)
@@ -298,14 +335,11 @@ class DirectAnswers:
         response_headers = [*before]
         if self.cache is not None:
             etag = self.cache.etag(cache_key(text, media_type))
-            response_headers.append((b"etag", f'W/"{etag}"'.encode("ascii")))
+            response_headers.append(("etag", f'W/"{etag}"'))
         response_headers += after
-        response_headers.append((b"content-length", str(len(answer)).encode("ascii")))
+        response_headers.append(("content-length", str(len(answer))))
         self.log(method, path, 200, started, fingerprint, "direct")
-        return [
-            {"type": "http.response.start", "status": 200, "headers": response_headers},
-            {"type": "http.response.body", "body": answer, "more_body": False},
-        ]
+        return 200, response_headers, answer
 
     @staticmethod
     def log(

@@ -52,6 +52,8 @@ Send = Callable[[Message], Awaitable[None]]
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # Answers given on the event loop (kzgov.web.direct_answers): the messages, or None.
 DirectApp = Callable[[Scope, bytes], list[Message] | None]
+# A scope key saying the direct answers were asked already (kzgov.web.rsgi_direct).
+DIRECT_ASKED = "kzgov.direct_asked"
 
 
 @dataclass(frozen=True)
@@ -224,18 +226,14 @@ class ReadFirst:
             async with asyncio.timeout(settings.body_seconds):  # no task per request
                 body = await self.read_body(receive)
         except TimeoutError:
-            message = (
-                f"the request body did not arrive within {settings.body_seconds:g} s;"
-                " send it at once"
-            )
-            await self.emit(send, plain_response(408, message, []))
+            await self.emit(send, self.body_too_slow())
             return
         except BodyTooLarge:
             await self.emit(send, self.body_too_large())
             return
         except ClientDisconnected:
             return
-        if self.direct is not None:
+        if self.direct is not None and not scope.get(DIRECT_ASKED):
             messages = self.direct(scope, body)
             if messages is not None:
                 await self.emit(send, messages)
@@ -243,6 +241,14 @@ class ReadFirst:
         loop = asyncio.get_running_loop()
         environ = wsgi_environ(scope, body)
         await loop.run_in_executor(self.threads, self.run_app, environ, send, loop)
+
+    def body_too_slow(self) -> list[Message]:
+        """The 408 for a body that did not arrive within the deadline."""
+        message = (
+            f"the request body did not arrive within {self.settings.body_seconds:g} s;"
+            " send it at once"
+        )
+        return plain_response(408, message, [])
 
     def body_too_large(self) -> list[Message]:
         """The 413 for a body over the bound."""

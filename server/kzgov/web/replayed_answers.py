@@ -52,23 +52,19 @@ class KeptResponse:
     query_fingerprint: str
 
     @cached_property
-    def asgi_start(self) -> dict[str, Any]:
-        """The ASGI message that starts this response, built on its first replay.
+    def head(self) -> tuple[int, Headers]:
+        """The status and headers of this response as replayed, built on its first replay.
 
-        Its headers are the kept ones as byte pairs, names in lower case, with the
-        Content-Length of the body kept.
+        Its headers are the kept ones, names in lower case, with the Content-Length of
+        the body kept.
         """
         headers = [
-            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            (name.lower(), value)
             for name, value in self.headers
             if name.lower() != "content-length"
         ]
-        headers.append((b"content-length", str(len(self.body)).encode("ascii")))
-        return {
-            "type": "http.response.start",
-            "status": int(self.status.split(" ", 1)[0]),
-            "headers": headers,
-        }
+        headers.append(("content-length", str(len(self.body))))
+        return int(self.status.split(" ", 1)[0]), headers
 
 
 class ReplayedAnswers:

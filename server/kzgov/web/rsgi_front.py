@@ -23,7 +23,9 @@ from granian._granian import RSGIProtocolClosed as ProtocolClosed
 from granian._granian import RSGIProtocolError as ProtocolError
 from granian.rsgi import Scope
 
-from kzgov.web.front import ReadFirst, http_app
+from kzgov.web.direct_answers import DirectAnswers
+from kzgov.web.front import DIRECT_ASKED, ReadFirst, http_app
+from kzgov.web.rsgi_direct import ANSWERED, DirectFirst
 
 log = logging.getLogger("kzgov.front")
 
@@ -132,12 +134,33 @@ class ResponseWriter:
             await self.stream.send_bytes(body)
 
 
+class ReadBody:
+    """ASGI's `receive` of a body read already (kzgov.web.rsgi_direct), then a disconnect."""
+
+    def __init__(self, body: bytes) -> None:
+        """Give `body` as the whole request body."""
+        self.message: Message | None = {"type": "http.request", "body": body, "more_body": False}
+
+    async def __call__(self) -> Message:
+        """The next ASGI request message."""
+        message, self.message = self.message, None
+        return DISCONNECT if message is None else message
+
+
 class RsgiFront:
     """The RSGI app of an HTTP process: `ReadFirst` called through RSGI."""
 
     def __init__(self, front: ReadFirst) -> None:
-        """Serve an app that `ReadFirst` reads requests for."""
+        """Serve an app that `ReadFirst` reads requests for.
+
+        Its direct answers (kzgov.web.direct_answers), if any, are asked first from
+        RSGI's request as it is (kzgov.web.rsgi_direct).
+        """
         self.front = front
+        direct = front.direct
+        self.direct_first = (
+            DirectFirst(front, direct) if isinstance(direct, DirectAnswers) else None
+        )
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         """Nothing to start: the app is built."""
@@ -150,15 +173,26 @@ class RsgiFront:
         """Answer one RSGI HTTP request (other protocols are not served)."""
         if scope.proto != "http":
             return
-        headers = scope.headers
-        declared = "content-length" in headers and "transfer-encoding" not in headers
-        writer = ResponseWriter(protocol)
+        writer: ResponseWriter | None = None
         try:
-            await self.front(asgi_scope(scope), BodyReader(protocol, declared), writer)
+            read = None if self.direct_first is None else await self.direct_first(scope, protocol)
+            if read is ANSWERED:
+                return
+            writer = ResponseWriter(protocol)
+            asgi = asgi_scope(scope)
+            receive: Any
+            if isinstance(read, bytes):
+                asgi[DIRECT_ASKED] = True
+                receive = ReadBody(read)
+            else:
+                headers = scope.headers
+                declared = "content-length" in headers and "transfer-encoding" not in headers
+                receive = BodyReader(protocol, declared)
+            await self.front(asgi, receive, writer)
         except Exception:
             # What an ASGI server does for an app that fails before it answers.
             log.exception("the app failed to answer %s %s", scope.method, scope.path)
-            if not writer.started:
+            if writer is None or not writer.started:
                 protocol.response_bytes(
                     500, [("content-type", "text/plain; charset=utf-8")], FAILED
                 )
