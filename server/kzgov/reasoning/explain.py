@@ -429,6 +429,9 @@ class StoreFacts:
         # ...and every triple of a graph other than the closures in its asserted graph.
         asserted = ox.NamedNode(str(DERIVED_GRAPHS[1]))
         self.asserted = asserted if store.contains_named_graph(asserted) else None
+        # Named graphs as Oxigraph terms, made once (`graph_quads`, `closure_graphs`).
+        self.graph_nodes: dict[URIRef, ox.NamedNode] = {}
+        self.closures = [(graph, ox.NamedNode(str(graph))) for graph in sorted(CLOSURE_GRAPHS)]
 
     def quads(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Quad]:
         """The quads matching a pattern."""
@@ -445,6 +448,21 @@ class StoreFacts:
                 to_rdflib(quad.object),
                 cast(URIRef, to_rdflib(graph)),
             )
+
+    def graph_quads(
+        self, s: Node | None, p: Node | None, o: Node | None, graph: URIRef
+    ) -> Iterator[Quad]:
+        """The quads of one named graph matching a pattern.
+
+        Only that graph's quads are decoded, not the copies the union graphs hold.
+        """
+        to_ox, to_rdflib = self.converter.oxigraph_term, self.converter.rdflib_term
+        pattern = [None if term is None else to_ox(term) for term in (s, p, o)]
+        name = self.graph_nodes.get(graph)
+        if name is None:
+            name = self.graph_nodes[graph] = ox.NamedNode(str(graph))
+        for quad in self.store.quads_for_pattern(pattern[0], pattern[1], pattern[2], name):  # type: ignore[arg-type]
+            yield to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object), graph
 
     def standing(self, triple: Triple) -> Where | None:
         """Whether a triple holds and whether a graph other than the closures states it.
@@ -471,8 +489,8 @@ class StoreFacts:
         s, p, o = (to_ox(term) for term in triple)
         return frozenset(
             graph
-            for graph in sorted(CLOSURE_GRAPHS)
-            if ox.Quad(s, p, o, ox.NamedNode(str(graph))) in self.store  # type: ignore[arg-type]
+            for graph, name in self.closures
+            if ox.Quad(s, p, o, name) in self.store  # type: ignore[arg-type]
         )
 
     def triples(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Triple]:
@@ -543,11 +561,13 @@ class SparqlFacts:
 
 def passages(facts: Facts, node: Node, graph: URIRef) -> list[Literal]:
     """The `kz:sourcePassage` quotes a graph gives a node."""
-    return sorted(
-        o
-        for _s, _p, o, g in facts.quads(node, KZ.sourcePassage, None)
-        if g == graph and isinstance(o, Literal)
+    in_graph = getattr(facts, "graph_quads", None)
+    found = (
+        facts.quads(node, KZ.sourcePassage, None)
+        if in_graph is None
+        else in_graph(node, KZ.sourcePassage, None, graph)
     )
+    return sorted(o for _s, _p, o, g in found if g == graph and isinstance(o, Literal))
 
 
 def locate(facts: Facts, triples: Sequence[Triple], quoted: bool = True) -> dict[Triple, Where]:
