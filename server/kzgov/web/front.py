@@ -242,7 +242,11 @@ class ReadFirst:
                 return
         loop = asyncio.get_running_loop()
         environ = wsgi_environ(scope, body)
-        await loop.run_in_executor(self.threads, self.run_app, environ, send, loop)
+        last = await loop.run_in_executor(self.threads, self.run_app, environ, send, loop)
+        try:  # the answer's last part, sent here: no second hop to the loop from the thread
+            await self.emit(send, last)
+        except Exception as error:  # the client went away, or the loop is stopping
+            log.warning("could not send an answer: %s: %s", type(error).__name__, error)
 
     def body_too_large(self) -> list[Message]:
         """The 413 for a body over the bound."""
@@ -280,8 +284,15 @@ class ReadFirst:
         for message in messages:
             await send(message)
 
-    def run_app(self, environ: dict[str, Any], send: Send, loop: asyncio.AbstractEventLoop) -> None:
-        """Run the WSGI app in this thread and send its answer through the event loop."""
+    def run_app(
+        self, environ: dict[str, Any], send: Send, loop: asyncio.AbstractEventLoop
+    ) -> list[Message]:
+        """Run the WSGI app in this thread; the messages of its answer's last part.
+
+        A body of several chunks is streamed through the event loop as it comes; the
+        last part (for most answers, the whole response) is returned for the event loop
+        to send, which spares a round trip to the loop and back to this thread.
+        """
         started: dict[str, Any] = {}
 
         def start_response(
@@ -317,9 +328,10 @@ class ReadFirst:
                 pending_bytes += len(chunk)
             messages = [] if head_sent else [self.head(started)]
             last = {"type": "http.response.body", "body": b"".join(pending), "more_body": False}
-            deliver([*messages, last])
+            return [*messages, last]
         except Exception as error:  # the client went away, or the loop is stopping
             log.warning("could not send an answer: %s: %s", type(error).__name__, error)
+            return []
         finally:
             close = getattr(result, "close", None)
             if close is not None:
