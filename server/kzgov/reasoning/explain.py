@@ -158,7 +158,7 @@ class Where:
         """Whether the triple is in the closure."""
         return bool(self.graphs) or self.unpublished
 
-    @property
+    @functools.cached_property
     def asserted(self) -> bool:
         """Whether some graph other than the closures (kzg:inferred, kzg:temporal) states it."""
         return bool(self.graphs - CLOSURE_GRAPHS)
@@ -429,6 +429,10 @@ class StoreFacts:
         # ...and every triple of a graph other than the closures in its asserted graph.
         asserted = ox.NamedNode(str(DERIVED_GRAPHS[1]))
         self.asserted = asserted if store.contains_named_graph(asserted) else None
+        # The closures' and union graphs' names decode to these very objects: a test of
+        # `Where.asserted` then compares them by identity, not by rdflib's `__eq__`.
+        for graph in (*sorted(CLOSURE_GRAPHS), *DERIVED_GRAPHS):
+            self.converter.oxigraph_term(graph)
         # Named graphs as Oxigraph terms, made once (`graph_quads`, `closure_graphs`).
         self.graph_nodes: dict[URIRef, ox.NamedNode] = {}
         self.closures = [(graph, ox.NamedNode(str(graph))) for graph in sorted(CLOSURE_GRAPHS)]
@@ -448,6 +452,17 @@ class StoreFacts:
                 to_rdflib(quad.object),
                 cast(URIRef, to_rdflib(graph)),
             )
+
+    def canonical(self, term: Node) -> Node:
+        """The one object the store's answers use for an IRI (another term: itself).
+
+        Triples are dictionary keys throughout a search: equal terms that are one object
+        compare by identity, without rdflib's `__eq__` (a Python call each).
+        """
+        if type(term) is not URIRef:
+            return term
+        converter = self.converter
+        return converter.rdflib_term(converter.oxigraph_term(term))
 
     def graph_quads(
         self, s: Node | None, p: Node | None, o: Node | None, graph: URIRef
@@ -981,6 +996,8 @@ class OwlRlFamily:
             facts: the dataset.
         """
         self.facts = facts
+        # The rules' terms as the dataset's own objects (`StoreFacts.canonical`), if it has them.
+        self.canonical: Callable[[Node], Node] = getattr(facts, "canonical", lambda term: term)
         self.placeholders = Placeholders()
         encode = self.placeholders.encode
         graphs_of: dict[Triple, set[URIRef]] = {}
@@ -1024,18 +1041,23 @@ class OwlRlFamily:
 
     def backward(self, rule: Rule, closure: set[Triple]) -> BackwardRule:
         """A compiled instance rule in backward form, with the axiom each row stands for."""
-        decode = self.placeholders.decode
+        decode, canonical = self.placeholders.decode, self.canonical
 
         def term(token: Any) -> Token:
-            return token if isinstance(token, str) else decode(rdflib_term(token))
+            return token if isinstance(token, str) else canonical(decode(rdflib_term(token)))
 
         head = (term(rule.head[0]), term(rule.head[1]), term(rule.head[2]))
         body = tuple((term(a), term(b), term(c)) for a, b, c in rule.body)
-        rows = tuple(tuple(decode(rdflib_term(value)) for value in row) for row in rule.rows)
+        rows = tuple(
+            tuple(canonical(decode(rdflib_term(value))) for value in row) for row in rule.rows
+        )
         base = rule.name.split(" ")[0]
         axioms = tuple(
-            self.axioms_for(base, rule, tuple(rdflib_term(v) for v in row), closure)
-            for row in rule.rows
+            (name, tuple(cast(Triple, tuple(map(canonical, axiom))) for axiom in triples))
+            for name, triples in (
+                self.axioms_for(base, rule, tuple(rdflib_term(v) for v in row), closure)
+                for row in rule.rows
+            )
         )
         return BackwardRule(
             base, head, body, rows, rule.variables, axioms, condition=rule.condition
@@ -1433,6 +1455,7 @@ class Explainer:
 
     def search(self, triples: Sequence[Triple]) -> dict[Triple, Proof]:
         """The proofs of some triples (`explain_all`, within a session of reads)."""
+        triples = [cast(Triple, tuple(map(self.facts.canonical, t))) for t in triples]
         where = self.locate(triples)
         for triple in triples:
             if triple not in where or not where[triple].holds:
@@ -1557,8 +1580,16 @@ def ranks(
         changed = False
         for conclusion, steps in steps_of.items():
             for step in steps:
-                if all(p in rank for p in step.premises):
-                    height = 1 + max((rank[p] for p in step.premises), default=0)
+                # 1 + the highest rank of its premises, if all are ranked (one pass).
+                highest = 0
+                for premise in step.premises:
+                    premise_rank = rank.get(premise)
+                    if premise_rank is None:
+                        break
+                    if premise_rank > highest:
+                        highest = premise_rank
+                else:
+                    height = 1 + highest
                     current = rank.get(conclusion, height + 1)
                     if height < current or (
                         height == current

@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from rdflib import URIRef
 from rdflib.term import Node
@@ -132,6 +132,11 @@ class ReadOnce:
         if found is None:
             found = memo.graph_quads[(s, p, o, graph)] = list(in_graph(s, p, o, graph))
         return found
+
+    def canonical(self, term: Node) -> Node:
+        """The dataset's own object for a term, if it keeps one (`StoreFacts.canonical`)."""
+        canonical = getattr(self.facts, "canonical", None)
+        return term if canonical is None else cast(Node, canonical(term))
 
     def schema(self) -> Iterable[Quad]:
         """The schema's quads, as the dataset gives them."""
