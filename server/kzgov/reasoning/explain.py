@@ -1258,22 +1258,40 @@ def solve(
     if not patterns:
         yield binding
         return
-    best, most = 0, -1
+    best = 0
     if len(patterns) > 1:
+        most = -1
         for index, candidate in enumerate(patterns):
             count = sum(1 for t in candidate if not is_variable(t) or t in binding)
             if count > most:
                 best, most = index, count
     pattern = patterns[best]
     rest = (*patterns[:best], *patterns[best + 1 :])
-    free = [(position, t) for position, t in enumerate(pattern) if is_variable(t)]
-    terms = [binding.get(t) if is_variable(t) else cast(Node, t) for t in pattern]
-    for found in facts.triples(terms[0], terms[1], terms[2]):
+    # The pattern's terms, its variables put in where bound; the unbound ones.
+    terms: list[Node | None] = []
+    free: list[tuple[int, str]] = []
+    for position, token in enumerate(pattern):
+        if type(token) is str and token.startswith("?"):  # is_variable, inlined
+            value = binding.get(token)
+            terms.append(value)
+            if value is None:
+                free.append((position, token))
+        else:
+            terms.append(cast(Node, token))
+    found_triples = facts.triples(terms[0], terms[1], terms[2])
+    if not free:  # a membership test: a match binds nothing new
+        for _found in found_triples:
+            if rest:
+                yield from solve(facts, rest, binding)
+            else:
+                yield binding
+        return
+    for found in found_triples:
         extended = dict(binding)
-        for position, token in free:
+        for position, variable in free:
             value = found[position]
-            if not same(extended.setdefault(token, value), value):
-                break
+            if not same(extended.setdefault(variable, value), value):
+                break  # a variable twice in the pattern, matched by two terms
         else:
             if rest:
                 yield from solve(facts, rest, extended)
