@@ -24,12 +24,13 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rdflib import URIRef
 
@@ -52,6 +53,16 @@ Send = Callable[[Message], Awaitable[None]]
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # Answers given on the event loop (kzgov.web.direct_answers): the messages, or None.
 DirectApp = Callable[[Scope, bytes], list[Message] | None]
+
+
+class DirectInThread(Protocol):
+    """Answers some complete requests in a thread without Flask (kzgov.web.explain_direct)."""
+
+    def wanted(self, scope: Scope) -> Any:
+        """What to answer, if a request is one it answers (on the event loop), else None."""
+
+    def answer(self, asked: Any, started: float) -> list[Message] | None:
+        """The answer's messages (in a thread), or None for Flask to answer."""
 
 
 @dataclass(frozen=True)
@@ -158,7 +169,11 @@ class ReadFirst:
     """An ASGI app that reads each request in full, then runs a WSGI app in a thread."""
 
     def __init__(
-        self, app: WsgiApp, settings: FrontSettings, direct: DirectApp | None = None
+        self,
+        app: WsgiApp,
+        settings: FrontSettings,
+        direct: DirectApp | None = None,
+        in_thread: DirectInThread | None = None,
     ) -> None:
         """Wrap a WSGI app.
 
@@ -167,9 +182,12 @@ class ReadFirst:
             settings: the read deadline, body bound, per-client bound and threads.
             direct: what answers some complete requests on the event loop, before
                 a thread is asked (kzgov.web.direct_answers).
+            in_thread: what answers some others in a thread, without Flask
+                (kzgov.web.explain_direct).
         """
         self.app = app
         self.direct = direct
+        self.in_thread = in_thread
         self.settings = settings
         self.threads = ThreadPoolExecutor(settings.threads, thread_name_prefix="kzgov-http")
         self.in_progress: Counter[str] = Counter()  # only the event loop touches it
@@ -241,6 +259,15 @@ class ReadFirst:
                 await self.emit(send, messages)
                 return
         loop = asyncio.get_running_loop()
+        if self.in_thread is not None:
+            asked = self.in_thread.wanted(scope)
+            if asked is not None:
+                started = time.perf_counter()
+                answer = self.in_thread.answer
+                found = await loop.run_in_executor(self.threads, answer, asked, started)
+                if found is not None:
+                    await self.emit(send, found)
+                    return
         environ = wsgi_environ(scope, body)
         last = await loop.run_in_executor(self.threads, self.run_app, environ, send, loop)
         try:  # the answer's last part, sent here: no second hop to the loop from the thread
@@ -421,6 +448,9 @@ def http_app() -> ReadFirst:
     )
     if local is not None and "explain" in app.blueprints:
         from kzgov.web.explain import prepare_explainer  # the pages' module, if installed
+        from kzgov.web.explain_direct import DirectExplanations
 
         threading.Thread(target=prepare_explainer, args=(app,), daemon=True).start()
+        explanations = DirectExplanations(app)
+        return ReadFirst(app, FrontSettings(**settings["front"]), direct, explanations)
     return ReadFirst(app, FrontSettings(**settings["front"]), direct)
