@@ -97,6 +97,8 @@ def test_errors_and_other_shapes_are_flasks(live_server: LiveServer, seed: Build
         ("s=a&p=b&o=c&o=d", {"accept": "application/json"}),
         ("s=a&p=b&o=c", {"accept": "application/json", "accept-encoding": "gzip"}),
         ("s=a&p=b&o=c", {"accept": "application/json", "if-none-match": '"x"'}),
+        ("s=a&p=b&o=c", {"accept": "application/json", "if-modified-since": "Sun, 06 Dec 2026"}),
+        ("s=a&p=b&o=c", {}),
     ],
 )
 def test_only_one_shape_is_answered_without_flask(query: str, headers: dict[str, str]) -> None:
@@ -118,3 +120,7 @@ def test_only_one_shape_is_answered_without_flask(query: str, headers: dict[str,
     }
     assert direct.wanted(accepted) == ("a", "b", "c")
     assert direct.wanted({**accepted, "method": "POST"}) is None
+    twice = [(b"accept", b"application/json"), (b"Accept", b"application/json")]
+    assert direct.wanted({**accepted, "headers": twice}) is None
+    plain = [(b"Accept", b" application/json "), (b"accept-encoding", b"identity")]
+    assert direct.wanted({**accepted, "headers": plain}) == ("a", "b", "c")

@@ -308,11 +308,7 @@ def nameable(triple: Triple) -> bool:
 def short(term: Node) -> str:
     """A term as a prefixed name where a known prefix fits, for text output."""
     if isinstance(term, URIRef):
-        text = str(term)
-        for prefix, namespace in DISPLAY_PREFIXES:
-            if text.startswith(namespace) and len(text) > len(namespace):
-                return f"{prefix}:{text[len(namespace) :]}"
-        return f"<{text}>"
+        return short_iri(str(term))
     if isinstance(term, Literal):
         return term.n3()
     return f"_:{term}"
@@ -334,6 +330,19 @@ DISPLAY_PREFIXES: tuple[tuple[str, str], ...] = tuple(
         key=lambda pair: -len(pair[1]),
     )
 )
+
+
+@functools.lru_cache(maxsize=65536)
+def short_iri(text: str) -> str:
+    """An IRI as a prefixed name where a known prefix fits, else in angle brackets.
+
+    Kept by IRI (a proof names the same few dozen again and again, and a server sees the
+    same vocabulary in every proof), at most 65,536 of them.
+    """
+    for prefix, namespace in DISPLAY_PREFIXES:
+        if text.startswith(namespace) and len(text) > len(namespace):
+            return f"{prefix}:{text[len(namespace) :]}"
+    return f"<{text}>"
 
 
 def show(triple: Triple, members: Sequence[Node] = ()) -> str:

@@ -25,7 +25,7 @@ from flask import Flask
 
 from kzgov.reasoning.explain import Explainer, parse_triple, proof_json
 from kzgov.web.cors import EXPOSED_HEADERS
-from kzgov.web.direct_answers import PLAIN_ENCODINGS, DirectAnswers, header_values
+from kzgov.web.direct_answers import PLAIN_ENCODINGS, DirectAnswers
 from kzgov.web.explain import EXPLAINER_KEY, TURNS_KEY
 from kzgov.web.explain_turns import Turns
 from kzgov.web.pages import JSON, SECURITY_HEADERS, content_type_header
@@ -39,6 +39,10 @@ Asked = tuple[str, str, str]
 EXPLAIN_PATH = "/explain"
 # The parameters of the one shape answered here, each given once.
 PARAMETERS = ("o", "p", "s")
+# The one Accept answered here, the encodings that mean none, and conditional requests.
+JSON_BYTES = JSON.encode("ascii")
+PLAIN_BYTES = frozenset(encoding.encode("ascii") for encoding in PLAIN_ENCODINGS)
+CONDITIONS = frozenset({b"if-none-match", b"if-modified-since"})
 
 
 class DirectExplanations:
@@ -67,12 +71,18 @@ class DirectExplanations:
             return None
         if scope.get("root_path"):
             return None
-        headers = header_values(scope)
-        if headers.get(b"accept", "").strip().lower() != JSON:
+        accept, encoding = [], []
+        for raw_name, raw_value in scope.get("headers", ()):
+            name = bytes(raw_name).lower()
+            if name == b"accept":
+                accept.append(bytes(raw_value))
+            elif name == b"accept-encoding":
+                encoding.append(bytes(raw_value))
+            elif name in CONDITIONS:
+                return None
+        if len(accept) != 1 or accept[0].strip() != JSON_BYTES:
             return None
-        if headers.get(b"accept-encoding", "").strip().lower() not in PLAIN_ENCODINGS:
-            return None
-        if b"if-none-match" in headers or b"if-modified-since" in headers:
+        if len(encoding) > 1 or (encoding and encoding[0].strip().lower() not in PLAIN_BYTES):
             return None
         query_string = bytes(scope.get("query_string", b"")).decode("latin-1")
         try:
