@@ -332,12 +332,12 @@ DISPLAY_PREFIXES: tuple[tuple[str, str], ...] = tuple(
 )
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def short_iri(text: str) -> str:
     """An IRI as a prefixed name where a known prefix fits, else in angle brackets.
 
     Kept by IRI (a proof names the same few dozen again and again, and a server sees the
-    same vocabulary in every proof), at most 65,536 of them.
+    same vocabulary in every proof), at most 8,192 of them.
     """
     for prefix, namespace in DISPLAY_PREFIXES:
         if text.startswith(namespace) and len(text) > len(namespace):
