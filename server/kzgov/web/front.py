@@ -4,8 +4,10 @@ granian (kzgov.web.serve) accepts connections and reads request heads in Rust, w
 total deadline for the head; it calls this ASGI app for each request (through its RSGI
 interface: kzgov.web.rsgi_front gives the app ASGI's scope, receive and send). The app reads
 the body on the event loop, within a total deadline and a size bound, and only then
-hands the complete request to the WSGI app (Flask) in a thread of a bounded pool. A
-slow or idle client therefore costs a socket and a little memory, never a thread,
+hands the complete request to the WSGI app (Flask) in a thread of a bounded pool, which
+hands the answer's last part back for the event loop to send; a lookup is answered on
+the event loop (kzgov.web.direct_answers), and a proof asked as JSON in a thread without
+Flask (kzgov.web.explain_direct). A slow or idle client therefore costs a socket and a little memory, never a thread,
 and a new client is answered while hundreds of slow ones hang. Each client address
 may have a bounded number of requests in progress (being read or answered); past it
 the request gets 429 at once.
