@@ -2,8 +2,9 @@
 
 The served Oxigraph store (with its union graphs, as `kzgov serve` writes it) is read by
 membership tests where a pattern is fully bound and where a triple is held by the
-closures only: every proof of the seed's inferred triples is the same as over the plain
-dataset. /explain's searches take turns in an HTTP process (kzgov.web.explain_turns):
+closures only, and a node's passages from the one graph asked: every proof of the seed's
+inferred triples is the same as over the plain dataset; the rules' IRIs and the store's
+answers share one object per IRI. /explain's searches take turns in an HTTP process (kzgov.web.explain_turns):
 the calls run one at a time in the order asked, an error reaches its caller, and
 concurrent requests to the real server each get their own triple's proof.
 """
@@ -20,12 +21,20 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 import pytest
-from rdflib import URIRef
+from rdflib import RDF, URIRef
 
 from conftest import LiveServer, send
 from kzgov.build.pipeline import BuildResult
 from kzgov.core.layout import Layout
-from kzgov.reasoning.explain import Explainer, NotInDataset, Proof, StoreFacts, proof_json
+from kzgov.core.namespaces import CLOSURE_GRAPHS, INFERRED_GRAPH
+from kzgov.reasoning.explain import (
+    Explainer,
+    NotInDataset,
+    OwlRlFamily,
+    Proof,
+    StoreFacts,
+    proof_json,
+)
 from kzgov.store.base import release_or_fail
 from kzgov.store.stored_dataset import load_stored_dataset
 from kzgov.web.explain import written
@@ -66,6 +75,33 @@ def test_the_served_store_gives_every_proof_the_plain_dataset_gives(
     missing = (inferred[0][0], inferred[0][1], URIRef("https://example.org/nothing"))
     with pytest.raises(NotInDataset):
         explainer.explain(missing)
+
+
+def test_the_rules_and_the_store_answers_share_one_object_per_iri(
+    real_build: BuildResult, real_layout: Layout
+) -> None:
+    # A search keys its dictionaries by triples: IRIs that are one object compare by
+    # identity, without rdflib's __eq__ (StoreFacts.canonical).
+    served = ox.Store()
+    load_stored_dataset(served, release_or_fail(real_layout))
+    facts = StoreFacts(served)
+    family = Explainer(facts).families[0]
+    assert isinstance(family, OwlRlFamily)
+    cax_sco = next(rule for rule in family.rules if rule.name == "cax-sco")
+    rdf_type = cax_sco.head[1]
+    assert rdf_type == RDF.type
+    found = next(iter(facts.triples(None, RDF.type, None)))
+    assert found[1] is rdf_type
+    assert facts.canonical(URIRef(str(RDF.type))) is rdf_type
+    # A row's class and the store's decoding of it are one object too.
+    row_class = cax_sco.rows[0][-1]
+    assert facts.canonical(URIRef(str(row_class))) is row_class
+    # The closures' graph names decode to the constants `Where.asserted` subtracts.
+    for graph in CLOSURE_GRAPHS:
+        assert facts.canonical(URIRef(str(graph))) is graph
+    s, p, o, _graph = next(q for q in facts.quads(None, RDF.type, None) if q[3] == INFERRED_GRAPH)
+    read = list(facts.graph_quads(s, p, o, INFERRED_GRAPH))
+    assert read and all(graph is INFERRED_GRAPH for *_triple, graph in read)
 
 
 def test_turns_run_one_call_at_a_time_in_the_order_asked() -> None:

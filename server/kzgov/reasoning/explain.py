@@ -158,7 +158,7 @@ class Where:
         """Whether the triple is in the closure."""
         return bool(self.graphs) or self.unpublished
 
-    @property
+    @functools.cached_property
     def asserted(self) -> bool:
         """Whether some graph other than the closures (kzg:inferred, kzg:temporal) states it."""
         return bool(self.graphs - CLOSURE_GRAPHS)
@@ -308,11 +308,7 @@ def nameable(triple: Triple) -> bool:
 def short(term: Node) -> str:
     """A term as a prefixed name where a known prefix fits, for text output."""
     if isinstance(term, URIRef):
-        text = str(term)
-        for prefix, namespace in DISPLAY_PREFIXES:
-            if text.startswith(namespace) and len(text) > len(namespace):
-                return f"{prefix}:{text[len(namespace) :]}"
-        return f"<{text}>"
+        return short_iri(str(term))
     if isinstance(term, Literal):
         return term.n3()
     return f"_:{term}"
@@ -334,6 +330,19 @@ DISPLAY_PREFIXES: tuple[tuple[str, str], ...] = tuple(
         key=lambda pair: -len(pair[1]),
     )
 )
+
+
+@functools.lru_cache(maxsize=8192)
+def short_iri(text: str) -> str:
+    """An IRI as a prefixed name where a known prefix fits, else in angle brackets.
+
+    Kept by IRI (a proof names the same few dozen again and again, and a server sees the
+    same vocabulary in every proof), at most 8,192 of them.
+    """
+    for prefix, namespace in DISPLAY_PREFIXES:
+        if text.startswith(namespace) and len(text) > len(namespace):
+            return f"{prefix}:{text[len(namespace) :]}"
+    return f"<{text}>"
 
 
 def show(triple: Triple, members: Sequence[Node] = ()) -> str:
@@ -429,6 +438,13 @@ class StoreFacts:
         # ...and every triple of a graph other than the closures in its asserted graph.
         asserted = ox.NamedNode(str(DERIVED_GRAPHS[1]))
         self.asserted = asserted if store.contains_named_graph(asserted) else None
+        # The closures' and union graphs' names decode to these very objects: a test of
+        # `Where.asserted` then compares them by identity, not by rdflib's `__eq__`.
+        for graph in (*sorted(CLOSURE_GRAPHS), *DERIVED_GRAPHS):
+            self.converter.oxigraph_term(graph)
+        # Named graphs as Oxigraph terms, made once (`graph_quads`, `closure_graphs`).
+        self.graph_nodes: dict[URIRef, ox.NamedNode] = {}
+        self.closures = [(graph, ox.NamedNode(str(graph))) for graph in sorted(CLOSURE_GRAPHS)]
 
     def quads(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Quad]:
         """The quads matching a pattern."""
@@ -445,6 +461,32 @@ class StoreFacts:
                 to_rdflib(quad.object),
                 cast(URIRef, to_rdflib(graph)),
             )
+
+    def canonical(self, term: Node) -> Node:
+        """The one object the store's answers use for an IRI (another term: itself).
+
+        Triples are dictionary keys throughout a search: equal terms that are one object
+        compare by identity, without rdflib's `__eq__` (a Python call each).
+        """
+        if type(term) is not URIRef:
+            return term
+        converter = self.converter
+        return converter.rdflib_term(converter.oxigraph_term(term))
+
+    def graph_quads(
+        self, s: Node | None, p: Node | None, o: Node | None, graph: URIRef
+    ) -> Iterator[Quad]:
+        """The quads of one named graph matching a pattern.
+
+        Only that graph's quads are decoded, not the copies the union graphs hold.
+        """
+        to_ox, to_rdflib = self.converter.oxigraph_term, self.converter.rdflib_term
+        pattern = [None if term is None else to_ox(term) for term in (s, p, o)]
+        name = self.graph_nodes.get(graph)
+        if name is None:
+            name = self.graph_nodes[graph] = ox.NamedNode(str(graph))
+        for quad in self.store.quads_for_pattern(pattern[0], pattern[1], pattern[2], name):  # type: ignore[arg-type]
+            yield to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object), graph
 
     def standing(self, triple: Triple) -> Where | None:
         """Whether a triple holds and whether a graph other than the closures states it.
@@ -471,8 +513,8 @@ class StoreFacts:
         s, p, o = (to_ox(term) for term in triple)
         return frozenset(
             graph
-            for graph in sorted(CLOSURE_GRAPHS)
-            if ox.Quad(s, p, o, ox.NamedNode(str(graph))) in self.store  # type: ignore[arg-type]
+            for graph, name in self.closures
+            if ox.Quad(s, p, o, name) in self.store  # type: ignore[arg-type]
         )
 
     def triples(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Triple]:
@@ -543,11 +585,13 @@ class SparqlFacts:
 
 def passages(facts: Facts, node: Node, graph: URIRef) -> list[Literal]:
     """The `kz:sourcePassage` quotes a graph gives a node."""
-    return sorted(
-        o
-        for _s, _p, o, g in facts.quads(node, KZ.sourcePassage, None)
-        if g == graph and isinstance(o, Literal)
+    in_graph = getattr(facts, "graph_quads", None)
+    found = (
+        facts.quads(node, KZ.sourcePassage, None)
+        if in_graph is None
+        else in_graph(node, KZ.sourcePassage, None, graph)
     )
+    return sorted(o for _s, _p, o, g in found if g == graph and isinstance(o, Literal))
 
 
 def locate(facts: Facts, triples: Sequence[Triple], quoted: bool = True) -> dict[Triple, Where]:
@@ -961,6 +1005,8 @@ class OwlRlFamily:
             facts: the dataset.
         """
         self.facts = facts
+        # The rules' terms as the dataset's own objects (`StoreFacts.canonical`), if it has them.
+        self.canonical: Callable[[Node], Node] = getattr(facts, "canonical", lambda term: term)
         self.placeholders = Placeholders()
         encode = self.placeholders.encode
         graphs_of: dict[Triple, set[URIRef]] = {}
@@ -1004,18 +1050,23 @@ class OwlRlFamily:
 
     def backward(self, rule: Rule, closure: set[Triple]) -> BackwardRule:
         """A compiled instance rule in backward form, with the axiom each row stands for."""
-        decode = self.placeholders.decode
+        decode, canonical = self.placeholders.decode, self.canonical
 
         def term(token: Any) -> Token:
-            return token if isinstance(token, str) else decode(rdflib_term(token))
+            return token if isinstance(token, str) else canonical(decode(rdflib_term(token)))
 
         head = (term(rule.head[0]), term(rule.head[1]), term(rule.head[2]))
         body = tuple((term(a), term(b), term(c)) for a, b, c in rule.body)
-        rows = tuple(tuple(decode(rdflib_term(value)) for value in row) for row in rule.rows)
+        rows = tuple(
+            tuple(canonical(decode(rdflib_term(value))) for value in row) for row in rule.rows
+        )
         base = rule.name.split(" ")[0]
         axioms = tuple(
-            self.axioms_for(base, rule, tuple(rdflib_term(v) for v in row), closure)
-            for row in rule.rows
+            (name, tuple(cast(Triple, tuple(map(canonical, axiom))) for axiom in triples))
+            for name, triples in (
+                self.axioms_for(base, rule, tuple(rdflib_term(v) for v in row), closure)
+                for row in rule.rows
+            )
         )
         return BackwardRule(
             base, head, body, rows, rule.variables, axioms, condition=rule.condition
@@ -1216,22 +1267,40 @@ def solve(
     if not patterns:
         yield binding
         return
-    best, most = 0, -1
+    best = 0
     if len(patterns) > 1:
+        most = -1
         for index, candidate in enumerate(patterns):
             count = sum(1 for t in candidate if not is_variable(t) or t in binding)
             if count > most:
                 best, most = index, count
     pattern = patterns[best]
     rest = (*patterns[:best], *patterns[best + 1 :])
-    free = [(position, t) for position, t in enumerate(pattern) if is_variable(t)]
-    terms = [binding.get(t) if is_variable(t) else cast(Node, t) for t in pattern]
-    for found in facts.triples(terms[0], terms[1], terms[2]):
+    # The pattern's terms, its variables put in where bound; the unbound ones.
+    terms: list[Node | None] = []
+    free: list[tuple[int, str]] = []
+    for position, token in enumerate(pattern):
+        if type(token) is str and token.startswith("?"):  # is_variable, inlined
+            value = binding.get(token)
+            terms.append(value)
+            if value is None:
+                free.append((position, token))
+        else:
+            terms.append(cast(Node, token))
+    found_triples = facts.triples(terms[0], terms[1], terms[2])
+    if not free:  # a membership test: a match binds nothing new
+        for _found in found_triples:
+            if rest:
+                yield from solve(facts, rest, binding)
+            else:
+                yield binding
+        return
+    for found in found_triples:
         extended = dict(binding)
-        for position, token in free:
+        for position, variable in free:
             value = found[position]
-            if not same(extended.setdefault(token, value), value):
-                break
+            if not same(extended.setdefault(variable, value), value):
+                break  # a variable twice in the pattern, matched by two terms
         else:
             if rest:
                 yield from solve(facts, rest, extended)
@@ -1413,6 +1482,7 @@ class Explainer:
 
     def search(self, triples: Sequence[Triple]) -> dict[Triple, Proof]:
         """The proofs of some triples (`explain_all`, within a session of reads)."""
+        triples = [cast(Triple, tuple(map(self.facts.canonical, t))) for t in triples]
         where = self.locate(triples)
         for triple in triples:
             if triple not in where or not where[triple].holds:
@@ -1537,8 +1607,16 @@ def ranks(
         changed = False
         for conclusion, steps in steps_of.items():
             for step in steps:
-                if all(p in rank for p in step.premises):
-                    height = 1 + max((rank[p] for p in step.premises), default=0)
+                # 1 + the highest rank of its premises, if all are ranked (one pass).
+                highest = 0
+                for premise in step.premises:
+                    premise_rank = rank.get(premise)
+                    if premise_rank is None:
+                        break
+                    if premise_rank > highest:
+                        highest = premise_rank
+                else:
+                    height = 1 + highest
                     current = rank.get(conclusion, height + 1)
                     if height < current or (
                         height == current

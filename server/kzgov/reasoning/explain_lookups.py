@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from rdflib import URIRef
 from rdflib.term import Node
@@ -47,6 +47,7 @@ class Memo:
 
     Attributes:
         quads: the quads of each pattern asked.
+        graph_quads: the quads of each pattern asked of one graph.
         triples: the distinct triples of each pattern asked.
         depth: how many nested sessions are open.
     """
@@ -55,6 +56,9 @@ class Memo:
         """Start with nothing read."""
         self.quads: dict[Pattern, list[Quad]] = {}
         self.triples: dict[Pattern, list[Triple]] = {}
+        self.graph_quads: dict[
+            tuple[Node | None, Node | None, Node | None, URIRef], list[Quad]
+        ] = {}
         self.depth = 0
 
 
@@ -109,6 +113,30 @@ class ReadOnce:
         if found is None:
             found = memo.triples[(s, p, o)] = list(self.facts.triples(s, p, o))
         return found
+
+    def graph_quads(
+        self, s: Node | None, p: Node | None, o: Node | None, graph: URIRef
+    ) -> Iterable[Quad]:
+        """The quads of one graph matching a pattern, looked up once per session.
+
+        Read from that graph alone if the dataset can (`StoreFacts.graph_quads`), else
+        filtered from the pattern's quads.
+        """
+        in_graph = getattr(self.facts, "graph_quads", None)
+        memo: Memo | None = getattr(self.local, "memo", None)
+        if in_graph is None:
+            return [quad for quad in self.quads(s, p, o) if quad[3] == graph]
+        if memo is None:
+            return list(in_graph(s, p, o, graph))
+        found = memo.graph_quads.get((s, p, o, graph))
+        if found is None:
+            found = memo.graph_quads[(s, p, o, graph)] = list(in_graph(s, p, o, graph))
+        return found
+
+    def canonical(self, term: Node) -> Node:
+        """The dataset's own object for a term, if it keeps one (`StoreFacts.canonical`)."""
+        canonical = getattr(self.facts, "canonical", None)
+        return term if canonical is None else cast(Node, canonical(term))
 
     def schema(self) -> Iterable[Quad]:
         """The schema's quads, as the dataset gives them."""

@@ -27,38 +27,41 @@ Result = TypeVar("Result")
 class Turns:
     """Runs calls one at a time, first come first served, each in its caller's thread.
 
-    A caller whose turn it is not yet waits on an event of its own (holding no lock), and
-    the caller before it hands it the turn when done: no caller is passed over, as one
-    can be by a plain lock, and no call moves to another thread and back.
+    A caller whose turn it is not yet waits on a lock of its own, taken for it when it
+    came, and the caller before it hands it the turn by releasing that lock: no caller
+    is passed over, as one can be by a lock they all share, and no call moves to another
+    thread and back. (A bare lock, not an Event: releasing it is one call, where setting
+    an Event takes its condition's lock and notifies.)
 
     Attributes:
         lock: guards `busy` and `waiting`.
         busy: whether a call is running.
-        waiting: the events of the callers waiting, in the order they came.
+        waiting: the locks of the callers waiting (each held until its turn), in order.
     """
 
     def __init__(self) -> None:
         """Start with no call running."""
         self.lock = threading.Lock()
         self.busy = False
-        self.waiting: deque[threading.Event] = deque()
+        self.waiting: deque[threading.Lock] = deque()
 
     def run(self, call: Callable[[], Result]) -> Result:
         """Wait for the calls asked before this one, then run it; its result or its error."""
         with self.lock:
             turn = None
             if self.busy:
-                turn = threading.Event()
+                turn = threading.Lock()
+                turn.acquire()
                 self.waiting.append(turn)
             else:
                 self.busy = True
         if turn is not None:
-            turn.wait()  # the caller before hands the turn over: `busy` stays set
+            turn.acquire()  # the caller before hands the turn over: `busy` stays set
         try:
             return call()
         finally:
             with self.lock:
                 if self.waiting:
-                    self.waiting.popleft().set()
+                    self.waiting.popleft().release()
                 else:
                     self.busy = False

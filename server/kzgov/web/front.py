@@ -4,8 +4,10 @@ granian (kzgov.web.serve) accepts connections and reads request heads in Rust, w
 total deadline for the head; it calls this ASGI app for each request (through its RSGI
 interface: kzgov.web.rsgi_front gives the app ASGI's scope, receive and send). The app reads
 the body on the event loop, within a total deadline and a size bound, and only then
-hands the complete request to the WSGI app (Flask) in a thread of a bounded pool. A
-slow or idle client therefore costs a socket and a little memory, never a thread,
+hands the complete request to the WSGI app (Flask) in a thread of a bounded pool, which
+hands the answer's last part back for the event loop to send; a lookup is answered on
+the event loop (kzgov.web.direct_answers), and a proof asked as JSON in a thread without
+Flask (kzgov.web.explain_direct). A slow or idle client therefore costs a socket and a little memory, never a thread,
 and a new client is answered while hundreds of slow ones hang. Each client address
 may have a bounded number of requests in progress (being read or answered); past it
 the request gets 429 at once.
@@ -24,12 +26,13 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rdflib import URIRef
 
@@ -54,6 +57,16 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 DirectApp = Callable[[Scope, bytes], list[Message] | None]
 # A scope key saying the direct answers were asked already (kzgov.web.rsgi_direct).
 DIRECT_ASKED = "kzgov.direct_asked"
+
+
+class DirectInThread(Protocol):
+    """Answers some complete requests in a thread without Flask (kzgov.web.explain_direct)."""
+
+    def wanted(self, scope: Scope) -> Any:
+        """What to answer, if a request is one it answers (on the event loop), else None."""
+
+    def answer(self, asked: Any, started: float) -> list[Message] | None:
+        """The answer's messages (in a thread), or None for Flask to answer."""
 
 
 @dataclass(frozen=True)
@@ -160,7 +173,11 @@ class ReadFirst:
     """An ASGI app that reads each request in full, then runs a WSGI app in a thread."""
 
     def __init__(
-        self, app: WsgiApp, settings: FrontSettings, direct: DirectApp | None = None
+        self,
+        app: WsgiApp,
+        settings: FrontSettings,
+        direct: DirectApp | None = None,
+        in_thread: DirectInThread | None = None,
     ) -> None:
         """Wrap a WSGI app.
 
@@ -169,9 +186,12 @@ class ReadFirst:
             settings: the read deadline, body bound, per-client bound and threads.
             direct: what answers some complete requests on the event loop, before
                 a thread is asked (kzgov.web.direct_answers).
+            in_thread: what answers some others in a thread, without Flask
+                (kzgov.web.explain_direct).
         """
         self.app = app
         self.direct = direct
+        self.in_thread = in_thread
         self.settings = settings
         self.threads = ThreadPoolExecutor(settings.threads, thread_name_prefix="kzgov-http")
         self.in_progress: Counter[str] = Counter()  # only the event loop touches it
@@ -239,8 +259,21 @@ class ReadFirst:
                 await self.emit(send, messages)
                 return
         loop = asyncio.get_running_loop()
+        if self.in_thread is not None:
+            asked = self.in_thread.wanted(scope)
+            if asked is not None:
+                started = time.perf_counter()
+                answer = self.in_thread.answer
+                found = await loop.run_in_executor(self.threads, answer, asked, started)
+                if found is not None:
+                    await self.emit(send, found)
+                    return
         environ = wsgi_environ(scope, body)
-        await loop.run_in_executor(self.threads, self.run_app, environ, send, loop)
+        last = await loop.run_in_executor(self.threads, self.run_app, environ, send, loop)
+        try:  # the answer's last part, sent here: no second hop to the loop from the thread
+            await self.emit(send, last)
+        except Exception as error:  # the client went away, or the loop is stopping
+            log.warning("could not send an answer: %s: %s", type(error).__name__, error)
 
     def body_too_slow(self) -> list[Message]:
         """The 408 for a body that did not arrive within the deadline."""
@@ -286,8 +319,15 @@ class ReadFirst:
         for message in messages:
             await send(message)
 
-    def run_app(self, environ: dict[str, Any], send: Send, loop: asyncio.AbstractEventLoop) -> None:
-        """Run the WSGI app in this thread and send its answer through the event loop."""
+    def run_app(
+        self, environ: dict[str, Any], send: Send, loop: asyncio.AbstractEventLoop
+    ) -> list[Message]:
+        """Run the WSGI app in this thread; the messages of its answer's last part.
+
+        A body of several chunks is streamed through the event loop as it comes; the
+        last part (for most answers, the whole response) is returned for the event loop
+        to send, which spares a round trip to the loop and back to this thread.
+        """
         started: dict[str, Any] = {}
 
         def start_response(
@@ -323,9 +363,10 @@ class ReadFirst:
                 pending_bytes += len(chunk)
             messages = [] if head_sent else [self.head(started)]
             last = {"type": "http.response.body", "body": b"".join(pending), "more_body": False}
-            deliver([*messages, last])
+            return [*messages, last]
         except Exception as error:  # the client went away, or the loop is stopping
             log.warning("could not send an answer: %s: %s", type(error).__name__, error)
+            return []
         finally:
             close = getattr(result, "close", None)
             if close is not None:
@@ -415,6 +456,9 @@ def http_app() -> ReadFirst:
     )
     if local is not None and "explain" in app.blueprints:
         from kzgov.web.explain import prepare_explainer  # the pages' module, if installed
+        from kzgov.web.explain_direct import DirectExplanations
 
         threading.Thread(target=prepare_explainer, args=(app,), daemon=True).start()
+        explanations = DirectExplanations(app)
+        return ReadFirst(app, FrontSettings(**settings["front"]), direct, explanations)
     return ReadFirst(app, FrontSettings(**settings["front"]), direct)
