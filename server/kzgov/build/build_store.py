@@ -12,7 +12,9 @@ so loading several files' entries into one store never merges two files' blank n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import functools
+import io
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDF
 from rdflib.term import Node
 
+from kzgov.build.forked import Forked
 from kzgov.core.namespaces import (
     CLOSURE_GRAPHS,
     INFERRED_GRAPH,
@@ -30,8 +33,9 @@ from kzgov.core.namespaces import (
     TEMPORAL_GRAPH,
 )
 from kzgov.core.oxigraph_terms import OxTerm, TermConverter
+from kzgov.core.text_stream import LineStream
 from kzgov.reasoning.infer import Triple
-from kzgov.reasoning.temporal import temporal_closure
+from kzgov.reasoning.temporal import derive_temporal
 
 RDF_TYPE = ox.NamedNode(str(RDF.type))
 
@@ -173,8 +177,13 @@ class BuildStore:
             The number of triples in kzg:temporal.
         """
         sources = frozenset(ox_node(g) for g in self.data_graphs())
-        self.add_triples(
-            TEMPORAL_GRAPH, temporal_closure(self.quads(self.asserted_graphs()), sources)
+        closure = derive_temporal(self.quads(self.asserted_graphs()), sources)
+        # Oxigraph parses the closure's N-Triples as Python writes them: several times
+        # faster than making a Quad object of each of its millions of triples.
+        self.store.load(
+            io.BufferedReader(LineStream(closure.ntriples()), buffer_size=1 << 20),
+            format=ox.RdfFormat.N_TRIPLES,
+            to_graph=ox_node(TEMPORAL_GRAPH),
         )
         return self.graph_size(TEMPORAL_GRAPH)
 
@@ -264,28 +273,49 @@ class BuildStore:
                     row[name] = term.value
             yield row
 
-    def write_dumps(self, trig: Path, nquads: Path, turtle: Path, prefixes: dict[str, str]) -> int:
+    def write_dumps(
+        self,
+        trig: Path,
+        nquads: Path,
+        turtle: Path,
+        prefixes: dict[str, str],
+        meanwhile: Callable[[], object] = lambda: None,
+    ) -> int:
         """Write the dataset as TriG and N-Quads, and the union of its graphs as Turtle.
 
         Oxigraph writes them from the store, graph by graph and subject by subject; the
         union (each triple once, however many graphs hold it) comes from a CONSTRUCT
         query over the union of the graphs, which Oxigraph answers without duplicates.
-        The TriG and N-Quads dumps are written in threads while the union is: each file
-        has its own writer, so the bytes are those of writing them one after the other.
+        The union goes through Python a triple at a time, so it is written by a forked
+        child (`kzgov.build.forked`), which shares the store copy-on-write; here the
+        TriG and N-Quads dumps are written in threads (Oxigraph writes without holding
+        the interpreter lock) while `meanwhile` runs. Each file has its own writer, so
+        the bytes are those of writing them one after the other.
+
+        Args:
+            trig: the TriG dump.
+            nquads: the N-Quads dump.
+            turtle: the union's Turtle.
+            prefixes: the prefixes of the TriG and Turtle files.
+            meanwhile: more work for this process while the files are written (the
+                build's counts and conflicts).
 
         Returns:
             The number of triples in the union: the dataset's distinct triples.
         """
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="dump") as pool:
-            # Oxigraph dumps without holding the GIL: these two run beside the union.
-            dumps = [
-                pool.submit(self.store.dump, trig, format=ox.RdfFormat.TRIG, prefixes=prefixes),
-                pool.submit(self.store.dump, nquads, format=ox.RdfFormat.N_QUADS),
-            ]
-            written = self.write_union(turtle, prefixes)
-            for dump in dumps:
-                dump.result()
-        return written
+        union = Forked(functools.partial(self.write_union, turtle, prefixes), turtle.name)
+        try:
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="dump") as pool:
+                dumps = [
+                    pool.submit(self.store.dump, trig, format=ox.RdfFormat.TRIG, prefixes=prefixes),
+                    pool.submit(self.store.dump, nquads, format=ox.RdfFormat.N_QUADS),
+                ]
+                meanwhile()
+                for dump in dumps:
+                    dump.result()
+            return union.result()
+        finally:
+            union.stop()
 
     def write_union(self, turtle: Path, prefixes: dict[str, str]) -> int:
         """Write the union of the graphs as Turtle; the number of triples written."""

@@ -432,6 +432,11 @@ class WorkingGraph:
             self.loaded = store
         return self.loaded
 
+    def unload(self) -> None:
+        """Drop the loaded store and hand its memory back (the stages that need it ran elsewhere)."""
+        self.loaded = None
+        release_memory()
+
     def report_prefixes(self) -> Graph:
         """A graph whose prefixes (the files' own, then kzgov's) shorten IRIs in reports."""
         return prefix_graph(read_json(e / PARSED_PREFIXES) for e in self.entries.values())
@@ -758,9 +763,12 @@ def run_stages(
 
     closure_child = validation_child = None
     if alongside and cached["validate"] is None and any(cached[s] is None for s in CLOSURE_STAGES):
-        _loaded = graph.store  # loaded before the forks, so that the processes share it
+        graph.store  # noqa: B018 - loaded before the forks, so that the processes share it
         closure_child = Alongside(closure_work, gated=True)
         validation_child = Alongside(validate_work)
+        # The children hold it now. Here its pages would count again wherever the closure
+        # child writes to its copy, as it adds the closures (about the asserted data's size).
+        graph.unload()
 
     def record_child(
         name: str, step: StageProgress, reused: bool, peak_mb: int, details: dict[str, object]
@@ -919,13 +927,20 @@ def closure_stages(
         if entry is None:
             store = graph.store
             step.size = len(store)
-            counts = store.counts(count_distinct=False)  # the union Turtle counts them
-            counts["conflicts"] = list_conflicts(layout, store)
+            counts: dict[str, object] = {}
             prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+
+            def count() -> None:
+                counts.update(store.counts(count_distinct=False))  # the union Turtle counts them
+                counts["conflicts"] = list_conflicts(layout, store)
 
             def write_outputs(folder: Path) -> None:
                 distinct = store.write_dumps(
-                    folder / DATASET_TRIG, folder / DATASET_NQUADS, folder / UNION_TURTLE, prefixes
+                    folder / DATASET_TRIG,
+                    folder / DATASET_NQUADS,
+                    folder / UNION_TURTLE,
+                    prefixes,
+                    meanwhile=count,
                 )
                 triples = cast(dict[str, object], counts["triples"])
                 triples["distinct"] = distinct
