@@ -178,13 +178,15 @@ class BuildStore:
         """
         sources = frozenset(ox_node(g) for g in self.data_graphs())
         closure = derive_temporal(self.quads(self.asserted_graphs()), sources)
-        # Oxigraph parses the closure's N-Triples as Python writes them: several times
-        # faster than making a Quad object of each of its millions of triples.
+        # Oxigraph parses the closure's N-Triples as Python writes them, with no Triple
+        # and Quad objects made for each of its millions of triples; the few derivations
+        # from blank nodes go as objects (a loaded text's blank nodes are new ones).
         self.store.load(
             io.BufferedReader(LineStream(closure.ntriples()), buffer_size=1 << 20),
             format=ox.RdfFormat.N_TRIPLES,
             to_graph=ox_node(TEMPORAL_GRAPH),
         )
+        self.add_triples(TEMPORAL_GRAPH, closure.triples(blank_only=True))
         return self.graph_size(TEMPORAL_GRAPH)
 
     def temporal_triples(self) -> Iterator[ox.Triple]:

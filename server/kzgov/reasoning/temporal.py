@@ -244,6 +244,14 @@ class Fact:
     node: ox.NamedNode
 
 
+def names_blank_node(fact: Fact) -> bool:
+    """Whether a derivation's relation, rule or premises name a blank node."""
+    return any(
+        isinstance(term, ox.BlankNode)
+        for term in (fact.subject, fact.object, fact.rule, *fact.premises)
+    )
+
+
 class TemporalClosure:
     """The dated relations of a dataset, derived to a fixpoint."""
 
@@ -360,18 +368,28 @@ class TemporalClosure:
                     PRECISIONS.get(bound.precision) or precision_literal(bound.precision),
                 )
 
-    def triples(self) -> Iterator[ox.Triple]:
-        """The derivations as triples for graph kzg:temporal."""
+    def triples(self, blank_only: bool = False) -> Iterator[ox.Triple]:
+        """The derivations as triples for graph kzg:temporal.
+
+        Args:
+            blank_only: only those of the derivations that name a blank node (the ones
+                `ntriples` leaves out).
+        """
         for fact in self.facts.values():
+            if blank_only and not names_blank_node(fact):
+                continue
             node = fact.node
             for predicate, value in self.statements(fact):
                 yield ox.Triple(node, predicate, value)
 
     def ntriples(self) -> Iterator[str]:
-        """The same triples as `triples`, as lines of N-Triples (no Triple objects made).
+        """The triples of the derivations that name no blank node, as lines of N-Triples.
 
         Each term is written as Oxigraph writes it in N-Triples (`str` of the term), once:
-        the posts, rules and times that many derivations share are looked up.
+        the posts, rules and times that many derivations share are looked up. A
+        derivation from a blank node (a rule written as `[ ... ]`) is left out: a store
+        that loads a text gives its blank nodes new labels, so it would no longer name
+        the data's node; `triples(blank_only=True)` gives those.
         """
         written: dict[Term, str] = {}
 
@@ -382,6 +400,8 @@ class TemporalClosure:
             return found
 
         for fact in self.facts.values():
+            if names_blank_node(fact):
+                continue
             node = str(fact.node)
             yield "".join(
                 f"{node} {text(predicate)} {text(value)} .\n"
