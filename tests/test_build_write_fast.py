@@ -1,26 +1,18 @@
 """The faster paths of the build's closure and write stages give what the plain ones gave.
 
-The temporal closure goes into the store as N-Triples text (`TemporalClosure.ntriples`),
-and the union Turtle is written by a forked child (`kzgov.build.forked`).
+The temporal closure goes into the store as N-Triples text (`TemporalClosure.ntriples`);
+the union Turtle holds every distinct triple of the dataset once.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-from pathlib import Path
-
 import pyoxigraph as ox
-import pytest
 from rdflib import URIRef
 
-from kzgov.build.alongside import ChildFailed
 from kzgov.build.build_store import BuildStore, ox_node
-from kzgov.build.forked import Forked
 from kzgov.build.load_fast import parse_turtle_fast
 from kzgov.build.pipeline import BuildResult, input_files
 from kzgov.build.stage_cache import code_fingerprint
-from kzgov.core.errors import KzgovError
 from kzgov.core.layout import Layout
 from kzgov.core.namespaces import TEMPORAL_GRAPH
 from kzgov.core.release import DATASET_NQUADS, UNION_TURTLE
@@ -95,7 +87,7 @@ def test_the_build_store_holds_the_same_temporal_closure_as_the_triples(
     assert triples_of(store.store, ox_node(TEMPORAL_GRAPH)) == expected
 
 
-def test_the_union_turtle_written_by_the_child_is_every_distinct_triple_once(
+def test_the_union_turtle_is_every_distinct_triple_once(
     real_build: BuildResult,
 ) -> None:
     release = real_build.release_dir
@@ -105,40 +97,3 @@ def test_the_union_turtle_written_by_the_child_is_every_distinct_triple_once(
     assert len(union) == len(distinct) == real_build.summary["triples"]["distinct"]  # type: ignore[index]
     # Blank nodes keep their labels in both files (written from one store).
     assert {(t.subject, t.predicate, t.object) for t in union} == distinct
-
-
-def test_forked_work_gives_its_result() -> None:
-    assert Forked(lambda: (os.getpid(), [1, 2]), "a list").result()[1] == [1, 2]
-    assert Forked(os.getpid, "a pid").result() != os.getpid()
-
-
-def test_forked_work_raises_its_own_error_here() -> None:
-    def fails() -> None:
-        raise KzgovError("kzgov.ttl: no space left on the device")
-
-    with pytest.raises(KzgovError, match="no space left"):
-        Forked(fails, "kzgov.ttl").result()
-
-
-def test_a_forked_child_that_dies_fails_with_a_message() -> None:
-    work = Forked(lambda: os.kill(os.getpid(), signal.SIGKILL), "kzgov.ttl")
-    with pytest.raises(ChildFailed, match=r"writing kzgov\.ttl ended \(exit -9\) without a result"):
-        work.result()
-
-
-def test_a_forked_child_is_stopped_when_the_parent_fails(tmp_path: Path) -> None:
-    marker = tmp_path / "late"
-
-    def slow() -> None:
-        import time
-
-        time.sleep(30)
-        marker.write_text("still ran", encoding="utf-8")
-
-    work = Forked(slow, "a slow file")
-    pid = work.pid
-    work.stop()
-    assert pid is not None
-    with pytest.raises(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)  # reaped
-    assert not marker.exists()

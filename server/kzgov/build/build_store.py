@@ -12,9 +12,8 @@ so loading several files' entries into one store never merges two files' blank n
 
 from __future__ import annotations
 
-import functools
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -23,7 +22,6 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDF
 from rdflib.term import Node
 
-from kzgov.build.forked import Forked
 from kzgov.core.namespaces import (
     CLOSURE_GRAPHS,
     INFERRED_GRAPH,
@@ -275,49 +273,28 @@ class BuildStore:
                     row[name] = term.value
             yield row
 
-    def write_dumps(
-        self,
-        trig: Path,
-        nquads: Path,
-        turtle: Path,
-        prefixes: dict[str, str],
-        meanwhile: Callable[[], object] = lambda: None,
-    ) -> int:
+    def write_dumps(self, trig: Path, nquads: Path, turtle: Path, prefixes: dict[str, str]) -> int:
         """Write the dataset as TriG and N-Quads, and the union of its graphs as Turtle.
 
         Oxigraph writes them from the store, graph by graph and subject by subject; the
         union (each triple once, however many graphs hold it) comes from a CONSTRUCT
         query over the union of the graphs, which Oxigraph answers without duplicates.
-        The union goes through Python a triple at a time, so it is written by a forked
-        child (`kzgov.build.forked`), which shares the store copy-on-write; here the
-        TriG and N-Quads dumps are written in threads (Oxigraph writes without holding
-        the interpreter lock) while `meanwhile` runs. Each file has its own writer, so
-        the bytes are those of writing them one after the other.
-
-        Args:
-            trig: the TriG dump.
-            nquads: the N-Quads dump.
-            turtle: the union's Turtle.
-            prefixes: the prefixes of the TriG and Turtle files.
-            meanwhile: more work for this process while the files are written (the
-                build's counts and conflicts).
+        The TriG and N-Quads dumps are written in threads while the union is: each file
+        has its own writer, so the bytes are those of writing them one after the other.
 
         Returns:
             The number of triples in the union: the dataset's distinct triples.
         """
-        union = Forked(functools.partial(self.write_union, turtle, prefixes), turtle.name)
-        try:
-            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="dump") as pool:
-                dumps = [
-                    pool.submit(self.store.dump, trig, format=ox.RdfFormat.TRIG, prefixes=prefixes),
-                    pool.submit(self.store.dump, nquads, format=ox.RdfFormat.N_QUADS),
-                ]
-                meanwhile()
-                for dump in dumps:
-                    dump.result()
-            return union.result()
-        finally:
-            union.stop()
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="dump") as pool:
+            # Oxigraph dumps without holding the GIL: these two run beside the union.
+            dumps = [
+                pool.submit(self.store.dump, trig, format=ox.RdfFormat.TRIG, prefixes=prefixes),
+                pool.submit(self.store.dump, nquads, format=ox.RdfFormat.N_QUADS),
+            ]
+            written = self.write_union(turtle, prefixes)
+            for dump in dumps:
+                dump.result()
+        return written
 
     def write_union(self, turtle: Path, prefixes: dict[str, str]) -> int:
         """Write the union of the graphs as Turtle; the number of triples written."""

@@ -107,6 +107,10 @@ DUMPS = (DATASET_TRIG, DATASET_NQUADS, UNION_TURTLE)
 CONFLICTS_QUERY = "conflicting-claims.rq"
 
 STAGES = ("parse", "validate", "materialize", "check", "write")
+# From this many asserted quads on, a build runs validation beside the closure stages
+# unless told otherwise: below it the stages take a few seconds, and forking costs more
+# than it saves (the seed build must stay under 2 s).
+ALONGSIDE_MIN_TRIPLES = 100_000
 # The stages after validation, which need only the parsed data: they run beside it.
 CLOSURE_STAGES = ("materialize", "check", "write")
 
@@ -677,7 +681,7 @@ def build(
     *,
     reasoner: str = DEFAULT_REASONER,
     validator: str = DEFAULT_VALIDATOR,
-    alongside: bool = False,
+    alongside: bool | None = None,
 ) -> BuildResult:
     """Parse, validate, materialize, check and write the graph; publish only on success.
 
@@ -687,8 +691,9 @@ def build(
         reasoner: "owlrl" (the reference) or "fast".
         validator: "fast" (Oxigraph for the SPARQL constraints) or "pyshacl".
         alongside: run the closure stages in a forked process beside validation when
-            both must run (`kzgov.build.alongside`: faster on two cores, more memory at
-            once); False, the default, runs every stage here, in turn.
+            both must run (`kzgov.build.alongside`: faster on two cores); False runs
+            every stage here, in turn; None, the default, runs them alongside from
+            ALONGSIDE_MIN_TRIPLES asserted triples on (see `runs_alongside`).
 
     Returns:
         The published release and its summary.
@@ -707,7 +712,11 @@ def build(
 
 
 def run_stages(
-    layout: Layout, progress: Reporter, reasoner: str, validator: str, alongside: bool = False
+    layout: Layout,
+    progress: Reporter,
+    reasoner: str,
+    validator: str,
+    alongside: bool | None = None,
 ) -> BuildResult:
     """The stages of `build`, in order, each reused from the cache when its key matches.
 
@@ -716,7 +725,8 @@ def run_stages(
         progress: where to report the stages that take over a second.
         reasoner: a key of REASONERS.
         validator: one of VALIDATORS.
-        alongside: run the closure stages beside validation when both must run.
+        alongside: run the closure stages beside validation when both must run (None:
+            if the graph is large enough, `runs_alongside`).
 
     Returns:
         The published release and its summary.
@@ -762,7 +772,8 @@ def run_stages(
         return results, report
 
     closure_child = validation_child = None
-    if alongside and cached["validate"] is None and any(cached[s] is None for s in CLOSURE_STAGES):
+    both_run = cached["validate"] is None and any(cached[s] is None for s in CLOSURE_STAGES)
+    if both_run and runs_alongside(alongside, lambda: len(graph.store)):
         graph.store  # noqa: B018 - loaded before the forks, so that the processes share it
         closure_child = Alongside(closure_work, gated=True)
         validation_child = Alongside(validate_work)
@@ -833,6 +844,22 @@ def run_stages(
         )
     )
     return BuildResult(release_dir=release, summary=summary, warnings=results)
+
+
+def runs_alongside(asked: bool | None, asserted_triples: Callable[[], int]) -> bool:
+    """Whether validation and the closure stages run at once, in two processes.
+
+    Args:
+        asked: True or False as the user asked, or None to decide by the graph's size.
+        asserted_triples: counts the asserted quads (loads the store: asked only if None).
+
+    Returns:
+        As asked; else True from ALONGSIDE_MIN_TRIPLES asserted quads on, where the two
+        processes save far more than forking them costs.
+    """
+    if asked is not None:
+        return asked
+    return asserted_triples() >= ALONGSIDE_MIN_TRIPLES
 
 
 class LocalStages:
@@ -927,20 +954,13 @@ def closure_stages(
         if entry is None:
             store = graph.store
             step.size = len(store)
-            counts: dict[str, object] = {}
+            counts = store.counts(count_distinct=False)  # the union Turtle counts them
+            counts["conflicts"] = list_conflicts(layout, store)
             prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
-
-            def count() -> None:
-                counts.update(store.counts(count_distinct=False))  # the union Turtle counts them
-                counts["conflicts"] = list_conflicts(layout, store)
 
             def write_outputs(folder: Path) -> None:
                 distinct = store.write_dumps(
-                    folder / DATASET_TRIG,
-                    folder / DATASET_NQUADS,
-                    folder / UNION_TURTLE,
-                    prefixes,
-                    meanwhile=count,
+                    folder / DATASET_TRIG, folder / DATASET_NQUADS, folder / UNION_TURTLE, prefixes
                 )
                 triples = cast(dict[str, object], counts["triples"])
                 triples["distinct"] = distinct
