@@ -207,8 +207,9 @@ def test_a_large_graph_runs_alongside_unless_told_otherwise() -> None:
         raise AssertionError("the store is loaded only to decide")
 
     assert runs_alongside(True, counted) and not runs_alongside(False, counted)
-    assert runs_alongside(None, lambda: ALONGSIDE_MIN_TRIPLES)
-    assert not runs_alongside(None, lambda: ALONGSIDE_MIN_TRIPLES - 1)
+    assert runs_alongside(None, lambda: ALONGSIDE_MIN_TRIPLES, cores=2)
+    assert not runs_alongside(None, lambda: ALONGSIDE_MIN_TRIPLES - 1, cores=2)
+    assert not runs_alongside(None, lambda: ALONGSIDE_MIN_TRIPLES, cores=1)  # one core: in turn
 
 
 def test_the_command_line_builds_the_seed_in_turn_unless_asked_for_alongside(

@@ -846,20 +846,25 @@ def run_stages(
     return BuildResult(release_dir=release, summary=summary, warnings=results)
 
 
-def runs_alongside(asked: bool | None, asserted_triples: Callable[[], int]) -> bool:
+def runs_alongside(
+    asked: bool | None, asserted_triples: Callable[[], int], cores: int | None = None
+) -> bool:
     """Whether validation and the closure stages run at once, in two processes.
 
     Args:
         asked: True or False as the user asked, or None to decide by the graph's size.
         asserted_triples: counts the asserted quads (loads the store: asked only if None).
+        cores: the cores this process may use (by default, as Linux says).
 
     Returns:
-        As asked; else True from ALONGSIDE_MIN_TRIPLES asserted quads on, where the two
-        processes save far more than forking them costs.
+        As asked; else True on two cores or more from ALONGSIDE_MIN_TRIPLES asserted
+        quads on, where the two processes save far more than forking them costs.
     """
     if asked is not None:
         return asked
-    return asserted_triples() >= ALONGSIDE_MIN_TRIPLES
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    return cores >= 2 and asserted_triples() >= ALONGSIDE_MIN_TRIPLES
 
 
 class LocalStages:
