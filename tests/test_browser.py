@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Request
 
-from conftest import PAGE_TIMEOUT_MILLISECONDS, LiveServer
+from conftest import LiveServer, browser_page
 
 # An example whose rows name posts and bodies that sources make statements about.
 EXAMPLE = "who-appoints-post"
@@ -28,24 +28,19 @@ pytestmark = pytest.mark.parametrize("backend", ["memory"], indirect=True)
 @pytest.fixture()
 def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     """A fresh page that records every request it makes to a host other than the server."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    opened = context.new_page()
-    opened.set_default_timeout(PAGE_TIMEOUT_MILLISECONDS)
     server_host = urllib.parse.urlsplit(live_server.base_url).netloc
     elsewhere: list[str] = []
+    errors: list[str] = []
 
     def note(request: Request) -> None:
         parts = urllib.parse.urlsplit(request.url)
         if parts.scheme in ("http", "https") and parts.netloc != server_host:
             elsewhere.append(request.url)
 
-    opened.on("request", note)
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    try:
+    with browser_page(browser) as opened:
+        opened.on("request", note)
+        opened.on("pageerror", lambda error: errors.append(str(error)))
         yield opened
-    finally:
-        context.close()
     assert not elsewhere, f"the page asked other hosts: {elsewhere}"
     assert not errors, f"scripts failed: {errors}"
 

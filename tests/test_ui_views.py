@@ -13,12 +13,13 @@ import json
 import urllib.parse
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from conftest import PAGE_TIMEOUT_MILLISECONDS, LiveServer, query_url, send
+from conftest import LiveServer, browser_page, query_url, send
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -39,30 +40,26 @@ def open_page(browser: Browser, live_server: LiveServer) -> Iterator[PageFactory
     Each page gets `.requests` (every URL it asked for) and `.errors` (script errors);
     at the end no script may have failed.
     """
-    contexts = []
     pages: list[Page] = []
+    with ExitStack() as opened:
 
-    def open_one(viewport: dict[str, int] | None = None, locale: str = "en-US") -> Page:
-        context = browser.new_context(
-            viewport=viewport or DESKTOP, locale=locale, accept_downloads=True
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(PAGE_TIMEOUT_MILLISECONDS)
-        requests: list[str] = []
-        errors: list[str] = []
-        page.on("request", lambda request: requests.append(request.url))
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.requests = requests  # type: ignore[attr-defined]
-        page.errors = errors  # type: ignore[attr-defined]
-        pages.append(page)
-        return page
+        def open_one(viewport: dict[str, int] | None = None, locale: str = "en-US") -> Page:
+            size = viewport or DESKTOP
+            page = opened.enter_context(
+                browser_page(
+                    browser, size["width"], size["height"], locale=locale, accept_downloads=True
+                )
+            )
+            requests: list[str] = []
+            errors: list[str] = []
+            page.on("request", lambda request: requests.append(request.url))
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.requests = requests  # type: ignore[attr-defined]
+            page.errors = errors  # type: ignore[attr-defined]
+            pages.append(page)
+            return page
 
-    try:
         yield open_one
-    finally:
-        for context in contexts:
-            context.close()
     for page in pages:
         assert not page.errors, f"scripts failed: {page.errors}"  # type: ignore[attr-defined]
 
