@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -155,16 +156,17 @@ class TreeMemory:
 
 
 def run_build(
-    root: Path, build_dir: Path, reasoner: str, validator: str
+    root: Path, build_dir: Path, reasoner: str, validator: str, options: Sequence[str] = ()
 ) -> tuple[BuildRun, dict[str, Any]]:
-    """Run `kzgov build --quiet` in a child process; its time, memory and summary.
+    """Run `kzgov build --quiet` (and any more options) in a child process; its time,
+    memory and summary.
 
     Raises:
         BuildFailed: the build failed (exits the program if not caught).
     """
     command = [
         sys.executable, "-m", "kzgov", "--root", str(root), "--build-dir", str(build_dir),
-        "build", "--quiet", "--reasoner", reasoner, "--validator", validator,
+        "build", "--quiet", "--reasoner", reasoner, "--validator", validator, *options,
     ]  # fmt: skip
     environment = {**os.environ, "PYTHONWARNINGS": "ignore"}
     start = time.perf_counter()

@@ -23,7 +23,7 @@ from types import ModuleType
 
 import pytest
 
-from kzgov.build.pipeline import BuildResult, build
+from kzgov.build.pipeline import ALONGSIDE_MIN_TRIPLES, BuildResult, build, runs_alongside
 from kzgov.core.errors import CheckFailed, InconsistentClosure, ValidationFailed
 from kzgov.core.layout import PROJECT_ROOT, Layout
 from kzgov.core.release import DATASET_NQUADS, current_release
@@ -202,13 +202,25 @@ def test_failed_quality_check_in_the_closure_process_fails_with_its_rows(tmp_pat
     assert alongside == in_turn
 
 
-def test_the_command_line_builds_in_turn_unless_asked_for_alongside(tmp_path: Path) -> None:
+def test_a_large_graph_runs_alongside_unless_told_otherwise() -> None:
+    def counted() -> int:
+        raise AssertionError("the store is loaded only to decide")
+
+    assert runs_alongside(True, counted) and not runs_alongside(False, counted)
+    assert runs_alongside(None, lambda: ALONGSIDE_MIN_TRIPLES, cores=2)
+    assert not runs_alongside(None, lambda: ALONGSIDE_MIN_TRIPLES - 1, cores=2)
+    assert not runs_alongside(None, lambda: ALONGSIDE_MIN_TRIPLES, cores=1)  # one core: in turn
+
+
+def test_the_command_line_builds_the_seed_in_turn_unless_asked_for_alongside(
+    tmp_path: Path,
+) -> None:
     for folder in ("ontology", "data", "queries"):
         shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
     kzgov = Path(sys.executable).with_name("kzgov")
     environment = {**os.environ, "KZGOV_ROOT": str(tmp_path)}
     marked = []
-    for options in ([], ["--alongside"]):
+    for options in ([], ["--alongside"], ["--in-turn"]):
         shutil.rmtree(tmp_path / "build", ignore_errors=True)
         done = subprocess.run(
             [str(kzgov), "build", "--json", "--quiet", *options],
@@ -220,4 +232,4 @@ def test_the_command_line_builds_in_turn_unless_asked_for_alongside(tmp_path: Pa
         assert done.returncode == 0, done.stderr
         stages = json.loads(done.stdout)["stages"]
         marked.append(sorted(name for name, stage in stages.items() if "alongside" in stage))
-    assert marked == [[], ["check", "materialize", "validate", "write"]]
+    assert marked == [[], ["check", "materialize", "validate", "write"], []]

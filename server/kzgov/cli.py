@@ -15,6 +15,7 @@ from rdflib import Dataset
 from kzgov import __version__
 from kzgov.build.build_summary import build_summary
 from kzgov.build.pipeline import (
+    ALONGSIDE_MIN_TRIPLES,
     DEFAULT_REASONER,
     DEFAULT_VALIDATOR,
     REASONERS,
@@ -436,11 +437,22 @@ def make_parser() -> argparse.ArgumentParser:
         help=f"SHACL validator: pyshacl alone, or fast, which gives the same results with"
         f" the SPARQL constraints on Oxigraph (default {DEFAULT_VALIDATOR})",
     )
-    build_parser.add_argument(
+    at_once = build_parser.add_mutually_exclusive_group()
+    at_once.add_argument(
         "--alongside",
-        action="store_true",
-        help="validate and compute the closure at once, in two processes: faster on two or"
-        " more cores, but both need their memory at the same time (over 4 GB at 1M triples)",
+        action="store_const",
+        const=True,
+        dest="alongside",
+        help="validate and compute the closure at once, in two processes, whatever the"
+        f" graph's size (the default from {ALONGSIDE_MIN_TRIPLES:,} asserted triples on:"
+        " faster on two or more cores)",
+    )
+    at_once.add_argument(
+        "--in-turn",
+        action="store_const",
+        const=False,
+        dest="alongside",
+        help="run every stage in turn, in one process (one core; the default for smaller graphs)",
     )
     build_parser.set_defaults(run=command_build)
 

@@ -12,6 +12,7 @@ so loading several files' entries into one store never merges two files' blank n
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -30,8 +31,9 @@ from kzgov.core.namespaces import (
     TEMPORAL_GRAPH,
 )
 from kzgov.core.oxigraph_terms import OxTerm, TermConverter
+from kzgov.core.text_stream import LineStream
 from kzgov.reasoning.infer import Triple
-from kzgov.reasoning.temporal import temporal_closure
+from kzgov.reasoning.temporal import derive_temporal
 
 RDF_TYPE = ox.NamedNode(str(RDF.type))
 
@@ -173,9 +175,16 @@ class BuildStore:
             The number of triples in kzg:temporal.
         """
         sources = frozenset(ox_node(g) for g in self.data_graphs())
-        self.add_triples(
-            TEMPORAL_GRAPH, temporal_closure(self.quads(self.asserted_graphs()), sources)
+        closure = derive_temporal(self.quads(self.asserted_graphs()), sources)
+        # Oxigraph parses the closure's N-Triples as Python writes them, with no Triple
+        # and Quad objects made for each of its millions of triples; the few derivations
+        # from blank nodes go as objects (a loaded text's blank nodes are new ones).
+        self.store.load(
+            io.BufferedReader(LineStream(closure.ntriples()), buffer_size=1 << 20),
+            format=ox.RdfFormat.N_TRIPLES,
+            to_graph=ox_node(TEMPORAL_GRAPH),
         )
+        self.add_triples(TEMPORAL_GRAPH, closure.triples(blank_only=True))
         return self.graph_size(TEMPORAL_GRAPH)
 
     def temporal_triples(self) -> Iterator[ox.Triple]:

@@ -276,6 +276,30 @@ def value_fails(check: CoreCheck, value: Node) -> bool:
     return value not in check.allowed
 
 
+def solution_rows(
+    answer: ox.QuerySolutions, converter: TermConverter
+) -> Iterator[tuple[OxAny | None, dict[str, Node]]]:
+    """Each solution of a SELECT answer as its ?this (as Oxigraph has it, or None) and a row.
+
+    Args:
+        answer: the solutions.
+        converter: maps Oxigraph terms to rdflib.
+
+    Yields:
+        The Oxigraph term bound to ?this (None if unbound or the query has none), and the
+        bound variables in rdflib terms.
+    """
+    names = [variable.value for variable in answer.variables]
+    this = "this" in names
+    for solution in answer:
+        row: dict[str, Node] = {}
+        for name in names:
+            value: OxAny | None = solution[name]
+            if value is not None:
+                row[name] = converter.rdflib_term(value)
+        yield solution["this"] if this else None, row
+
+
 @dataclass
 class CoreRunner:
     """Runs core checks, and finds focus nodes, on one Oxigraph store.
@@ -338,13 +362,7 @@ class CoreRunner:
         answer = self.store.query(query)
         if not isinstance(answer, ox.QuerySolutions):
             raise TypeError(f"not a SELECT query:\n{query}")
-        names = [variable.value for variable in answer.variables]
-        for solution in answer:
-            row: dict[str, Node] = {}
-            for name in names:
-                value: OxAny | None = solution[name]
-                if value is not None:
-                    row[name] = self.converter.rdflib_term(value)
+        for _this, row in solution_rows(answer, self.converter):
             yield row
 
     def run(self, check: CoreCheck, target_shape: Any) -> list[Violation]:

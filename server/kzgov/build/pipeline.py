@@ -107,6 +107,10 @@ DUMPS = (DATASET_TRIG, DATASET_NQUADS, UNION_TURTLE)
 CONFLICTS_QUERY = "conflicting-claims.rq"
 
 STAGES = ("parse", "validate", "materialize", "check", "write")
+# From this many asserted quads on, a build runs validation beside the closure stages
+# unless told otherwise: below it the stages take a few seconds, and forking costs more
+# than it saves (the seed build must stay under 2 s).
+ALONGSIDE_MIN_TRIPLES = 100_000
 # The stages after validation, which need only the parsed data: they run beside it.
 CLOSURE_STAGES = ("materialize", "check", "write")
 
@@ -432,6 +436,11 @@ class WorkingGraph:
             self.loaded = store
         return self.loaded
 
+    def unload(self) -> None:
+        """Drop the loaded store and hand its memory back (the stages that need it ran elsewhere)."""
+        self.loaded = None
+        release_memory()
+
     def report_prefixes(self) -> Graph:
         """A graph whose prefixes (the files' own, then kzgov's) shorten IRIs in reports."""
         return prefix_graph(read_json(e / PARSED_PREFIXES) for e in self.entries.values())
@@ -672,7 +681,7 @@ def build(
     *,
     reasoner: str = DEFAULT_REASONER,
     validator: str = DEFAULT_VALIDATOR,
-    alongside: bool = False,
+    alongside: bool | None = None,
 ) -> BuildResult:
     """Parse, validate, materialize, check and write the graph; publish only on success.
 
@@ -682,8 +691,9 @@ def build(
         reasoner: "owlrl" (the reference) or "fast".
         validator: "fast" (Oxigraph for the SPARQL constraints) or "pyshacl".
         alongside: run the closure stages in a forked process beside validation when
-            both must run (`kzgov.build.alongside`: faster on two cores, more memory at
-            once); False, the default, runs every stage here, in turn.
+            both must run (`kzgov.build.alongside`: faster on two cores); False runs
+            every stage here, in turn; None, the default, runs them alongside from
+            ALONGSIDE_MIN_TRIPLES asserted triples on (see `runs_alongside`).
 
     Returns:
         The published release and its summary.
@@ -702,7 +712,11 @@ def build(
 
 
 def run_stages(
-    layout: Layout, progress: Reporter, reasoner: str, validator: str, alongside: bool = False
+    layout: Layout,
+    progress: Reporter,
+    reasoner: str,
+    validator: str,
+    alongside: bool | None = None,
 ) -> BuildResult:
     """The stages of `build`, in order, each reused from the cache when its key matches.
 
@@ -711,7 +725,8 @@ def run_stages(
         progress: where to report the stages that take over a second.
         reasoner: a key of REASONERS.
         validator: one of VALIDATORS.
-        alongside: run the closure stages beside validation when both must run.
+        alongside: run the closure stages beside validation when both must run (None:
+            if the graph is large enough, `runs_alongside`).
 
     Returns:
         The published release and its summary.
@@ -757,10 +772,14 @@ def run_stages(
         return results, report
 
     closure_child = validation_child = None
-    if alongside and cached["validate"] is None and any(cached[s] is None for s in CLOSURE_STAGES):
-        _loaded = graph.store  # loaded before the forks, so that the processes share it
+    both_run = cached["validate"] is None and any(cached[s] is None for s in CLOSURE_STAGES)
+    if both_run and runs_alongside(alongside, lambda: len(graph.store)):
+        graph.store  # noqa: B018 - loaded before the forks, so that the processes share it
         closure_child = Alongside(closure_work, gated=True)
         validation_child = Alongside(validate_work)
+        # The children hold it now. Here its pages would count again wherever the closure
+        # child writes to its copy, as it adds the closures (about the asserted data's size).
+        graph.unload()
 
     def record_child(
         name: str, step: StageProgress, reused: bool, peak_mb: int, details: dict[str, object]
@@ -825,6 +844,27 @@ def run_stages(
         )
     )
     return BuildResult(release_dir=release, summary=summary, warnings=results)
+
+
+def runs_alongside(
+    asked: bool | None, asserted_triples: Callable[[], int], cores: int | None = None
+) -> bool:
+    """Whether validation and the closure stages run at once, in two processes.
+
+    Args:
+        asked: True or False as the user asked, or None to decide by the graph's size.
+        asserted_triples: counts the asserted quads (loads the store: asked only if None).
+        cores: the cores this process may use (by default, as Linux says).
+
+    Returns:
+        As asked; else True on two cores or more from ALONGSIDE_MIN_TRIPLES asserted
+        quads on, where the two processes save far more than forking them costs.
+    """
+    if asked is not None:
+        return asked
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    return cores >= 2 and asserted_triples() >= ALONGSIDE_MIN_TRIPLES
 
 
 class LocalStages:

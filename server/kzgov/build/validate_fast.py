@@ -42,7 +42,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from kzgov.build.core_constraints import CoreCheck, CoreRunner, core_checks
+from kzgov.build.core_constraints import CoreCheck, CoreRunner, core_checks, solution_rows
 from kzgov.build.validate import Violation, class_hierarchy, validate_graph, violations_in
 from kzgov.core.oxigraph_terms import OxAny, OxTerm, TermConverter
 
@@ -278,43 +278,41 @@ def plan_validation(shapes: Graph) -> ValidationPlan | None:
         """Whether a shape is validated only on its own targets, never inside another."""
         return node not in nested and node not in holders
 
+    def runs_on(node: Node, shape: Any) -> list[Node] | None:
+        """The shapes on whose focus nodes a shape's checks run here, or None.
+
+        Itself and its active holders (none if it is deactivated); None if it is left to
+        pySHACL: nested in another shape, or held by a property shape or by a shape that
+        does not run alone.
+        """
+        parents = holders.get(node, [])
+        if node in nested or not all(
+            parent in by_node and not by_node[parent].is_property_shape and runs_alone(parent)
+            for parent in parents
+        ):
+            return None
+        if shape.deactivated:
+            return []
+        return [node, *(parent for parent in parents if not by_node[parent].deactivated)]
+
     plan = ValidationPlan(core_shapes=Graph(), shapes=by_node)
     accelerated: set[Node] = set()
-    for node, shape in by_node.items():
-        if not any(True for _ in shapes.objects(node, SH.sparql)):
-            continue
-        parents = holders.get(node, [])
-        if node in nested or not all(
-            parent in by_node and not by_node[parent].is_property_shape and runs_alone(parent)
-            for parent in parents
-        ):
-            continue
-        checks = sparql_checks(shape, shapes)
-        if checks is None:
-            continue
-        accelerated.add(node)
-        if shape.deactivated:
-            continue
-        plan.runs.extend((check, node) for check in checks)
-        for parent in parents:
-            if not by_node[parent].deactivated:
-                plan.runs.extend((check, parent) for check in checks)
     translated: set[tuple[Node, Node, Node]] = set()
     for node, shape in by_node.items():
-        parents = holders.get(node, [])
-        if node in nested or not all(
-            parent in by_node and not by_node[parent].is_property_shape and runs_alone(parent)
-            for parent in parents
-        ):
+        focus_shapes = runs_on(node, shape)
+        if focus_shapes is None:
             continue
+        checks = (
+            sparql_checks(shape, shapes)
+            if any(True for _ in shapes.objects(node, SH.sparql))
+            else None
+        )
+        if checks is not None:
+            accelerated.add(node)
+            plan.runs.extend((check, on) for on in focus_shapes for check in checks)
         core_run, replaced = core_checks(shape, shapes)
         translated.update(replaced)
-        if shape.deactivated:
-            continue
-        plan.core_runs.extend((check, node) for check in core_run)
-        for parent in parents:
-            if not by_node[parent].deactivated:
-                plan.core_runs.extend((check, parent) for check in core_run)
+        plan.core_runs.extend((check, on) for on in focus_shapes for check in core_run)
     hoisted = {
         node: holders[node][0]
         for node, shape in by_node.items()
@@ -553,14 +551,7 @@ def keyed_solutions(
     answer = store.query(query, substitutions=substitutions or None)
     if not isinstance(answer, ox.QuerySolutions):
         raise TypeError(f"a SHACL SPARQL constraint must be a SELECT query, not:\n{query}")
-    names = [variable.value for variable in answer.variables]
-    for solution in answer:
-        row: dict[str, Node] = {}
-        for name in names:
-            value = solution[name]
-            if value is not None:
-                row[name] = converter.rdflib_term(value)
-        yield solution["this"] if "this" in names else None, row
+    yield from solution_rows(answer, converter)
 
 
 def results_for(

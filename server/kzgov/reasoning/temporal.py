@@ -48,6 +48,14 @@ DERIVATION_NS = str(KZID) + "derivation/"
 YEAR, MONTH, DAY = 9, 10, 11
 
 
+def precision_literal(precision: int) -> ox.Literal:
+    """A precision as the xsd:integer literal graph kzg:temporal gives it."""
+    return ox.Literal(str(precision), datatype=XSD_INTEGER)
+
+
+PRECISIONS = {p: precision_literal(p) for p in (YEAR, MONTH, DAY)}
+
+
 def kz(name: str) -> ox.NamedNode:
     """The Oxigraph node of a kzgov ontology term."""
     return ox.NamedNode(str(KZ) + name)
@@ -95,6 +103,17 @@ RULE_SUBPROPERTY = kz("temporal-subproperty")
 RULE_CHAIN = kz("temporal-chain")
 RULE_KIND_OF = kz("temporal-kind-of")
 RULE_TERRITORIAL_CASE = kz("temporal-territorial-case")
+
+# The properties of a derivation node in graph kzg:temporal.
+TEMPORAL_DERIVATION = kz("TemporalDerivation")
+RELATION_SUBJECT = kz("relationSubject")
+RELATION_PREDICATE = kz("relationPredicate")
+RELATION_OBJECT = kz("relationObject")
+DERIVATION_RULE = kz("derivationRule")
+START_PROPERTIES = (kz("startTime"), kz("startPrecision"))
+START_LIMIT_PROPERTIES = (kz("startNotBefore"), kz("startNotBeforePrecision"))
+END_PROPERTIES = (kz("endTime"), kz("endPrecision"))
+END_LIMIT_PROPERTIES = (kz("endNotAfter"), kz("endNotAfterPrecision"))
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
@@ -225,6 +244,14 @@ class Fact:
     node: ox.NamedNode
 
 
+def names_blank_node(fact: Fact) -> bool:
+    """Whether a derivation's relation, rule or premises name a blank node."""
+    return any(
+        isinstance(term, ox.BlankNode)
+        for term in (fact.subject, fact.object, fact.rule, *fact.premises)
+    )
+
+
 class TemporalClosure:
     """The dated relations of a dataset, derived to a fixpoint."""
 
@@ -319,31 +346,67 @@ class TemporalClosure:
         if met is not None:
             self.add(s, p, o, met, rule, (first.node, second.node))
 
-    def triples(self) -> Iterator[ox.Triple]:
-        """The derivations as triples for graph kzg:temporal."""
+    @staticmethod
+    def statements(fact: Fact) -> Iterator[tuple[ox.NamedNode, Term]]:
+        """What graph kzg:temporal says of one derivation: each predicate and object."""
+        yield RDF_TYPE, TEMPORAL_DERIVATION
+        yield RELATION_SUBJECT, fact.subject
+        yield RELATION_PREDICATE, fact.predicate
+        yield RELATION_OBJECT, fact.object
+        yield DERIVATION_RULE, fact.rule
+        for premise in fact.premises:
+            yield PROV_DERIVED, premise
+        for bound, exact, limit in (
+            (fact.interval.start, START_PROPERTIES, START_LIMIT_PROPERTIES),
+            (fact.interval.end, END_PROPERTIES, END_LIMIT_PROPERTIES),
+        ):
+            if bound is not None:
+                time, precision = exact if bound.exact else limit
+                yield time, bound.time
+                yield (
+                    precision,
+                    PRECISIONS.get(bound.precision) or precision_literal(bound.precision),
+                )
+
+    def triples(self, blank_only: bool = False) -> Iterator[ox.Triple]:
+        """The derivations as triples for graph kzg:temporal.
+
+        Args:
+            blank_only: only those of the derivations that name a blank node (the ones
+                `ntriples` leaves out).
+        """
         for fact in self.facts.values():
+            if blank_only and not names_blank_node(fact):
+                continue
             node = fact.node
-            yield ox.Triple(node, RDF_TYPE, kz("TemporalDerivation"))
-            yield ox.Triple(node, kz("relationSubject"), fact.subject)
-            yield ox.Triple(node, kz("relationPredicate"), fact.predicate)
-            yield ox.Triple(node, kz("relationObject"), fact.object)
-            yield ox.Triple(node, kz("derivationRule"), fact.rule)
-            for premise in fact.premises:
-                yield ox.Triple(node, PROV_DERIVED, premise)
-            for bound, exact, limit in (
-                (fact.interval.start, "start", "startNotBefore"),
-                (fact.interval.end, "end", "endNotAfter"),
-            ):
-                if bound is not None:
-                    time, precision = (
-                        (f"{exact}Time", f"{exact}Precision")
-                        if bound.exact
-                        else (limit, f"{limit}Precision")
-                    )
-                    yield ox.Triple(node, kz(time), bound.time)
-                    yield ox.Triple(
-                        node, kz(precision), ox.Literal(str(bound.precision), datatype=XSD_INTEGER)
-                    )
+            for predicate, value in self.statements(fact):
+                yield ox.Triple(node, predicate, value)
+
+    def ntriples(self) -> Iterator[str]:
+        """The triples of the derivations that name no blank node, as lines of N-Triples.
+
+        Each term is written as Oxigraph writes it in N-Triples (`str` of the term), once:
+        the posts, rules and times that many derivations share are looked up. A
+        derivation from a blank node (a rule written as `[ ... ]`) is left out: a store
+        that loads a text gives its blank nodes new labels, so it would no longer name
+        the data's node; `triples(blank_only=True)` gives those.
+        """
+        written: dict[Term, str] = {}
+
+        def text(term: Term) -> str:
+            found = written.get(term)
+            if found is None:
+                found = written[term] = str(term)
+            return found
+
+        for fact in self.facts.values():
+            if names_blank_node(fact):
+                continue
+            node = str(fact.node)
+            yield "".join(
+                f"{node} {text(predicate)} {text(value)} .\n"
+                for predicate, value in self.statements(fact)
+            )
 
 
 def interval_of(node: Term, values: dict[tuple[Term, ox.NamedNode], Term]) -> Interval:
@@ -390,6 +453,16 @@ def temporal_closure(
 
     Returns:
         The triples of graph kzg:temporal.
+    """
+    return derive_temporal(quads, source_graphs).triples()
+
+
+def derive_temporal(
+    quads: Iterable[ox.Quad], source_graphs: frozenset[ox.NamedNode]
+) -> TemporalClosure:
+    """The saturated temporal closure of the asserted data (see `temporal_closure`).
+
+    Its `triples` or `ntriples` are graph kzg:temporal.
     """
     wanted_values = {
         kz(name)
@@ -454,4 +527,4 @@ def temporal_closure(
         if (subject, predicate, value) not in dated:
             closure.add(subject, predicate, value, Interval(None, None), RULE_ASSERTED, (graph,))
     closure.saturate()
-    return closure.triples()
+    return closure
