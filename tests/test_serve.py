@@ -6,15 +6,24 @@ a value out of range stops the command with a message naming the setting.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, environment_without_kzgov_variables, running_server, send
+from conftest import (
+    copy_project,
+    environment_without_kzgov_variables,
+    is_running,
+    running_server,
+    send,
+)
 from kzgov.cli import make_parser, server_config_from
 from kzgov.core.config import DEFAULT_HOST, DEFAULT_PORT, QUERY_TIMEOUT_SECONDS, ServerConfig
 from kzgov.core.layout import Layout
@@ -109,3 +118,25 @@ def test_setting_out_of_range_is_refused_naming_it(
     served_layout: Layout, option: tuple[str, str], named: str
 ) -> None:
     assert named in run_serve(served_layout, *option)
+
+
+def test_an_http_process_that_cannot_stop_is_killed_and_the_server_ends(
+    served_layout: Layout, tmp_path: Path
+) -> None:
+    # A stopped process cannot act on SIGTERM: the real fault of granian issue #875 (an
+    # HTTP process stuck at the end of its shutdown). granian must kill it after the
+    # bound (here twice 1 s of reading, 1 s of deadline and the margin) and the server end.
+    options = ("--request-read-timeout", "1", "--timeout", "1")
+    with running_server(served_layout, tmp_path / "serve.log", *options) as server:
+        stuck = min(
+            pid
+            for pid in server.http_pids()
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        )
+        os.kill(stuck, signal.SIGSTOP)
+        try:
+            assert server.stop(signal.SIGTERM) == 0
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(stuck, signal.SIGKILL)
+        assert not is_running(stuck)

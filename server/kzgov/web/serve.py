@@ -49,6 +49,8 @@ START_SECONDS = 60.0
 WANTED_OPEN_FILES = 65_536
 # Connections the kernel holds for the HTTP processes before they accept them.
 BACKLOG = 4096
+# Seconds past the longest answer in flight that an HTTP process has to stop.
+HTTP_PROCESS_STOP_MARGIN_SECONDS = 5
 
 
 class CannotListen(KzgovError):
@@ -204,7 +206,20 @@ def granian_settings(config: ServerConfig, port: int) -> dict[str, Any]:
         log_level=LogLevels.warning,
         factory=True,
         respawn_failed_workers=True,
+        workers_kill_timeout=http_process_stop_seconds(config),
     )
+
+
+def http_process_stop_seconds(config: ServerConfig) -> int:
+    """How long granian waits for an HTTP process to stop before it kills it.
+
+    Without a bound, an HTTP process that never ends (granian issue #875: a worker stuck
+    at the end of its shutdown) keeps `kzgov serve` from ever stopping. The bound also
+    applies to the old HTTP processes of a SIGHUP reload, so it leaves room for the
+    longest answer in flight: a request's head and body read, then the query's deadline.
+    """
+    longest = 2 * config.request_read_seconds + config.query_timeout_seconds
+    return math.ceil(longest) + HTTP_PROCESS_STOP_MARGIN_SECONDS
 
 
 def serve(config: ServerConfig, announce: Announce = to_stdout) -> None:
