@@ -59,12 +59,17 @@ def text_of(proof: Proof | dict[str, object]) -> str:
     return BLANK_LABEL.sub("N", json.dumps(document, sort_keys=True, ensure_ascii=False))
 
 
+def served_facts(layout: Layout) -> StoreFacts:
+    """The facts of the build's release as the server reads them: its Oxigraph store."""
+    served = ox.Store()
+    load_stored_dataset(served, release_or_fail(layout))
+    return StoreFacts(served)
+
+
 def test_the_served_store_gives_every_proof_the_plain_dataset_gives(
     seed: Build, real_layout: Layout
 ) -> None:
-    served = ox.Store()
-    load_stored_dataset(served, release_or_fail(real_layout))
-    facts = StoreFacts(served)
+    facts = served_facts(real_layout)
     assert facts.union is not None and facts.asserted is not None
     explainer = Explainer(facts)
     inferred = seed.inferred
@@ -82,9 +87,7 @@ def test_the_rules_and_the_store_answers_share_one_object_per_iri(
 ) -> None:
     # A search keys its dictionaries by triples: IRIs that are one object compare by
     # identity, without rdflib's __eq__ (StoreFacts.canonical).
-    served = ox.Store()
-    load_stored_dataset(served, release_or_fail(real_layout))
-    facts = StoreFacts(served)
+    facts = served_facts(real_layout)
     family = Explainer(facts).families[0]
     assert isinstance(family, OwlRlFamily)
     cax_sco = next(rule for rule in family.rules if rule.name == "cax-sco")
