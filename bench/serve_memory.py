@@ -21,10 +21,13 @@ whatever the worker count, so that the ratio to one worker is what the extra wor
 cost, not a heavier load (with W clients for W workers, the one-worker server used to
 relay one join at a time, the four-worker server four; --warmup-clients 0 measures that
 way again). The lookups are answered in the HTTP processes (kzgov.web.direct_answers),
-not by the workers. Then it reads, from /proc/PID/smaps_rollup, the proportional set
-size (PSS) and the resident set size (RSS) of the server process and of all its
-descendants (the HTTP processes, the zygote and the query workers it forks), and sums
-them.
+not by the workers. Last, the C clients at once each send a light query (a count over
+one pattern) twice: at 1M every join makes its worker retire, and a fresh worker has
+not opened the store yet (its first query costs it some 25 MB), so without it the
+workers measured would all be fresh forks. Then it reads, from /proc/PID/smaps_rollup,
+the proportional set size (PSS) and the resident set size (RSS) of the server process
+and of all its descendants (the HTTP processes, the zygote and the query workers it
+forks), and sums them.
 
 PSS is the measure: the query workers are forked from a zygote holding the loaded
 store and share its pages copy-on-write (and the Oxigraph store's page cache), and PSS
@@ -46,6 +49,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -58,6 +62,7 @@ from http_peers import (
     JOIN_QUERY,
     LOOKUP_QUERY,
     POSTS_QUERY,
+    PREFIXES,
     PROJECT_ROOT,
     QUADS_PER_START_SECOND,
     Request,
@@ -84,6 +89,11 @@ WARMUP_TIMEOUT_SECONDS = 600
 WARMUP_MAX_RESULT_ROWS = 1_000_000
 # Let the workers finish writing their answers before the pages are counted.
 SETTLE_SECONDS = 0.5
+# The warm-up's last query, light but answered by a worker from the store: a worker
+# that answered it holds the store open, as a serving worker does (a join at 1M makes
+# its worker retire, and a fresh one has not opened the store yet).
+LIGHT_QUERY = PREFIXES + "SELECT (COUNT(*) AS ?n) WHERE { ?post kz:appointmentRule ?rule }"
+LIGHT_QUERIES_PER_CLIENT = 2
 KIB_PER_MB = 1024
 
 
@@ -210,7 +220,8 @@ def warm_up(endpoint: str, clients: int, rounds: int) -> float:
     """Send the lookups and joins of bench/http_peers.py so every worker answers some.
 
     Each round sends `clients` joins and the four lookups from `clients` concurrent
-    clients (each its own client to fair admission). Returns the seconds it took.
+    clients (each its own client to fair admission); then each client sends
+    LIGHT_QUERY twice, all starting at once. Returns the seconds it took.
 
     Raises:
         RuntimeError: a query failed (the server's message is in it).
@@ -230,6 +241,18 @@ def warm_up(endpoint: str, clients: int, rounds: int) -> float:
 
     with ThreadPoolExecutor(max_workers=clients) as pool:
         list(pool.map(send, texts))
+    # Last, the clients at once send a light query each, twice, so that every worker
+    # answers one (the joins' workers have retired, kzgov.web.worker_upkeep).
+    together = threading.Barrier(clients)
+
+    def send_light(_client: int) -> None:
+        """Send the light query, starting with the other clients."""
+        together.wait()
+        for _ in range(LIGHT_QUERIES_PER_CLIENT):
+            send(LIGHT_QUERY)
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(send_light, range(clients)))
     return time.perf_counter() - started
 
 
