@@ -3,9 +3,9 @@
 kzgov.web.sparql_direct answers the plain query requests the event loop leaves (a
 query to run on a worker) without Flask; anything it does not read the same way goes
 to Flask. Either way the client gets the same status, headers and body, and the access
-log says which way it went. A request with a repeated header is never read by the
-shortcut (kzgov.web.rsgi_direct), so each request here is sent twice, as is and with an
-unrelated header repeated, and the two answers compared.
+log says which way it went (`direct-query`). A request with a repeated header is never
+read by the shortcut (kzgov.web.rsgi_direct), so each request here is sent twice, as is
+and with an unrelated header repeated, and the two answers compared.
 """
 
 from __future__ import annotations
@@ -175,8 +175,8 @@ def test_the_answer_without_flask_is_flasks(server: LiveServer, name: str) -> No
     assert shortcut.headers == by_flask.headers
     assert shortcut.body == by_flask.body
     first, second = access_lines(server)[-2:]
-    assert first.endswith(" direct") == asked.direct, first
-    assert not second.endswith(" direct"), second
+    assert first.endswith(" direct-query") == asked.direct, first
+    assert not second.endswith(" direct-query"), second
     # Both lines are the endpoint's: method, path, status and the query's fingerprint.
     assert first.split(" kzgov.access: ")[1].split()[:3] == [
         asked.method,
@@ -236,7 +236,7 @@ def test_a_worker_killed_mid_query_gets_flasks_500(server: LiveServer) -> None:
     assert numbers.sub(b"(N)", shortcut.body) == numbers.sub(b"(N)", by_flask.body)
     assert b"stopped unexpectedly" in shortcut.body
     lines = [line for line in access_lines(server) if " 500 " in line]
-    assert lines[-2].endswith(" direct") and not lines[-1].endswith(" direct")
+    assert lines[-2].endswith(" direct-query") and not lines[-1].endswith(" direct-query")
     assert ask(server, CASES["select-json"]).status == 200  # the worker was replaced
 
 
@@ -258,7 +258,9 @@ def test_a_client_gone_mid_answer_leaves_the_server_answering_it_again(
     # Both were answered the shortcut's way, past the deadline, to a client not there.
     gone_lines = access_lines(server)[seen:]
     assert len(gone_lines) == 2, gone_lines
-    assert all(" 503 " in line and line.endswith(" direct") for line in gone_lines), gone_lines
+    assert all(" 503 " in line and line.endswith(" direct-query") for line in gone_lines), (
+        gone_lines
+    )
     # Each request was given back to its client's count: none of these is a 429.
     statuses = [ask(server, CASES["select-json"]).status for _ in range(6)]
     assert statuses == [200] * 6

@@ -11,7 +11,8 @@ runs `answer` in one of its threads: the query goes to the same executor Flask's
 endpoint hands it to (kzgov.web.protocol.answer_query), so the deadline, the memory
 limit and fair admission apply unchanged, and the answer, or the error, carries the
 same status, headers and body as Flask's (tests/test_sparql_direct.py compares them)
-and writes the same access-log line, marked `direct`.
+and writes the same access-log line, marked `direct-query` (a lookup answered on the
+event loop is marked `direct`).
 
 A request is taken here only when it is one of the forms read the same way here and by
 the endpoint: GET with a query string, POST of a form, POST of the query itself
@@ -70,6 +71,8 @@ CORS = [
 NOSNIFF = ("x-content-type-options", "nosniff")
 # Statuses whose answer says when to try again (kzgov.web.protocol.error_response).
 RETRY_STATUSES = frozenset({429, 503})
+# How the access log marks an answer made here.
+MARK = "direct-query"
 
 
 @dataclass(frozen=True)
@@ -255,10 +258,9 @@ class DirectQueries:
 
     @staticmethod
     def log(asked: AskedQuery, status: int) -> None:
-        """The endpoint's access-log line, marked `direct`."""
-        DirectAnswers.log(
-            asked.method, asked.path, status, asked.started, query_fingerprint(asked.text), "direct"
-        )
+        """The endpoint's access-log line, marked `direct-query`."""
+        fingerprint = query_fingerprint(asked.text)
+        DirectAnswers.log(asked.method, asked.path, status, asked.started, fingerprint, MARK)
 
 
 def direct_queries_of(app: object) -> DirectQueries | None:
