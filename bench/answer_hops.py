@@ -19,7 +19,8 @@ getrusage, for three ways:
   worker with `socket.send_fds` would give).
 
 The ways run in turn, R rounds (default 3); it prints the middle's CPU milliseconds
-per answer for each (the median of the rounds) and the whole chain's.
+per answer for each (the median of the rounds) and the whole chain's, and writes them
+as JSON to bench/results/answer-hops.json.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ import socket
 import statistics
 from multiprocessing import Process
 from multiprocessing.connection import Connection, Pipe
+from pathlib import Path
+
+from bench_report import write_report
+
+RESULTS_PATH = Path(__file__).resolve().parent / "results" / "answer-hops.json"
 
 JOIN_ANSWER_BYTES = 628_643
 DEFAULT_ANSWERS = 300
@@ -131,6 +137,7 @@ def main() -> None:
     parser.add_argument("--bytes", type=int, default=JOIN_ANSWER_BYTES)
     parser.add_argument("--answers", type=int, default=DEFAULT_ANSWERS)
     parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS)
+    parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="the JSON to write")
     options = parser.parse_args()
     found: dict[str, list[tuple[float, float]]] = {way: [] for way in WAYS}
     for round_number in range(1, options.rounds + 1):
@@ -140,10 +147,22 @@ def main() -> None:
             print(
                 f"round {round_number}  {way:8}  middle {middle_ms:.3f} ms  chain {chain_ms:.3f} ms"
             )
+    medians = {}
     for way in WAYS:
         middle_ms = statistics.median(m for m, _c in found[way])
         chain_ms = statistics.median(c for _m, c in found[way])
+        medians[way] = {"middle_ms": middle_ms, "chain_ms": chain_ms}
         print(f"median  {way:8}  middle {middle_ms:.3f} ms/answer  chain {chain_ms:.3f} ms/answer")
+    figures = {
+        "answer_bytes": options.bytes,
+        "answers": options.answers,
+        "rounds": [
+            {way: {"middle_ms": found[way][i][0], "chain_ms": found[way][i][1]} for way in WAYS}
+            for i in range(options.rounds)
+        ],
+        "medians": medians,
+    }
+    write_report(options.output, "answer-hops", figures)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ import argparse
 import importlib.util
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -35,11 +34,11 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from bench_report import write_report
 from kzgov.build.pipeline import DEFAULT_REASONER
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -304,21 +303,8 @@ def main() -> None:
             rows.append(measure(name, root, scratch, reasoner_for(size), args.validator))
             print(f"measured {name} in {rows[-1].cold.wall_seconds} s", file=sys.stderr)
     print_table(rows)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    report = {
-        "benchmark": "build-scale",
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-        },
-        "seed": args.seed,
-        "rows": [asdict(row) for row in rows],
-    }
-    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {args.out}")
+    print()
+    write_report(args.out, "build-scale", {"seed": args.seed, "rows": [asdict(r) for r in rows]})
 
 
 if __name__ == "__main__":

@@ -20,16 +20,15 @@ bench/results/explain-ab.json. Linux only (/proc).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import http_latency
+from bench_report import write_report
 from compare_builds import ROOT, archived_server
 from kzgov.core.layout import Layout
 
@@ -170,19 +169,14 @@ def main() -> None:
             f" p99 {summary[code]['p99_ms']:.1f} ms,"
             f" CPU {summary[code]['cpu_ms_per_explanation']:.2f} ms per explanation"
         )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
     report = {
-        "command": " ".join(["python bench/explain_ab.py", *sys.argv[1:]]),
         "baseline": args.baseline,
         "clients": args.clients,
         "triples": len(triples) - 1,
-        "cores": os.cpu_count(),
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "runs": [asdict(run) for run in runs],
         "summary": summary,
     }
-    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.output}")
+    write_report(args.output, "explain-ab", report)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import math
 import os
 import platform
@@ -48,6 +47,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from bench_report import write_report
 from kzgov.core.layout import Layout
 from kzgov.core.namespaces import INFERRED_GRAPH
 from kzgov.core.queries import NamedQuery, list_named_queries
@@ -416,23 +416,16 @@ def main() -> None:
         f"median of the medians {statistics.median(all_medians):.1f} ms;"
         f" slowest p99 {max(t.p99_ms for t in timings):.1f} ms; {elapsed:.0f} s in all"
     )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
     report = {
-        "command": " ".join(["python bench/http_latency.py", *sys.argv[1:]]),
         "server": server.announcement,
         "runs": args.runs,
         "seconds_per_query": args.seconds_per_query,
         "clients": args.clients,
         "workers": args.workers,
-        "cores": os.cpu_count(),
-        "machine": platform.machine(),
-        "python": platform.python_version(),
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "seconds": round(elapsed, 1),
         "queries": [asdict(t) for t in timings],
     }
-    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.output}")
+    write_report(args.output, "http-latency", report)
 
 
 def explain_only(layout: Layout, args: argparse.Namespace) -> None:
@@ -450,18 +443,14 @@ def explain_only(layout: Layout, args: argparse.Namespace) -> None:
         f"kzgov /explain latency: {timing.runs} inferred triples, {args.clients} clients,"
         f" {args.workers} query workers, result cache off; {server.announcement}",
     )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
     report = {
-        "command": " ".join(["python bench/http_latency.py", *sys.argv[1:]]),
         "server": server.announcement,
         "clients": args.clients,
         "workers": args.workers,
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "explain": asdict(timing),
         "lookup_of_the_same_subjects": asdict(reference),
     }
-    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.output}")
+    write_report(args.output, "explain-latency", report)
 
 
 if __name__ == "__main__":

@@ -70,6 +70,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
+from bench_report import write_report
 from http_latency import (
     FORM_TO_ACCEPT,
     REQUEST_TIMEOUT_SECONDS,
@@ -957,17 +958,11 @@ def main() -> None:
     )
     notes = print_table(reports, header)
     print(f"{elapsed:.0f} s in all")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
     result = {
-        "command": " ".join(["python bench/http_peers.py", *sys.argv[1:]]),
         "clients": args.clients,
         "seconds": args.seconds,
         "named_seconds": args.named_seconds,
         "workers": args.workers,
-        "cores": os.cpu_count(),
-        "machine": platform.machine(),
-        "python": platform.python_version(),
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "elapsed_seconds": round(elapsed, 1),
         "graphs": [
             {
@@ -981,8 +976,7 @@ def main() -> None:
         ],
         "notes": notes,
     }
-    args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.output}")
+    write_report(args.output, "http-peers", result)
 
 
 if __name__ == "__main__":

@@ -38,10 +38,8 @@ import argparse
 import json
 import multiprocessing
 import os
-import platform
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
@@ -52,6 +50,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from bench_report import write_report
 from http_latency import SERVER_START_SECONDS
 from http_peers import (
     DEFAULT_CLIENTS,
@@ -406,18 +405,8 @@ def main() -> None:
             f"median  {name:<16} {figures['requests_per_second']:6.1f} req/s"
             f"  CPU {figures['cpu_ms_per_request']:6.{digits}f} ms/request"
         )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    result = {
-        "command": " ".join(["python bench/join_cpu.py", *sys.argv[1:]]),
-        "cores": os.cpu_count(),
-        "machine": platform.machine(),
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "runs": [asdict(r) for r in runs],
-        "medians": medians,
-        "engine_alone": engine,
-    }
-    args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.output}")
+    result = {"runs": [asdict(r) for r in runs], "medians": medians, "engine_alone": engine}
+    write_report(args.output, "join-cpu", result)
 
 
 if __name__ == "__main__":

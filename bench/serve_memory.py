@@ -43,6 +43,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from bench_report import write_report
 from build_scale import graph_name
 from http_latency import FORM_TO_ACCEPT, SERVER_START_SECONDS, stop_server
 from http_peers import (
@@ -460,24 +461,15 @@ def main() -> None:
     )
     print_table(results, header, notes)
     print(f"{elapsed:.0f} s in all")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
     report = {
-        "benchmark": "serve-memory",
-        "command": " ".join(["python bench/serve_memory.py", *sys.argv[1:]]),
         "graph": graph,
         "quads": quads,
         "warmup_rounds": args.warmup_rounds,
-        "cores": os.cpu_count(),
-        "machine": platform.machine(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "elapsed_seconds": round(elapsed, 1),
         "results": [asdict(r) for r in results],
         "notes": notes,
     }
-    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.output}")
+    write_report(args.output, "serve-memory", report)
 
 
 if __name__ == "__main__":

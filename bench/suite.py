@@ -44,7 +44,6 @@ take minutes to load its two million quads (add it with --http-sizes).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -65,6 +64,7 @@ import build_scale
 import http_latency
 import http_peers
 import serve_memory
+from bench_report import write_report
 from kzgov.core.layout import Layout
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -372,25 +372,6 @@ def print_table(header: str, rows: Sequence[SuiteRow], notes: Sequence[str]) -> 
     print()
     for note in notes:
         print("note: " + note.replace("\n", "\n      "))
-
-
-def machine() -> dict[str, Any]:
-    """The machine the figures were measured on."""
-    memory_mb = None
-    try:
-        for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("MemTotal:"):
-                memory_mb = int(line.split()[1]) // 1024
-    except OSError:
-        pass
-    return {
-        "cpus": os.cpu_count(),
-        "machine": platform.machine(),
-        "platform": platform.platform(),
-        "processor": platform.processor(),
-        "memory_mb": memory_mb,
-        "python": platform.python_version(),
-    }
 
 
 @contextmanager
@@ -879,7 +860,6 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
             f"serve memory not measured: the build of {size_label(args.memory_size)} failed"
         )
     notes += build_target_notes(rows) + http_target_notes(rows) + explain_target_notes(rows)
-    notes += build_target_notes(rows) + http_target_notes(rows)
     if attacks:
         notes.append(
             "http-attack rows: an uncached trivial ASK (its own X-API-Key), one after another,"
@@ -890,12 +870,9 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
         notes += [attack_latency.verdict_note(a, attack_graph) for a in attacks]
     finished_at = datetime.now(UTC)
     return {
-        "benchmark": "suite",
-        "command": " ".join(["python bench/suite.py", *sys.argv[1:]]),
         "started_at": started_at.isoformat(timespec="seconds"),
         "finished_at": finished_at.isoformat(timespec="seconds"),
         "elapsed_seconds": round(time.perf_counter() - started, 1),
-        "machine": machine(),
         "settings": {
             key: (str(value) if isinstance(value, Path) else value)
             for key, value in vars(args).items()
@@ -943,9 +920,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     rows = [SuiteRow(**row) for row in report["rows"]]
     print_table(header, rows, report["notes"])
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.output}")
+    write_report(args.output, "suite", report)
     return 1 if any(g["error"] for g in report["graphs"]) else 0
 
 

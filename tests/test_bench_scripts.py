@@ -1,4 +1,4 @@
-"""Every benchmark script imports and answers --help (bench/ has no other test).
+"""Every benchmark script imports and answers --help; their reports share one header.
 
 `make bench` runs for many minutes, so a script that no longer imports (a name moved
 in kzgov) would otherwise be found only at the end of a long run, or not at all.
@@ -6,6 +6,8 @@ in kzgov) would otherwise be found only at the end of a long run, or not at all.
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +15,9 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
-SCRIPTS = sorted(BENCH.glob("*.py"))
+# Modules the scripts import, not scripts themselves.
+MODULES = {"bench_report.py"}
+SCRIPTS = sorted(path for path in BENCH.glob("*.py") if path.name not in MODULES)
 HELP_SECONDS = 120
 
 
@@ -34,3 +38,27 @@ def test_a_bench_script_imports_and_answers_help(script: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage:"), done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_every_report_says_how_and_where_it_was_measured(tmp_path: Path) -> None:
+    output = tmp_path / "results" / "figures.json"
+    program = (
+        "import sys; from pathlib import Path; from bench_report import write_report;"
+        f" write_report(Path({str(output)!r}), 'join-cpu', {{'runs': [1, 2]}})"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program, "--rounds", "3"],
+        capture_output=True,
+        text=True,
+        cwd=BENCH,
+        timeout=HELP_SECONDS,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"wrote {output}\n"
+    report = json.loads(output.read_text(encoding="utf-8"))
+    assert list(report)[:4] == ["benchmark", "command", "measured_at", "machine"]
+    assert report["benchmark"] == "join-cpu"
+    assert report["command"] == "python bench/-c --rounds 3"
+    assert report["machine"]["cpus"] == os.cpu_count()
+    assert report["runs"] == [1, 2]

@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 
 import pytest
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, VOID, XSD
+from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 from rdflib.term import Node
 
 from conftest import HttpResponse, LiveServer, send
@@ -305,6 +305,24 @@ def test_entity_page_marks_statements_that_are_only_inferred(
     inferred_rows = [attrs for tag, attrs, _text in html.with_class("inferred") if tag == "tr"]
     assert inferred_rows, "no row is marked inferred"
     assert path_of(value) in html.links()
+
+
+def test_outside_properties_are_named_by_their_own_vocabularys_label(
+    live_server: LiveServer, served_build: Build
+) -> None:
+    """skos:exactMatch, wdt:P1566 ... head their groups by the label their vocabulary gives."""
+    country = KZID["territory/kazakhstan"]
+    stated = {p for s, p, _o in served_build.union if s == country}
+    shown = {
+        SKOS.exactMatch: "has exact match",
+        URIRef("http://www.wikidata.org/prop/direct/P1566"): "GeoNames ID",
+        URIRef("http://www.wikidata.org/prop/direct/P297"): "ISO 3166-1 alpha-2 code",
+    }
+    assert set(shown) <= stated
+    _response, html = page(live_server, path_of(country))
+    relations = {text for _tag, _attrs, text in html.with_class("relation")}
+    assert set(shown.values()) <= relations
+    assert not any(":" in relation for relation in relations), relations
 
 
 def test_rule_nodes_have_pages_of_their_own(live_server: LiveServer, served_build: Build) -> None:
