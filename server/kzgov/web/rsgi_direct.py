@@ -12,12 +12,13 @@ one call, the answer written with one `response_bytes`.
 It keeps every rule of the path it shortcuts, in the same order and with the same
 messages (`ReadFirst` builds them): the per-client bound on requests in progress (a
 client at its bound is left to `ReadFirst`, which answers 429), the body's size bound
-and total read deadline (413, 408), and the direct answers' own checks. A query request the direct answers leave, of a form
-kzgov.web.sparql_direct reads, is answered in one of `ReadFirst`'s threads without
-Flask, still counted against its client until its answer is made. A request it
-does not answer goes on to `ReadFirst` with the body it has read, marked so that the
-direct answers are not asked twice; so does any request whose form it does not read
-here (a chunked body, a repeated header, another path or method).
+and total read deadline (413, 408), and the direct answers' own checks. A query
+request the direct answers leave, of a form kzgov.web.sparql_direct reads, is answered
+in one of `ReadFirst`'s threads without Flask, still counted against its client until
+its answer is made. A request it does not answer goes on to `ReadFirst` with the body
+it has read, marked so that the direct answers are not asked twice; so does any request
+whose form it does not read here (a chunked body, a repeated header, another path or
+method).
 """
 
 from __future__ import annotations
