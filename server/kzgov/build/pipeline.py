@@ -71,6 +71,7 @@ from kzgov.build.stage_entries import (
 from kzgov.build.validate import Violation, class_hierarchy, load_shapes, validate_graph
 from kzgov.build.validate_fast import validate_quads
 from kzgov.build.validation_summary import full_report, terminal_report
+from kzgov.build.void_figures import gather_void_figures
 from kzgov.core.collector import garbage_collection_paused, release_memory
 from kzgov.core.errors import CheckFailed, KzgovError, ValidationFailed
 from kzgov.core.layout import Layout, graph_for_data_file, is_source_file
@@ -95,6 +96,7 @@ from kzgov.core.release import (
     current_release,
     unpinned,
 )
+from kzgov.core.void_statistics import SUMMARY_KEY as VOID_SUMMARY_KEY
 from kzgov.reasoning.infer import materialize
 from kzgov.reasoning.infer_fast import FastReasoner
 
@@ -961,6 +963,7 @@ def closure_stages(
             step.size = len(store)
             counts = store.counts(count_distinct=False)  # the union Turtle counts them
             counts["conflicts"] = list_conflicts(layout, store)
+            counts[VOID_SUMMARY_KEY] = gather_void_figures(store).to_summary()
             prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 
             def write_outputs(folder: Path) -> None:

@@ -56,6 +56,7 @@ from kzgov.core.serialize import (
     TRIG,
     TURTLE,
 )
+from kzgov.core.void_statistics import figures_in_summary
 from kzgov.store.base import read_summary, release_or_fail
 from kzgov.web.conflicts import conflicts_listing
 from kzgov.web.describe import (
@@ -78,7 +79,7 @@ from kzgov.web.groupings import grouping_classes, split_class_counts
 from kzgov.web.health import health_problems
 from kzgov.web.language import LANGUAGES, UnknownLanguage, choose_language, with_language
 from kzgov.web.linking import DISPLAY_PREFIXES, href, iri_for_path, is_internal, short_name
-from kzgov.web.linksets import add_linksets, gather_linksets
+from kzgov.web.linksets import add_linksets
 from kzgov.web.lookup import Executor, UnsafeTerm, read_graph
 from kzgov.web.negotiation import choose_media_type, media_types_for_format
 from kzgov.web.popolo import popolo_document
@@ -94,7 +95,7 @@ from kzgov.web.summary import alignments, build_infobox, group_by_relation
 from kzgov.web.tables import ResultTable, query_form, run_as_table, run_capped_as_table
 from kzgov.web.vocabulary import editor_vocabulary
 from kzgov.web.void import DESCRIPTION as VOID_DESCRIPTION
-from kzgov.web.void import LICENCE, Statistics, gather_statistics, void_graph
+from kzgov.web.void import LICENCE, void_graph
 from kzgov.web.void import TITLE as VOID_TITLE
 
 bp = Blueprint(
@@ -965,16 +966,12 @@ def dump(name: str) -> Response:
     return response
 
 
-def statistics() -> Statistics:
-    """The dataset statistics the summary lacks (computed once per served build)."""
-    found: Statistics = cached("statistics", lambda: gather_statistics(executor()))
-    return found
-
-
 def void_response(media_type: str) -> Response:
-    """The VoID and DCAT description in an RDF syntax."""
-    graph = void_graph(served().summary, statistics(), list_dumps(served().path), source_labels())
-    add_linksets(graph, cached("linksets", lambda: gather_linksets(executor())))
+    """The VoID and DCAT description in an RDF syntax, from the build's own figures."""
+    figures = figures_in_summary(served().summary)
+    statistics = figures.statistics if figures is not None else None
+    graph = void_graph(served().summary, statistics, list_dumps(served().path), source_labels())
+    add_linksets(graph, figures.linksets if figures is not None else ())
     return negotiated_response(serialize_graph(graph, media_type), media_type)
 
 

@@ -278,11 +278,16 @@ def text_response(status: int, message: str, headers: dict[str, str] | None = No
     return response
 
 
+def error_status(error: KzgovError) -> int:
+    """The HTTP status of an error raised while running a query (500 if not known)."""
+    return next((s for kind, s in ERROR_TO_STATUS.items() if isinstance(error, kind)), 500)
+
+
 def error_response(error: KzgovError) -> Response:
     """The HTTP response for an error raised while serving a query."""
     if isinstance(error, ProtocolError):
         return text_response(error.status, str(error), error.headers)
-    status = next((s for kind, s in ERROR_TO_STATUS.items() if isinstance(error, kind)), 500)
+    status = error_status(error)
     headers = {}
     if status in (429, 503):
         config: ServerConfig = current_app.extensions["kzgov.config"]

@@ -12,15 +12,19 @@ one call, the answer written with one `response_bytes`.
 It keeps every rule of the path it shortcuts, in the same order and with the same
 messages (`ReadFirst` builds them): the per-client bound on requests in progress (a
 client at its bound is left to `ReadFirst`, which answers 429), the body's size bound
-and total read deadline (413, 408), and the direct answers' own checks. A request it
-does not answer goes on to `ReadFirst` with the body it has read, marked so that the
-direct answers are not asked twice; so does any request whose form it does not read
-here (a chunked body, a repeated header, another path or method).
+and total read deadline (413, 408), and the direct answers' own checks. A query
+request the direct answers leave, of a form kzgov.web.sparql_direct reads, is answered
+in one of `ReadFirst`'s threads without Flask, still counted against its client until
+its answer is made. A request it does not answer goes on to `ReadFirst` with the body
+it has read, marked so that the direct answers are not asked twice; so does any request
+whose form it does not read here (a chunked body, a repeated header, another path or
+method).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Final
 
 from granian._granian import RSGIHTTPProtocol as HTTPProtocol
@@ -32,6 +36,9 @@ from kzgov.web.clients import API_KEY_HEADER, client_of
 from kzgov.web.direct_answers import DirectAnswers
 from kzgov.web.front import Message, ReadFirst
 from kzgov.web.replayed_answers import SPARQL_PATHS
+from kzgov.web.sparql_direct import DirectQueries
+
+log = logging.getLogger("kzgov.front")
 
 API_KEY: Final = API_KEY_HEADER.lower()
 METHODS: Final = frozenset({"GET", "POST"})
@@ -63,10 +70,20 @@ def send_messages(protocol: HTTPProtocol, messages: list[Message]) -> None:
 class DirectFirst:
     """Asks the direct answers first, from RSGI's request as it is (see the module)."""
 
-    def __init__(self, front: ReadFirst, direct: DirectAnswers) -> None:
-        """Shortcut `front`'s path to `direct` for the requests read here."""
+    def __init__(
+        self, front: ReadFirst, direct: DirectAnswers, queries: DirectQueries | None = None
+    ) -> None:
+        """Shortcut `front`'s path to `direct`, then `queries`, for the requests read here.
+
+        Args:
+            front: the request reader the requests not answered here go on to.
+            direct: the answers given on the event loop.
+            queries: the queries answered in a thread without Flask, if any
+                (kzgov.web.sparql_direct).
+        """
         self.front = front
         self.direct = direct
+        self.queries = queries
 
     async def __call__(self, scope: Scope, protocol: HTTPProtocol) -> Answered | bytes | None:
         """Answer a request directly if it can be.
@@ -121,13 +138,25 @@ class DirectFirst:
                 if len(body) > settings.max_body_bytes:
                     send_messages(protocol, front.body_too_large())
                     return ANSWERED
-            answer = self.direct.respond(method, scope.path, scope.query_string, headers, body)
+            path, query_string = scope.path, scope.query_string
+            answer = self.direct.respond(method, path, query_string, headers, body)
+            if answer is None:
+                queries = self.queries
+                if queries is None:
+                    return body
+                asked = queries.wanted(method, path, query_string, headers, body, address)
+                if asked is None:
+                    return body
+                loop = asyncio.get_running_loop()
+                # The request counts against its client until its answer is made.
+                answer = await loop.run_in_executor(front.threads, queries.answer, asked)
         finally:
             in_progress[address] -= 1
             if in_progress[address] <= 0:
                 del in_progress[address]
-        if answer is None:
-            return body
         status, response_headers, content = answer
-        protocol.response_bytes(status, response_headers, content)
+        try:
+            protocol.response_bytes(status, response_headers, content)
+        except Exception as error:  # the client went away, or the loop is stopping
+            log.warning("could not send an answer: %s: %s", type(error).__name__, error)
         return ANSWERED

@@ -26,6 +26,7 @@ from granian.rsgi import Scope
 from kzgov.web.direct_answers import DirectAnswers
 from kzgov.web.front import DIRECT_ASKED, ReadFirst, http_app
 from kzgov.web.rsgi_direct import ANSWERED, DirectFirst
+from kzgov.web.sparql_direct import DirectQueries, direct_queries_of
 
 log = logging.getLogger("kzgov.front")
 
@@ -150,16 +151,17 @@ class ReadBody:
 class RsgiFront:
     """The RSGI app of an HTTP process: `ReadFirst` called through RSGI."""
 
-    def __init__(self, front: ReadFirst) -> None:
+    def __init__(self, front: ReadFirst, queries: DirectQueries | None = None) -> None:
         """Serve an app that `ReadFirst` reads requests for.
 
         Its direct answers (kzgov.web.direct_answers), if any, are asked first from
-        RSGI's request as it is (kzgov.web.rsgi_direct).
+        RSGI's request as it is (kzgov.web.rsgi_direct), then the queries answered
+        without Flask (`queries`, kzgov.web.sparql_direct), if any.
         """
         self.front = front
         direct = front.direct
         self.direct_first = (
-            DirectFirst(front, direct) if isinstance(direct, DirectAnswers) else None
+            DirectFirst(front, direct, queries) if isinstance(direct, DirectAnswers) else None
         )
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -200,4 +202,5 @@ class RsgiFront:
 
 def rsgi_app() -> RsgiFront:
     """The RSGI app of one HTTP process (granian's factory; see `kzgov.web.front.http_app`)."""
-    return RsgiFront(http_app())
+    front = http_app()
+    return RsgiFront(front, direct_queries_of(front.app))

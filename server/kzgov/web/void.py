@@ -1,15 +1,15 @@
 """The VoID and DCAT description of the dataset served at /.well-known/void.
 
 VoID: https://www.w3.org/TR/void/ (section 7 for /.well-known/void). DCAT 3:
-https://www.w3.org/TR/vocab-dcat-3/. The counts come from the build summary; the
-statistics a summary lacks (distinct subjects, properties, vocabularies) from SPARQL
-queries run through the executor.
+https://www.w3.org/TR/vocab-dcat-3/. Every count comes from the build summary: the
+statistics (distinct subjects, objects, properties, vocabularies) are counted by the
+build (`kzgov.core.void_statistics`), so describing the dataset scans nothing. A release
+built before the build counted them is described without them, and says so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, XSD
@@ -24,8 +24,8 @@ from kzgov.core.namespaces import (
     SPARQL_ENDPOINT,
     VOID,
 )
+from kzgov.core.void_statistics import Statistics
 from kzgov.web.dumps import Dump
-from kzgov.web.lookup import Executor, select
 
 LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
@@ -40,66 +40,11 @@ DESCRIPTION = (
     " RL closure is kept in its own named graph."
 )
 
-STATISTICS_QUERY = (
-    "SELECT (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?p) AS ?properties)"
-    " (COUNT(DISTINCT ?o) AS ?objects) WHERE { ?s ?p ?o }"
+OLDER_RELEASE_NOTE = (
+    "This release was built by a kzgov that did not count the VoID statistics at build"
+    " time: its distinct subjects, objects and properties, vocabularies and linksets are"
+    " left out. Rebuild it (kzgov build) to have them."
 )
-VOCABULARY_TERMS_QUERY = (
-    "SELECT DISTINCT ?term WHERE {"
-    f" {{ ?s ?term ?o }} UNION {{ ?s <{RDF.type}> ?term FILTER(isIRI(?term)) }} }}"
-)
-
-
-@dataclass(frozen=True)
-class Statistics:
-    """What the VoID description says that the build summary does not.
-
-    Attributes:
-        distinct_subjects: subjects in the union of all graphs.
-        distinct_objects: objects in the union of all graphs.
-        properties: distinct predicates.
-        vocabularies: the namespaces of the predicates and classes used.
-    """
-
-    distinct_subjects: int
-    distinct_objects: int
-    properties: int
-    vocabularies: tuple[str, ...]
-
-
-def namespace_of(iri: str) -> str:
-    """The namespace of a term: up to the last `#`, else up to the last `/`."""
-    cut = iri.rfind("#")
-    if cut < 0:
-        cut = iri.rfind("/")
-    return iri[: cut + 1]
-
-
-def gather_statistics(executor: Executor) -> Statistics:
-    """Count distinct subjects, objects and properties, and list the vocabularies used.
-
-    Args:
-        executor: the query executor.
-
-    Returns:
-        The statistics.
-
-    Raises:
-        KzgovError: the executor refused or stopped a query.
-    """
-    rows = select(executor, STATISTICS_QUERY)
-    counts = rows[0] if rows else {}
-    namespaces = {
-        namespace_of(str(row["term"]))
-        for row in select(executor, VOCABULARY_TERMS_QUERY)
-        if isinstance(row.get("term"), URIRef)
-    }
-    return Statistics(
-        distinct_subjects=int(str(counts.get("subjects", 0))),
-        distinct_objects=int(str(counts.get("objects", 0))),
-        properties=int(str(counts.get("properties", 0))),
-        vocabularies=tuple(sorted(n for n in namespaces if n)),
-    )
 
 
 def integer(value: object) -> Literal:
@@ -181,7 +126,7 @@ def add_graphs(
 
 def void_graph(
     summary: Mapping[str, object],
-    statistics: Statistics,
+    statistics: Statistics | None,
     dumps: Sequence[Dump],
     source_labels: Mapping[URIRef, str],
 ) -> Graph:
@@ -189,7 +134,8 @@ def void_graph(
 
     Args:
         summary: the build summary (kzgov.store.base.read_summary).
-        statistics: the counts the summary lacks.
+        statistics: the build's VoID statistics; None for a release built without them,
+            whose description then says they are left out.
         dumps: the dump files of the build.
         source_labels: the English label of each source document.
 
@@ -226,15 +172,18 @@ def void_graph(
         graph.add((DATASET, OWL.versionInfo, Literal(str(summary["build_version"]))))
         graph.add((DATASET, DCAT.version, Literal(str(summary["build_version"]))))
     graph.add((DATASET, VOID.triples, integer(total)))
-    graph.add((DATASET, VOID.distinctSubjects, integer(statistics.distinct_subjects)))
-    graph.add((DATASET, VOID.distinctObjects, integer(statistics.distinct_objects)))
-    graph.add((DATASET, VOID.properties, integer(statistics.properties)))
+    if statistics is None:
+        graph.add((DATASET, RDFS.comment, Literal(OLDER_RELEASE_NOTE, lang="en")))
+    else:
+        graph.add((DATASET, VOID.distinctSubjects, integer(statistics.distinct_subjects)))
+        graph.add((DATASET, VOID.distinctObjects, integer(statistics.distinct_objects)))
+        graph.add((DATASET, VOID.properties, integer(statistics.properties)))
+        for vocabulary in statistics.vocabularies:
+            graph.add((DATASET, VOID.vocabulary, URIRef(vocabulary)))
     graph.add((DATASET, VOID.uriSpace, Literal(str(KZID))))
     graph.add((DATASET, VOID.exampleResource, EXAMPLE_RESOURCE))
     graph.add((DATASET, VOID.feature, URIRef("http://www.w3.org/ns/formats/Turtle")))
     graph.add((DATASET, VOID.feature, URIRef("http://www.w3.org/ns/formats/TriG")))
-    for vocabulary in statistics.vocabularies:
-        graph.add((DATASET, VOID.vocabulary, URIRef(vocabulary)))
     classes = summary.get("classes")
     if isinstance(classes, dict):
         graph.add((DATASET, VOID.classes, integer(len(classes))))
