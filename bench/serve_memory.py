@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python bench/serve_memory.py [--size seed|N | --build-dir DIR [--root DIR]]
            [--workers 1 2 4] [--stores oxigraph memory] [--warmup-rounds 3]
+           [--warmup-clients C]
            [--output bench/results/serve-memory.json]
 
 On one build (by default a synthetic project of 100000 triples from bench/generate.py,
@@ -11,11 +12,22 @@ starts `kzgov serve --store STORE --no-cache --workers W` on a free port of 127.
 (the limits raised, `--timeout 600 --max-result-rows 1000000`, so that the warm-up's
 3-way join answers on a large graph instead of being cut short, which would replace the
 worker that ran it by a fresh, cold one), then warms it up: the lookup and the 3-way
-join of bench/http_peers.py, every round W joins and the four lookups sent by W
-concurrent clients so that every worker answers some, --warmup-rounds times. Then it
-reads, from /proc/PID/smaps_rollup, the proportional set size (PSS) and the resident
-set size (RSS) of the server process and of all its descendants (the zygote and the
-query workers it forks), and sums them.
+join of bench/http_peers.py, every round C joins and the four lookups sent by C
+concurrent clients, C being --warmup-clients or by default the most workers measured
+(so that with that many workers every worker answers some joins), --warmup-rounds
+times. Every worker count gets the same load: with fewer workers the joins wait their
+turn, and the HTTP processes and the main process relay as many answers at once
+whatever the worker count, so that the ratio to one worker is what the extra workers
+cost, not a heavier load (with W clients for W workers, the one-worker server used to
+relay one join at a time, the four-worker server four; --warmup-clients 0 measures that
+way again). The lookups are answered in the HTTP processes (kzgov.web.direct_answers),
+not by the workers. Last, the C clients at once each send a light query (a count over
+one pattern) twice: at 1M every join makes its worker retire, and a fresh worker has
+not opened the store yet (its first query costs it some 25 MB), so without it the
+workers measured would all be fresh forks. Then it reads, from /proc/PID/smaps_rollup,
+the proportional set size (PSS) and the resident set size (RSS) of the server process
+and of all its descendants (the HTTP processes, the zygote and the query workers it
+forks), and sums them.
 
 PSS is the measure: the query workers are forked from a zygote holding the loaded
 store and share its pages copy-on-write (and the Oxigraph store's page cache), and PSS
@@ -37,6 +49,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -50,6 +63,7 @@ from http_peers import (
     JOIN_QUERY,
     LOOKUP_QUERY,
     POSTS_QUERY,
+    PREFIXES,
     PROJECT_ROOT,
     QUADS_PER_START_SECOND,
     Request,
@@ -76,6 +90,11 @@ WARMUP_TIMEOUT_SECONDS = 600
 WARMUP_MAX_RESULT_ROWS = 1_000_000
 # Let the workers finish writing their answers before the pages are counted.
 SETTLE_SECONDS = 0.5
+# The warm-up's last query, light but answered by a worker from the store: a worker
+# that answered it holds the store open, as a serving worker does (a join at 1M makes
+# its worker retire, and a fresh one has not opened the store yet).
+LIGHT_QUERY = PREFIXES + "SELECT (COUNT(*) AS ?n) WHERE { ?post kz:appointmentRule ?rule }"
+LIGHT_QUERIES_PER_CLIENT = 2
 KIB_PER_MB = 1024
 
 
@@ -116,6 +135,7 @@ class ServeMemory:
         idle_pss_mb: their total PSS once listening, before any query.
         start_seconds: from starting the command until it listened.
         warmup_seconds: the warm-up's wall-clock time.
+        warmup_clients: the concurrent clients of the warm-up (the same for every count).
         ratio_to_one_worker: pss_mb over the same store's with one worker (with the
             fewest workers measured, if not one).
         error: why it could not be measured, with the tail of the server's log.
@@ -132,6 +152,7 @@ class ServeMemory:
     idle_pss_mb: float | None = None
     start_seconds: float | None = None
     warmup_seconds: float | None = None
+    warmup_clients: int = 0
     ratio_to_one_worker: float | None = None
     error: str | None = None
     per_process: list[ProcessMemory] = field(default_factory=list)
@@ -196,11 +217,12 @@ def megabytes(kilobytes: int) -> float:
     return round(kilobytes / KIB_PER_MB, 1)
 
 
-def warm_up(endpoint: str, workers: int, rounds: int) -> float:
+def warm_up(endpoint: str, clients: int, rounds: int) -> float:
     """Send the lookups and joins of bench/http_peers.py so every worker answers some.
 
-    Each round sends `workers` joins and the four lookups from `workers` concurrent
-    clients. Returns the seconds it took.
+    Each round sends `clients` joins and the four lookups from `clients` concurrent
+    clients (each its own client to fair admission); then each client sends
+    LIGHT_QUERY twice, all starting at once. Returns the seconds it took.
 
     Raises:
         RuntimeError: a query failed (the server's message is in it).
@@ -211,15 +233,27 @@ def warm_up(endpoint: str, workers: int, rounds: int) -> float:
     posts = [b["post"]["value"] for b in json.loads(answer)["results"]["bindings"]]
     if not posts:
         raise RuntimeError("the graph has no post with an appointment rule to look up")
-    one_round = [JOIN_QUERY] * workers + [LOOKUP_QUERY.format(post=p) for p in posts]
+    one_round = [JOIN_QUERY] * clients + [LOOKUP_QUERY.format(post=p) for p in posts]
     texts = one_round * rounds
 
     def send(text: str) -> None:
         """Send one warm-up query."""
         post(endpoint, Request(text, select), WARMUP_TIMEOUT_SECONDS + 60)
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with ThreadPoolExecutor(max_workers=clients) as pool:
         list(pool.map(send, texts))
+    # Last, the clients at once send a light query each, twice, so that every worker
+    # answers one (the joins' workers have retired, kzgov.web.worker_upkeep).
+    together = threading.Barrier(clients)
+
+    def send_light(_client: int) -> None:
+        """Send the light query, starting with the other clients."""
+        together.wait()
+        for _ in range(LIGHT_QUERIES_PER_CLIENT):
+            send(LIGHT_QUERY)
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(send_light, range(clients)))
     return time.perf_counter() - started
 
 
@@ -230,14 +264,19 @@ def measure_serving(
     scratch: Path,
     rounds: int,
     start_seconds: float = SERVER_START_SECONDS,
+    clients: int = 0,
 ) -> ServeMemory:
     """Start `kzgov serve` with some workers, warm it up, sum its processes' memory.
+
+    The warm-up has `clients` concurrent clients (0: as many as workers).
 
     A failure (the server does not start, a warm-up query fails) is in the result's
     `error`, with the tail of the server's log, rather than raised.
     """
     target = f"kzgov-{store}"
-    result = ServeMemory(target=target, store=store, workers=workers)
+    result = ServeMemory(
+        target=target, store=store, workers=workers, warmup_clients=clients or workers
+    )
     log_path = scratch / f"serve-memory-{store}-{workers}.log"
     options = [
         "--store", store, "--no-cache", "--workers", str(workers),
@@ -253,7 +292,7 @@ def measure_serving(
     try:
         result.start_seconds = round(time.perf_counter() - started, 1)
         result.idle_pss_mb = megabytes(sum(p.pss_kb for p in tree_memory(server.process.pid)))
-        result.warmup_seconds = round(warm_up(server.endpoint, workers, rounds), 1)
+        result.warmup_seconds = round(warm_up(server.endpoint, result.warmup_clients, rounds), 1)
         time.sleep(SETTLE_SECONDS)
         processes = tree_memory(server.process.pid)
         if server.process.poll() is not None:
@@ -279,8 +318,12 @@ def measure_memory(
     rounds: int,
     progress: Callable[[str], None] = to_stderr,
     graph: str = "",
+    clients: int | None = None,
 ) -> list[ServeMemory]:
     """Measure each store with each worker count on one build; ratios to the fewest workers.
+
+    The warm-up has `clients` concurrent clients for every worker count (None: as many
+    as the most workers measured; 0: as many as each count's workers).
 
     The Oxigraph store is written first (as `kzgov serve --store oxigraph` would on its
     first start), so that no server start includes writing it.
@@ -290,6 +333,7 @@ def measure_memory(
     start_seconds = max(SERVER_START_SECONDS, quads / QUADS_PER_START_SECOND)
     label = f"{graph}: " if graph else ""
     results: list[ServeMemory] = []
+    warmup_clients = max(worker_counts) if clients is None else clients
     for store in stores:
         if store == "oxigraph":
             progress(f"{label}writing the Oxigraph store, if not written yet")
@@ -304,7 +348,9 @@ def measure_memory(
         measured = []
         for workers in worker_counts:
             progress(f"{label}serve memory: kzgov-{store} with {workers} worker(s)")
-            done = measure_serving(layout, store, workers, scratch, rounds, start_seconds)
+            done = measure_serving(
+                layout, store, workers, scratch, rounds, start_seconds, warmup_clients
+            )
             if done.error:
                 progress(f"{label}kzgov-{store} with {workers} worker(s) failed: {done.error}")
             else:
@@ -422,11 +468,19 @@ def main() -> None:
         default=DEFAULT_WARMUP_ROUNDS,
         help=f"rounds of warm-up queries before reading memory (default {DEFAULT_WARMUP_ROUNDS})",
     )
+    parser.add_argument(
+        "--warmup-clients",
+        type=int,
+        help="concurrent clients of the warm-up, the same for every worker count (default:"
+        " the most workers measured; 0: as many as each count's workers, the old measure)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="the JSON to write")
     args = parser.parse_args()
     worker_counts = positive_counts(args.workers, parser)
     if args.warmup_rounds < 1:
         parser.error("--warmup-rounds must be at least 1")
+    if args.warmup_clients is not None and args.warmup_clients < 0:
+        parser.error("--warmup-clients must be 0 or more")
     if args.build_dir is None and args.size != "seed" and not args.size.isdigit():
         parser.error("--size takes `seed` or a triple count")
     if not Path("/proc/self/smaps_rollup").exists():
@@ -450,13 +504,27 @@ def main() -> None:
             to_stderr(f"{graph}: built in {build_seconds:.1f} s")
         quads = count_quads((layout.build_dir / "current").resolve() / "kzgov.nq")
         results = measure_memory(
-            layout, args.stores, worker_counts, scratch, args.warmup_rounds, graph=graph
+            layout,
+            args.stores,
+            worker_counts,
+            scratch,
+            args.warmup_rounds,
+            graph=graph,
+            clients=args.warmup_clients,
         )
     notes = target_notes(results, graph)
     elapsed = time.perf_counter() - started
+    clients = (
+        f"{max(worker_counts)} concurrent clients"
+        if args.warmup_clients is None
+        else f"{args.warmup_clients} concurrent clients"
+        if args.warmup_clients
+        else "as many concurrent clients as workers"
+    )
     header = (
         f"kzgov serve memory on {graph} ({quads} quads): total PSS and RSS (MB) of the server,"
-        f" its zygote and its query workers after {args.warmup_rounds} warm-up rounds;"
+        f" its zygote and its query workers after {args.warmup_rounds} warm-up rounds of"
+        f" {clients};"
         f" {os.cpu_count()} cores ({platform.machine()}, Python {platform.python_version()})"
     )
     print_table(results, header, notes)
@@ -465,6 +533,7 @@ def main() -> None:
         "graph": graph,
         "quads": quads,
         "warmup_rounds": args.warmup_rounds,
+        "warmup_clients": args.warmup_clients,
         "elapsed_seconds": round(elapsed, 1),
         "results": [asdict(r) for r in results],
         "notes": notes,

@@ -131,8 +131,9 @@ class QueryDispatcher:
                 CURRENT_CLIENT.set(client)
                 try:
                     with self.releases.job(release, cached) as executor:
-                        answer = executor.run(text, media_type, default_graphs, named_graphs)
-                    reply = answer_reply(answer)
+                        reply = answer_reply(
+                            executor.run(text, media_type, default_graphs, named_graphs)
+                        )
                 except KzgovError as error:
                     reply = error_reply(error, None)
                 except Exception as error:
@@ -142,6 +143,10 @@ class QueryDispatcher:
                     connection.send(reply)
                 except (OSError, ValueError):
                     return
+                # Keep no answer while waiting for the next request: each HTTP thread
+                # has a thread here, and each would hold its last answer (up to the
+                # byte cap) for as long as its HTTP thread sends no query.
+                del reply
 
     def close(self) -> None:
         """Stop accepting connections and remove the socket."""

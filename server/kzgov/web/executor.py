@@ -65,6 +65,7 @@ from kzgov.web.memory_cap import (
     query_outgrew_memory,
 )
 from kzgov.web.worker_upkeep import Upkeep
+from kzgov.web.zygote_warmup import warm_parser
 
 __all__ = [
     "MEDIA_TYPE_TO_RDFLIB",
@@ -404,6 +405,7 @@ def run_zygote(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent()
+    warm_parser(available)  # the workers share the parser's grammar (kzgov.web.zygote_warmup)
     gc.freeze()  # keep the garbage collector from touching (and so copying) the shared graph
     children: set[int] = set()
     while True:

@@ -42,6 +42,7 @@ from kzgov.web.app import assemble_app
 from kzgov.web.clients import API_KEY_HEADER, client_of
 from kzgov.web.direct_answers import LOCAL_STORE, DirectAnswers, open_local_store
 from kzgov.web.dispatcher import DispatchedExecutor, KnownFacts
+from kzgov.web.large_buffers import map_large_buffers
 
 log = logging.getLogger("kzgov.front")
 
@@ -424,6 +425,7 @@ def http_app() -> ReadFirst:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     skip_unlogged_record_fields()
+    map_large_buffers()  # a process started afresh (spawn): it does not inherit the setting
     settings = json.loads(os.environ[FRONT_SETTINGS])
     known = {item.name for item in fields(ServerConfig)}
     config = ServerConfig(

@@ -38,6 +38,7 @@ from kzgov.core.shown_paths import shown_path
 from kzgov.store.base import release_or_fail
 from kzgov.web.dispatcher import KnownFacts, QueryDispatcher
 from kzgov.web.front import FRONT_SETTINGS, FrontSettings, front_settings_text
+from kzgov.web.large_buffers import map_large_buffers
 from kzgov.web.served_releases import ServedRelease, ServedReleases
 
 Announce = Callable[[str], None]
@@ -249,6 +250,9 @@ def serve(config: ServerConfig, announce: Announce = to_stdout) -> None:
 
 def serve_on(config: ServerConfig, port: int, announce: Announce) -> None:
     """Load the build, start the workers and run granian on a reserved port until stopped."""
+    # Before the store is loaded and the zygote forked, so that every process of the
+    # server (the HTTP processes set it for themselves) hands large answers back.
+    map_large_buffers()
     releases = ServedReleases(config)
     folder = Path(tempfile.mkdtemp(prefix="kzgov-serve-"))
     dispatcher = QueryDispatcher(releases, folder)
