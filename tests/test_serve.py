@@ -21,6 +21,7 @@ from conftest import (
     copy_project,
     environment_without_kzgov_variables,
     is_running,
+    query_url,
     running_server,
     send,
 )
@@ -28,6 +29,7 @@ from kzgov.cli import make_parser, server_config_from
 from kzgov.core.config import DEFAULT_HOST, DEFAULT_PORT, QUERY_TIMEOUT_SECONDS, ServerConfig
 from kzgov.core.layout import Layout
 from kzgov.core.release import current_release
+from kzgov.web.executor import ZYGOTE_REPLY_SECONDS
 
 DIRECT_QUERY = {"Content-Type": "application/sparql-query"}
 ANNOUNCEMENT = re.compile(
@@ -140,3 +142,34 @@ def test_an_http_process_that_cannot_stop_is_killed_and_the_server_ends(
             with contextlib.suppress(ProcessLookupError):
                 os.kill(stuck, signal.SIGKILL)
         assert not is_running(stuck)
+
+
+def parent_of(pid: int) -> int:
+    """A process's parent's id (from /proc)."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def test_a_zygote_that_stops_answering_costs_an_error_not_a_hang(
+    served_layout: Layout, tmp_path: Path
+) -> None:
+    # A stopped zygote can neither kill nor fork a worker: the real fault of a zygote
+    # stuck on a lock that another thread of the main process held when it was forked.
+    # The query past its deadline must still get its 503, the log must say why no worker
+    # replaces its own, and the server must stop (before, each waited for the zygote forever).
+    options = ("--workers", "1", "--timeout", "1", "--no-cache")
+    with running_server(served_layout, tmp_path / "serve.log", *options) as server:
+        zygote = next(p for p in server.worker_pids() if parent_of(p) == server.process.pid)
+        os.kill(zygote, signal.SIGSTOP)
+        try:
+            heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+            response = send("GET", query_url(server.endpoint, query=heavy))
+            assert response.status == 503, response.body
+            said = f"zygote ({zygote}) did not answer within {ZYGOTE_REPLY_SECONDS:g} s"
+            assert said in server.log()
+            assert "could not replace query worker" in server.log()
+            assert "Traceback" not in server.log()
+            assert server.stop(signal.SIGTERM) == 0
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(zygote, signal.SIGKILL)
+    assert not is_running(zygote)

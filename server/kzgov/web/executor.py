@@ -91,6 +91,8 @@ SPAWN = b"S"
 KILL = b"K"
 KILLED = b"k"
 PID_BYTES = 8
+# How long the zygote has to fork or kill a worker; past it, it is taken for stuck.
+ZYGOTE_REPLY_SECONDS = 20.0
 
 # The errors a worker reports back by name; anything else becomes QueryFailed.
 ERROR_KINDS: dict[str, type[KzgovError]] = {
@@ -205,6 +207,14 @@ def worker_stopped(pid: int) -> QueryFailed:
     return QueryFailed(
         f"the worker process running the query ({pid}) stopped unexpectedly"
         " (out of memory?); it has been replaced"
+    )
+
+
+def zygote_not_answering(pid: int) -> QueryFailed:
+    """The error for a worker that cannot be forked because the zygote no longer answers."""
+    return QueryFailed(
+        f"cannot start a query worker: the workers' zygote ({pid}) did not answer within"
+        f" {ZYGOTE_REPLY_SECONDS:g} s; restart the server"
     )
 
 
@@ -496,9 +506,17 @@ class WorkerPool:
             run_zygote(zygote_end, store, self.available, settings)
         zygote_end.close()
         self.zygote_pid = pid
+        # A zygote that stops answering (stopped, or stuck on a lock a thread of this
+        # process held when it was forked) must not hang the thread that asks it forever.
+        server_end.settimeout(ZYGOTE_REPLY_SECONDS)
         self.control = server_end
-        for _ in range(settings.workers):
-            self.idle.append(self.spawn())
+        self.zygote_stuck = False
+        try:
+            for _ in range(settings.workers):
+                self.idle.append(self.spawn())
+        except QueryFailed:
+            self.close()
+            raise
 
     def spawn(self) -> Worker:
         """Have the zygote fork a new worker.
@@ -507,9 +525,14 @@ class WorkerPool:
             QueryFailed: the zygote no longer answers.
         """
         with self.zygote_lock:
+            if self.zygote_stuck:
+                raise zygote_not_answering(self.zygote_pid)
             try:
                 self.control.sendall(SPAWN)
                 message, fds, _flags, _address = socket.recv_fds(self.control, PID_BYTES, 1)
+            except TimeoutError as error:
+                self.given_up_on_zygote()
+                raise zygote_not_answering(self.zygote_pid) from error
             except OSError as error:
                 raise QueryFailed(f"cannot start a query worker: {error}") from error
         if not fds:
@@ -517,11 +540,35 @@ class WorkerPool:
         return Worker(pid=int.from_bytes(message, "big"), connection=Connection(fds[0]))
 
     def kill(self, worker: Worker) -> None:
-        """Have the zygote kill a worker, and close our end of its socket."""
-        with self.zygote_lock, contextlib.suppress(OSError):
-            self.control.sendall(KILL + worker.pid.to_bytes(PID_BYTES, "big"))
-            self.control.recv(len(KILLED))
+        """Have the zygote kill a worker, and close our end of its socket.
+
+        With the zygote stuck, the worker is left to end when it reads the closed socket,
+        or with the zygote when the pool closes (it dies with its parent).
+        """
+        with self.zygote_lock:
+            if not self.zygote_stuck:
+                try:
+                    self.control.sendall(KILL + worker.pid.to_bytes(PID_BYTES, "big"))
+                    self.control.recv(len(KILLED))
+                except TimeoutError:
+                    self.given_up_on_zygote()
+                except OSError:
+                    pass
         worker.connection.close()
+
+    def given_up_on_zygote(self) -> None:
+        """Stop asking a zygote that did not answer in time (the caller holds zygote_lock).
+
+        Its reply may still come: the control socket is not read again, so that no
+        later request takes it for its own. The zygote is killed when the pool closes.
+        """
+        self.zygote_stuck = True
+        log.error(
+            "the query workers' zygote (%d) did not answer within %g s: no more workers"
+            " will be started; restart the server",
+            self.zygote_pid,
+            ZYGOTE_REPLY_SECONDS,
+        )
 
     def replace(self, worker: Worker) -> Worker | None:
         """Kill a worker and fork another in its place (None if that fails)."""
@@ -530,8 +577,8 @@ class WorkerPool:
             return None
         try:
             return self.spawn()
-        except QueryFailed:
-            log.exception("could not replace query worker %d", worker.pid)
+        except QueryFailed as error:
+            log.error("could not replace query worker %d: %s", worker.pid, error)
             return None
 
     def next_in_line(self) -> Ticket | None:
@@ -695,6 +742,9 @@ class WorkerPool:
             self.slots.notify_all()
         with self.zygote_lock:
             self.control.close()
+            if self.zygote_stuck:  # it would never see the hang-up
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.zygote_pid, signal.SIGKILL)
         for worker in idle:
             worker.connection.close()
         with contextlib.suppress(ChildProcessError):
