@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 
 import pyoxigraph as ox
 import pytest
@@ -25,6 +22,7 @@ from kzgov.build.validate_fast import (
 from kzgov.core.layout import PROJECT_ROOT, Layout
 from kzgov.core.namespaces import ONTOLOGY_GRAPH
 from kzgov.core.oxigraph_terms import TermConverter
+from test_infer_fast import load_generator
 
 KZSH = Namespace("https://w3id.org/kzgov/shapes#")
 CASES_DIR = PROJECT_ROOT / "tests" / "shapes"
@@ -225,17 +223,6 @@ def assert_same_results(data: Graph, shapes: Graph, ontology: Graph | None = Non
         + "\n"
         + "\n".join(f"  extra   {item}" for item in list(extra)[:10])
     )
-
-
-def load_generator() -> ModuleType:
-    """bench/generate.py, which is a script and not part of the package."""
-    path = PROJECT_ROOT / "bench" / "generate.py"
-    spec = importlib.util.spec_from_file_location("kzgov_bench_generate", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")

@@ -10,13 +10,10 @@ counted them, it leaves them out and says so.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -40,6 +37,7 @@ from kzgov.core.void_statistics import (
 )
 from kzgov.store.memory import open_dataset
 from kzgov.web.void import OLDER_RELEASE_NOTE
+from test_infer_fast import load_generator
 
 GENERATED_TRIPLES = 3_000
 
@@ -70,20 +68,9 @@ def test_build_figures_are_what_the_statistics_queries_give(
     assert {"wikidata", "geonames", "iso3166-2"} <= targets
 
 
-def bench_generate() -> ModuleType:
-    """bench/generate.py, which is a script and not part of the package."""
-    path = PROJECT_ROOT / "bench" / "generate.py"
-    spec = importlib.util.spec_from_file_location("kzgov_bench_generate", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_build_figures_of_a_generated_project_are_what_the_queries_give(tmp_path: Path) -> None:
     project = tmp_path / "project"
-    bench_generate().generate(project, triples=GENERATED_TRIPLES, seed=1)
+    load_generator().generate(project, triples=GENERATED_TRIPLES, seed=1)
     layout = Layout(root=project, build_dir=tmp_path / "build")
     built = build(layout)
     figures = figures_in_summary(built.summary)

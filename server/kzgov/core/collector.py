@@ -37,17 +37,22 @@ def garbage_collection_paused() -> Iterator[None]:
 
 
 @cache
-def c_library_trim() -> Callable[[int], int] | None:
-    """The C library's malloc_trim (glibc's), or None where it has none (musl, macOS)."""
-    name = ctypes.util.find_library("c")
-    if name is None:
+def c_library_function(name: str) -> Callable[..., int] | None:
+    """A function of the C library (glibc's), or None where it has none (musl, macOS)."""
+    path = ctypes.util.find_library("c")
+    if path is None:
         return None
     try:
-        library = ctypes.CDLL(name)
+        library = ctypes.CDLL(path)
     except OSError:
         return None
-    trim: Callable[[int], int] | None = getattr(library, "malloc_trim", None)
-    return trim
+    function: Callable[..., int] | None = getattr(library, name, None)
+    return function
+
+
+def c_library_trim() -> Callable[[int], int] | None:
+    """The C library's malloc_trim (glibc's), or None where it has none (musl, macOS)."""
+    return c_library_function("malloc_trim")
 
 
 def release_memory() -> int:

@@ -20,10 +20,9 @@ setting (`mallopt`); on another C library it does nothing.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 from collections.abc import Callable
-from functools import cache
+
+from kzgov.core.collector import c_library_function
 
 # glibc's malloc.h: mallopt's parameter for the mmap threshold.
 M_MMAP_THRESHOLD = -3
@@ -32,18 +31,9 @@ M_MMAP_THRESHOLD = -3
 LARGE_BUFFER_BYTES = 1 << 20
 
 
-@cache
 def c_library_mallopt() -> Callable[[int, int], int] | None:
     """The C library's mallopt (glibc's), or None where it has none (musl, macOS)."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
-    try:
-        library = ctypes.CDLL(name)
-    except OSError:
-        return None
-    mallopt: Callable[[int, int], int] | None = getattr(library, "mallopt", None)
-    return mallopt
+    return c_library_function("mallopt")
 
 
 def map_large_buffers(threshold_bytes: int = LARGE_BUFFER_BYTES) -> bool:
