@@ -99,7 +99,9 @@ def served_void(layout: Layout, folder: Path, store: str) -> Graph:
     """The VoID description a server on a layout's build gives."""
     with running_server(layout, folder / "server.log", "--workers", "1", "--store", store) as s:
         response = send("GET", f"{s.base_url}/.well-known/void", headers={"Accept": "text/turtle"})
+        logged = s.log()
     assert response.status == 200, response.text
+    assert "Warning" not in logged, logged  # e.g. rdflib's on a term its namespace lacks
     return Graph().parse(data=response.text, format="turtle")
 
 

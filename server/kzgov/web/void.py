@@ -27,6 +27,8 @@ from kzgov.core.namespaces import (
 from kzgov.core.void_statistics import Statistics
 from kzgov.web.dumps import Dump
 
+# DCAT 3's dcat:version: rdflib's DCAT namespace (DCAT 2) lacks it and warns if asked.
+DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")
 LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 EXAMPLE_RESOURCE = URIRef(KZID["post/president"])
@@ -170,7 +172,7 @@ def void_graph(
         )
     if summary.get("build_version"):
         graph.add((DATASET, OWL.versionInfo, Literal(str(summary["build_version"]))))
-        graph.add((DATASET, DCAT.version, Literal(str(summary["build_version"]))))
+        graph.add((DATASET, DCAT_VERSION, Literal(str(summary["build_version"]))))
     graph.add((DATASET, VOID.triples, integer(total)))
     if statistics is None:
         graph.add((DATASET, RDFS.comment, Literal(OLDER_RELEASE_NOTE, lang="en")))
