@@ -352,7 +352,7 @@ def answer_query(query: QueryRequest, text: str) -> Response:
         KzgovError: any refusal or failure, for `error_response`.
     """
     executor: Executor = current_app.extensions["kzgov.executor"]
-    media_type = result_media_type(lexical_form(text), query.formats)
+    media_type = result_media_type(lexical_form(text), request.headers.get("Accept"), query.formats)
     cache: ResultCache | None = current_app.extensions.get(RESULT_CACHE)
     etag = None
     if cache is not None:
@@ -368,13 +368,17 @@ def answer_query(query: QueryRequest, text: str) -> Response:
     return cache_headers(response, etag, cache)
 
 
-def result_media_type(form: str | None, formats: Sequence[str]) -> str:
+def result_media_type(form: str | None, accept: str | None, formats: Sequence[str]) -> str:
     """The media type of the answer to a query of a form (None: not a query's start).
+
+    Args:
+        form: the query's form, from its text (kzgov.web.query_form), or None.
+        accept: the request's Accept header, if any.
+        formats: the protocol's `format` values, if any.
 
     Raises:
         NotAcceptable: nothing the client accepts fits the form.
     """
-    accept = request.headers.get("Accept")
     if form is not None:
         return choose_result_media_type(form, accept, formats)
     # Not the start of a query: the worker will refuse it, in plain text whatever is asked.

@@ -38,13 +38,11 @@ from flask import Flask
 
 from kzgov.core.config import ServerConfig
 from kzgov.core.errors import KzgovError, NotAcceptable
-from kzgov.core.serialize import SPARQL_RESULTS_JSON
 from kzgov.web.access_log import query_fingerprint
 from kzgov.web.clients import CURRENT_CLIENT
 from kzgov.web.cors import EXPOSED_HEADERS
 from kzgov.web.direct_answers import PLAIN_ENCODINGS, DirectAnswers, Response, media_type_of
 from kzgov.web.executor import Executor
-from kzgov.web.negotiation import choose_result_media_type
 from kzgov.web.protocol import (
     FORM_BYTES_PER_QUERY_BYTE,
     FORM_OVERHEAD_BYTES,
@@ -53,6 +51,7 @@ from kzgov.web.protocol import (
     content_type_header,
     error_status,
 )
+from kzgov.web.protocol import result_media_type as protocol_media_type
 from kzgov.web.query_form import lexical_form
 
 quiet = logging.getLogger("kzgov.direct")
@@ -115,14 +114,8 @@ def parameters_of(text: str) -> list[tuple[str, str]]:
 
 def result_media_type(text: str, accept: str | None, formats: list[str]) -> str | None:
     """The endpoint's media type for a query's result, or None when it would answer 406."""
-    form = lexical_form(text)
     try:
-        if form is not None:
-            return choose_result_media_type(form, accept, formats)
-        try:
-            return choose_result_media_type("SELECT", accept, formats)
-        except NotAcceptable:
-            return SPARQL_RESULTS_JSON
+        return protocol_media_type(lexical_form(text), accept, formats)
     except NotAcceptable:
         return None
 
