@@ -3,7 +3,7 @@
 Usage: .venv/bin/python bench/join_cpu.py --project BUILT_PROJECT [--rounds R]
                                           [--seconds S] [--clients C] [--workers W]
                                           [--baseline-source DIR] [--engine-runs N]
-                                          [--query join|lookup]
+                                          [--query join|lookup] [--cache]
 
 On the build of PROJECT (a project bench/generate.py wrote, built; its Oxigraph store is
 written as `kzgov serve` does if missing), loads each target with bench/http_peers.py's
@@ -13,7 +13,7 @@ target's whole process tree from /proc before and after the load:
 
 - oxigraph-server: `oxigraph serve-read-only` on the build's store (one process);
 - kzgov-oxigraph: `kzgov serve --store oxigraph --no-cache --workers W` (default one per
-  core), its CPU split by role: the main process (dispatcher, pool, memory sampling),
+  core; with --cache, the result cache is on, as `kzgov serve` has it by default), its CPU split by role: the main process (dispatcher, pool, memory sampling),
   the query workers (with the zygote that forks them), and the HTTP processes;
 - with --baseline-source DIR, kzgov-baseline: the same command run on the kzgov package
   of another checkout (DIR/server first on PYTHONPATH), for an A/B of a change.
@@ -249,7 +249,9 @@ def start(name: str, layout: Layout, args: argparse.Namespace, log_dir: Path) ->
     if name == "oxigraph-server":
         store = ensure_oxigraph_store((layout.build_dir / "current").resolve())
         return start_oxigraph_server(name, store, log_path, SERVER_START_SECONDS)
-    options = ["--store", "oxigraph", "--no-cache", "--workers", str(args.workers)]
+    options = ["--store", "oxigraph", "--workers", str(args.workers)]
+    if not args.cache:
+        options.append("--no-cache")
     source = args.baseline_source if name == "kzgov-baseline" else None
     with python_path_first(source):
         return start_kzgov(name, layout, log_path, options, SERVER_START_SECONDS)
@@ -352,6 +354,12 @@ def main() -> None:
         choices=("join", "lookup"),
         default="join",
         help="the 3-way join (default) or the lookups (then no engine-alone figures)",
+    )
+    parser.add_argument(
+        "--cache",
+        action="store_true",
+        help="run kzgov with its result cache on, as `kzgov serve` does by default (a lookup"
+        " asked again is then replayed)",
     )
     parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="the JSON to write")
     args = parser.parse_args()
