@@ -58,3 +58,13 @@ def test_literal_too_long_to_parse_names_the_file(tmp_path: Path) -> None:
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("kzgov: data/zz-huge-literal.ttl: syntax error: a term"), last
     assert "too long" in last
+
+
+def test_a_control_character_the_parser_quotes_is_shown_escaped(tmp_path: Path) -> None:
+    # Rerun of review F8 against 4de2cb9: the message quoted the NUL itself, raw.
+    text = '\n<http://a/\\u0000> <http://www.w3.org/2000/01/rdf-schema#label> "x" .\n'
+    done = build_with(tmp_path, DATA_FILE, text)
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert "\x00" not in done.stderr
+    assert "'\\u0000'" in last, last

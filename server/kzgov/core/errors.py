@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from kzgov.core.shown_paths import shown_path
 
 
@@ -9,6 +11,18 @@ class KzgovError(Exception):
     """A problem the user can fix; its message says what is wrong and where."""
 
     exit_code = 1
+
+
+def escape_controls(text: str) -> str:
+    r"""Text with its control characters but newline and tab written as \uXXXX escapes.
+
+    A parser's reason can quote the character it refused, and that can be a NUL or an
+    escape sequence taken from the file: written as is, it would garble the terminal.
+    """
+    return "".join(
+        f"\\u{ord(char):04x}" if char not in "\n\t" and unicodedata.category(char) == "Cc" else char
+        for char in text
+    )
 
 
 class InputSyntaxError(KzgovError):
@@ -32,7 +46,7 @@ class InputSyntaxError(KzgovError):
             where += f":{line}"
             if column is not None:
                 where += f":{column}"
-        super().__init__(f"{where}: syntax error: {reason}")
+        super().__init__(f"{where}: syntax error: {escape_controls(reason)}")
 
 
 class ValidationFailed(KzgovError):

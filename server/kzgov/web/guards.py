@@ -4,6 +4,8 @@ rdflib evaluates SERVICE by calling the named endpoint, and FROM by fetching the
 document: on a public endpoint either lets any caller make this server open
 connections or read files. Both are refused here from the parsed algebra (never by
 pattern-matching the text), and `kzgov.store.base` also switches rdflib's graph loading off.
+Only a query that does not parse is read as text, to word its refusal: a SERVICE nested
+in a SERVICE, on which rdflib's parser gives up, is named as a federated query.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from rdflib.plugins.sparql.parser import parseUpdate
 
 from kzgov.core.errors import KzgovError, QueryRejected, UpdateRefused
 from kzgov.core.service_advice import service_refusal
-from kzgov.core.sparql import PARSER_LOCK, ParsedQuery, parse_query
+from kzgov.core.service_scan import first_service
+from kzgov.core.sparql import PARSER_LOCK, ParsedQuery, QueryTooDeep, parse_query
 from kzgov.store.base import QueryDataset
 from kzgov.store.rdflib_guards import nodes_of
 
@@ -87,13 +90,18 @@ def parse_or_refuse(text: str) -> ParsedQuery:
 
     Raises:
         UpdateRefused: the text is a SPARQL Update.
-        QueryRejected: the text does not parse; the message gives line and column.
+        QueryRejected: the text does not parse; the message gives line and column (or,
+            for a SERVICE the parser could not read, e.g. one nested in another, says
+            that federated queries are disabled).
     """
     try:
         return parse_cached(text)
     except KzgovError as error:
         if is_update(text):
             raise update_refused() from error
+        service = first_service(text) if isinstance(error, QueryTooDeep) else None
+        if service is not None:
+            raise federated_query_refused(service, (), text) from error
         raise QueryRejected(str(error)) from error
 
 
