@@ -8,6 +8,8 @@ parses for ever; then SIGHUP must still serve the new release (before, the fork 
 new zygote waited for that lock for ever), and the new release's zygote must be a
 single-threaded program of its own (kzgov.web.reloaded_zygote), the main process's
 child, with the query workers its children. On both stores that read the release.
+A release the new zygote cannot load fails the reload with its message, and the old
+release stays served.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pytest
 
 from conftest import LiveServer, copy_project, running_server
 from kzgov.core.layout import Layout
-from kzgov.core.release import current_release
+from kzgov.core.release import DATASET_NQUADS, current_release
 from test_releases import RELOAD_WAIT_SECONDS, fresh_ask, health, kzgov_build
 
 HOLD_VARIABLE = "TEST_HOLD_PARSER_LOCK_WHEN"
@@ -51,6 +53,14 @@ if "{HOLD_VARIABLE}" in os.environ and _main_process_of_serve():
 '''
 
 
+@pytest.fixture()
+def project_with_build(tmp_path: Path) -> Layout:
+    """A copy of the project with one build."""
+    layout = copy_project(tmp_path / "project")
+    kzgov_build(layout)
+    return layout
+
+
 def status_field(pid: int, name: str) -> str:
     """A field of /proc/PID/status."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -75,10 +85,9 @@ def wait_for(path: Path, server: LiveServer) -> None:
 
 @pytest.mark.parametrize("store", ["memory", "oxigraph"])
 def test_sighup_reloads_while_a_thread_of_the_main_process_holds_a_lock(
-    store: str, tmp_path: Path
+    project_with_build: Layout, store: str, tmp_path: Path
 ) -> None:
-    project: Layout = copy_project(tmp_path / "project")
-    kzgov_build(project)
+    project = project_with_build
     first = current_release(project.build_dir)
     hooks = tmp_path / "hooks"
     hooks.mkdir()
@@ -116,3 +125,42 @@ def test_sighup_reloads_while_a_thread_of_the_main_process_holds_a_lock(
         assert b"kzgov.web.reloaded_zygote" in command
         workers = {pid for pid in started if parent_of(pid) == zygote}
         assert len(workers) >= 2  # the two query workers, forked by the new zygote
+
+
+def test_a_release_the_new_zygote_cannot_load_fails_the_reload_and_keeps_the_old(
+    project_with_build: Layout, tmp_path: Path
+) -> None:
+    project = project_with_build
+    first = current_release(project.build_dir)
+    assert first is not None
+    with running_server(project, tmp_path / "server.log", "--store", "memory") as server:
+        kzgov_build(project)
+        broken = current_release(project.build_dir)
+        assert broken is not None and broken != first
+        with (broken / DATASET_NQUADS).open("a", encoding="utf-8") as dump:
+            dump.write("<https://example.org/s> <https://example.org/p> not-a-term .\n")
+        server.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + RELOAD_WAIT_SECONDS
+        while "reload failed" not in server.log():
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.1)
+        failure = next(line for line in server.log().splitlines() if "reload failed" in line)
+        assert "still serving the previous release: the new release cannot be loaded" in failure
+        assert "ParserError" in failure
+        assert str(tmp_path) not in failure
+        assert health(server)[1]["release"] == first.name
+        assert fresh_ask(server, 31) == 200
+        assert not [
+            pid
+            for pid in server.worker_pids()
+            if b"reloaded_zygote" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        kzgov_build(project)  # a good build after the broken one is served
+        newer = current_release(project.build_dir)
+        assert newer is not None
+        server.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + RELOAD_WAIT_SECONDS
+        while health(server)[1]["release"] != newer.name:
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.2)
+        assert fresh_ask(server, 32) == 200

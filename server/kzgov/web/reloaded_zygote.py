@@ -53,6 +53,7 @@ from kzgov.core.config import ServerConfig
 from kzgov.core.errors import KzgovError, QueryFailed
 from kzgov.core.limits import ResultLimits
 from kzgov.core.serialize import QueryAnswer
+from kzgov.core.shown_paths import shown_path
 from kzgov.core.sparql import ParsedQuery
 from kzgov.store.backends import open_store
 from kzgov.store.base import QueryDataset, Store
@@ -201,7 +202,16 @@ def loaded_reply(config: ServerConfig) -> tuple[Reply, Store | None]:
     except KzgovError as error:
         return ("error", str(error)), None
     except Exception as error:  # the server must hear of it, not wait
-        return ("error", f"the new release cannot be loaded: {type(error).__name__}"), None
+        return ("error", f"the new release cannot be loaded: {without_paths(error, config)}"), None
+
+
+def without_paths(error: Exception, config: ServerConfig) -> str:
+    """An unexpected error's kind and message, the build's folders shown relative."""
+    text = f"{type(error).__name__}: {error}"
+    for folder in (config.layout.served_release, config.layout.build_dir):
+        if folder is not None:
+            text = text.replace(str(folder), shown_path(folder))
+    return text
 
 
 def main(arguments: Sequence[str]) -> NoReturn:
