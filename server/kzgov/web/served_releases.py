@@ -5,8 +5,9 @@ builds never prune a pinned release), loads it and forks its query workers' zygo
 (kzgov.web.executor) while it is still single-threaded. On SIGHUP (granian's reload, run
 in the main thread) `reload()` pins the newer release and starts its zygote as a new
 program that loads the release itself (kzgov.web.reloaded_zygote: by then the main
-process runs threads, and must not fork), then switches: a query runs on the release its HTTP process serves while that
-release is served, else on the current one, and each query runs whole on one release.
+process runs threads, and must not fork), then switches: a query runs on the release
+its HTTP process serves while that release is served, else on the current one, and
+each query runs whole on one release.
 granian then replaces the HTTP processes with ones that serve the new release; once the
 old ones are gone, `retire()` waits for the old release's last query, stops its workers
 and lets its pin go.
