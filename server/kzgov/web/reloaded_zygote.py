@@ -26,11 +26,12 @@ when the startup zygote is forked, and it shares the loaded store with it).
 
 What a reload costs instead: a fresh interpreter and its imports, about 0.5 s of CPU
 and 55 MB resident (`/usr/bin/time -v python -c "import kzgov.web.reloaded_zygote"`),
-not shared with the main process. The memory store's graph of a reloaded release is
-loaded in its zygote only (before, the main process loaded it and the zygote shared
-it copy-on-write): the main process no longer holds a copy of any reloaded release's
-graph, and the workers share the zygote's copy-on-write as they always did. The
-Oxigraph store is opened by each worker, as before.
+not shared with the main process: some 20 MB more in all than the forking reload
+(`bench/reload_memory.py`, README design notes). The memory store's graph of a
+reloaded release is loaded in its zygote only (before, the main process loaded it and
+the zygote shared it copy-on-write): the main process no longer holds a copy of any
+reloaded release's graph, and the workers share the zygote's copy-on-write as they
+always did. The Oxigraph store is opened by each worker, as before.
 """
 
 from __future__ import annotations
