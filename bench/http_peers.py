@@ -11,7 +11,9 @@ PROJECT/build), then, in the same run and on that build, serves it from
 each target in turn, one at a time, on a free port of 127.0.0.1:
 
 - kzgov-memory: `kzgov serve --store memory --no-cache`;
-- kzgov-cached: `kzgov serve --store memory` (the result cache on);
+- kzgov-cached: `kzgov serve --store oxigraph` (the result cache on): `kzgov serve` as
+  it runs by default;
+- kzgov-memory-cached: `kzgov serve --store memory` (the result cache on);
 - kzgov-oxigraph: `kzgov serve --store oxigraph --no-cache` (which writes the build's
   Oxigraph store, build/current/oxigraph/, on first use);
 - kzgov-sparql: `kzgov serve --store sparql:URL --no-cache`, forwarding every query to
@@ -39,7 +41,8 @@ clients (default 8) for a fixed S seconds (default 5; named queries N seconds, d
 connection (HTTP/1.1 keep-alive, as wrk and oha load). Prints one table of
 p50 and p99 latency (nearest rank) and throughput per target, and the throughput ratios
 kzgov-oxigraph / oxigraph-server, kzgov-sparql / oxigraph-server, kzgov-memory /
-rdflib-endpoint, kzgov-cached / oxigraph-server and waitress-replay / oxigraph-server;
+rdflib-endpoint, kzgov-cached / oxigraph-server, kzgov-memory-cached / oxigraph-server
+and waitress-replay / oxigraph-server;
 writes everything as JSON to
 bench/results/http-peers.json.
 
@@ -107,6 +110,7 @@ LOG_TAIL_LINES = 8
 TARGETS = (
     "kzgov-memory",
     "kzgov-cached",
+    "kzgov-memory-cached",
     "kzgov-oxigraph",
     "kzgov-sparql",
     "oxigraph-server",
@@ -120,6 +124,7 @@ RATIOS = (
     ("kzgov-sparql/ox-server", "kzgov-sparql", "oxigraph-server"),
     ("kzgov-mem/rdflib-ep", "kzgov-memory", "rdflib-endpoint"),
     ("kzgov-cached/ox-server", "kzgov-cached", "oxigraph-server"),
+    ("kzgov-mem-cached/ox-server", "kzgov-memory-cached", "oxigraph-server"),
     ("replay/ox-server", "waitress-replay", "oxigraph-server"),
 )
 RDFLIB_ENDPOINT_REQUIREMENT = "rdflib-endpoint[cli]==0.6.3"
@@ -673,7 +678,8 @@ def start_target(
     workers = ["--workers", str(settings.workers)]
     kzgov_options = {
         "kzgov-memory": ["--store", "memory", "--no-cache", *workers],
-        "kzgov-cached": ["--store", "memory", *workers],
+        "kzgov-cached": ["--store", "oxigraph", *workers],
+        "kzgov-memory-cached": ["--store", "memory", *workers],
         "kzgov-oxigraph": ["--store", "oxigraph", "--no-cache", *workers],
     }
     if name in kzgov_options:

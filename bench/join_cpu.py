@@ -3,7 +3,7 @@
 Usage: .venv/bin/python bench/join_cpu.py --project BUILT_PROJECT [--rounds R]
                                           [--seconds S] [--clients C] [--workers W]
                                           [--baseline-source DIR] [--engine-runs N]
-                                          [--query join|lookup]
+                                          [--query join|lookup] [--cache]
 
 On the build of PROJECT (a project bench/generate.py wrote, built; its Oxigraph store is
 written as `kzgov serve` does if missing), loads each target with bench/http_peers.py's
@@ -13,7 +13,7 @@ target's whole process tree from /proc before and after the load:
 
 - oxigraph-server: `oxigraph serve-read-only` on the build's store (one process);
 - kzgov-oxigraph: `kzgov serve --store oxigraph --no-cache --workers W` (default one per
-  core), its CPU split by role: the main process (dispatcher, pool, memory sampling),
+  core; with --cache, the result cache is on, as `kzgov serve` has it by default), its CPU split by role: the main process (dispatcher, pool, memory sampling),
   the query workers (with the zygote that forks them), and the HTTP processes;
 - with --baseline-source DIR, kzgov-baseline: the same command run on the kzgov package
   of another checkout (DIR/server first on PYTHONPATH), for an A/B of a change.
@@ -41,6 +41,7 @@ import os
 import resource
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -249,7 +250,9 @@ def start(name: str, layout: Layout, args: argparse.Namespace, log_dir: Path) ->
     if name == "oxigraph-server":
         store = ensure_oxigraph_store((layout.build_dir / "current").resolve())
         return start_oxigraph_server(name, store, log_path, SERVER_START_SECONDS)
-    options = ["--store", "oxigraph", "--no-cache", "--workers", str(args.workers)]
+    options = ["--store", "oxigraph", "--workers", str(args.workers)]
+    if not args.cache:
+        options.append("--no-cache")
     source = args.baseline_source if name == "kzgov-baseline" else None
     with python_path_first(source):
         return start_kzgov(name, layout, log_path, options, SERVER_START_SECONDS)
@@ -287,13 +290,44 @@ def engine_child(store: str, runs: int, write: bool, start: Any, results: Any) -
     results.put(engine_cpu_ms(store, runs, write, start))
 
 
+def threads_child(store_path: str, runs: int, results: Any) -> None:
+    """Two threads of one process each evaluate and write the join `runs` times at once.
+
+    Puts on the queue the process's CPU milliseconds per join and the wall milliseconds
+    per join: about half the CPU figure when pyoxigraph lets go of the interpreter lock
+    while it evaluates and writes, about the CPU figure when it holds it.
+    """
+    store = ox.Store.read_only(store_path)
+    graphs = [ox.NamedNode(str(UNION_GRAPH))]
+
+    def joins(count: int) -> None:
+        for _ in range(count):
+            result = store.query(JOIN_QUERY, default_graph=graphs)
+            assert isinstance(result, ox.QuerySolutions)
+            result.serialize(format=ox.QueryResultsFormat.JSON)
+
+    joins(1)  # warm the page cache and the store's own caches
+    threads = [threading.Thread(target=joins, args=(runs,)) for _ in range(2)]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    before, started = usage.ru_utime + usage.ru_stime, time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - before
+    results.put((round(cpu / (2 * runs) * 1000, 2), round(wall / (2 * runs) * 1000, 2)))
+
+
 def engine_alone(layout: Layout, runs: int) -> dict[str, float]:
     """The CPU milliseconds per join of pyoxigraph, alone and in two processes at once.
 
     Each measure runs in processes forked for it, each opening the store itself as a
     query worker does: one process alone (evaluated and written as SPARQL JSON, then
     evaluated and iterated only), then two at once (each evaluated and written), as
-    kzgov's two query workers run on two cores.
+    kzgov's two query workers run on two cores; then two threads of one process at once
+    (CPU and wall milliseconds per join), as one process of threads would run them.
     """
     store = str(ensure_oxigraph_store((layout.build_dir / "current").resolve()))
     context = multiprocessing.get_context("fork")
@@ -315,6 +349,11 @@ def engine_alone(layout: Layout, runs: int) -> dict[str, float]:
         for child in children:
             child.join()
         found[name] = round(statistics.mean(figures), 2)
+    results = context.SimpleQueue()
+    child = context.Process(target=threads_child, args=(store, runs, results))
+    child.start()
+    found["two_threads_at_once_ms"], found["two_threads_wall_ms"] = results.get()
+    child.join()
     return found
 
 
@@ -352,6 +391,12 @@ def main() -> None:
         choices=("join", "lookup"),
         default="join",
         help="the 3-way join (default) or the lookups (then no engine-alone figures)",
+    )
+    parser.add_argument(
+        "--cache",
+        action="store_true",
+        help="run kzgov with its result cache on, as `kzgov serve` does by default (a lookup"
+        " asked again is then replayed)",
     )
     parser.add_argument("--output", type=Path, default=RESULTS_PATH, help="the JSON to write")
     args = parser.parse_args()
@@ -397,7 +442,10 @@ def main() -> None:
             f" {engine['evaluate_and_serialize_ms']:.1f} ms CPU per join evaluated and written"
             f" as SPARQL JSON, {engine['evaluate_only_ms']:.1f} ms evaluated and iterated;"
             f" two processes at once: {engine['two_processes_at_once_ms']:.1f} ms each per join"
-            f" evaluated and written; answer {runs[0].answer_bytes} bytes"
+            f" evaluated and written; two threads of one process at once:"
+            f" {engine['two_threads_at_once_ms']:.1f} ms CPU and"
+            f" {engine['two_threads_wall_ms']:.1f} ms wall per join;"
+            f" answer {runs[0].answer_bytes} bytes"
         )
     medians = summary(runs)
     for name, figures in medians.items():

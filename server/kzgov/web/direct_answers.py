@@ -10,7 +10,10 @@ on the HTTP process's event loop (kzgov.web.front), before any thread is asked:
   (kzgov.web.replayed_answers), when the cache is on: the kept response again;
 - a lookup, when the server serves an Oxigraph store: the build's store, opened
   read-only in this process (`open_local_store`), answers it, and Oxigraph's own
-  serializer writes it.
+  serializer writes it. With the cache on, the replay keeps that answer under the raw
+  request too (as it keeps what Flask answers), so the same lookup again is replayed,
+  not run again: on the default store, with the default cache, a repeated lookup costs
+  what a replayed answer costs.
 
 A lookup is answered here only when it is cheap by construction, decided by a static
 check of its text (`cheap_lookup`), never by parsing it with a general parser: a
@@ -52,7 +55,7 @@ from kzgov.store.stored_dataset import stored_graphs
 from kzgov.web.access_log import ACCESS_LOGGER, query_fingerprint
 from kzgov.web.cors import EXPOSED_HEADERS
 from kzgov.web.negotiation import choose_result_media_type
-from kzgov.web.replayed_answers import SPARQL_PATHS, ReplayedAnswers, RequestKey
+from kzgov.web.replayed_answers import SPARQL_PATHS, KeptResponse, ReplayedAnswers, RequestKey
 from kzgov.web.result_cache import ResultCache, cache_key
 
 log = logging.getLogger(ACCESS_LOGGER)
@@ -263,8 +266,9 @@ class DirectAnswers:
         started = time.perf_counter()
         if "if-none-match" in headers:
             return None
+        key: RequestKey | None = None
         if self.replay is not None:
-            key: RequestKey = (
+            key = (
                 method,
                 path,
                 query_string,
@@ -281,10 +285,17 @@ class DirectAnswers:
         if self.store is None:
             return None
         try:
-            return self.lookup(self.store, method, query_string, headers, body, path, started)
+            looked_up = self.lookup(self.store, method, query_string, headers, body, path, started)
         except (KzgovError, OSError, SyntaxError, ValueError, RuntimeError, TypeError) as error:
             quiet.debug("left to the workers: %s", error)  # they answer it, or say why not
             return None
+        if looked_up is None:
+            return None
+        answer, fingerprint = looked_up
+        if key is not None and self.replay is not None:
+            _status, answer_headers, content = answer
+            self.replay.kept.put(key, KeptResponse("200 OK", answer_headers, content, fingerprint))
+        return answer
 
     def lookup(
         self,
@@ -295,8 +306,11 @@ class DirectAnswers:
         body: bytes,
         path: str,
         started: float,
-    ) -> Response | None:
-        """The answer to a cheap lookup from the local store, or None."""
+    ) -> tuple[Response, str] | None:
+        """The answer to a cheap lookup from the local store and its query's fingerprint.
+
+        None when the lookup is left to the endpoint.
+        """
         if headers.get("accept-encoding", "").strip().lower() not in PLAIN_ENCODINGS:
             return None
         if method == "POST":
@@ -339,7 +353,7 @@ class DirectAnswers:
         response_headers += after
         response_headers.append(("content-length", str(len(answer))))
         self.log(method, path, 200, started, fingerprint, "direct")
-        return 200, response_headers, answer
+        return (200, response_headers, answer), fingerprint
 
     @staticmethod
     def log(
