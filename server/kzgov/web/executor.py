@@ -16,7 +16,8 @@ forked again at any time without forking the multi-threaded HTTP server. Each qu
 goes to an idle worker over a socket; if no answer comes by the deadline, the zygote
 kills that worker and forks a fresh one. Queries that find no idle worker wait in a
 bounded queue; past its bound they get QueueFull. When the server stops (or dies),
-the zygote and the workers stop with it.
+the zygote and the workers stop with it. The zygote of a release loaded later, on a
+SIGHUP, is started as a new program instead (kzgov.web.reloaded_zygote).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import logging
 import os
 import signal
 import socket
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -78,6 +80,7 @@ __all__ = [
     "QueryTimedOut",
     "QueueFull",
     "ResultTooLarge",
+    "StartedZygote",
     "UpdateRefused",
     "WorkerPool",
     "available_graphs",
@@ -453,6 +456,22 @@ def run_zygote(
             os._exit(0)
 
 
+@dataclass(frozen=True)
+class StartedZygote:
+    """A running zygote, a child of this process, as its pool sees it.
+
+    Attributes:
+        pid: its process id.
+        control: the datagram socket it takes requests on.
+        process: the zygote started as a fresh program (kzgov.web.reloaded_zygote), or
+            None for one forked from this process.
+    """
+
+    pid: int
+    control: socket.socket
+    process: subprocess.Popen[bytes] | None = None
+
+
 class Ticket:
     """A query waiting for a worker, for the client that sent it."""
 
@@ -477,14 +496,18 @@ class Worker:
 class WorkerPool:
     """Query workers forked from a zygote that holds the loaded store."""
 
-    def __init__(self, store: Store, settings: ExecutorSettings) -> None:
-        """Fork the zygote and the workers.
+    def __init__(
+        self, store: Store, settings: ExecutorSettings, zygote: StartedZygote | None = None
+    ) -> None:
+        """Fork the zygote (unless one is given) and the workers.
 
-        Call this before the HTTP server starts its threads.
+        Call this before the HTTP server starts its threads, or give a zygote started
+        as a fresh process (kzgov.web.reloaded_zygote).
 
         Args:
             store: the loaded store.
             settings: the number of workers and the limits.
+            zygote: a zygote already running, a child of this process.
         """
         self.settings = settings
         self.available = available_graphs(store)
@@ -498,14 +521,18 @@ class WorkerPool:
         self.running: Counter[str] = Counter()
         self.queued: Counter[str] = Counter()
         self.closed = False
-        # Datagrams keep each request and reply whole, and can carry a worker's socket.
-        server_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        pid = os.fork()
-        if pid == 0:
-            server_end.close()
-            run_zygote(zygote_end, store, self.available, settings)
-        zygote_end.close()
-        self.zygote_pid = pid
+        if zygote is None:
+            # Datagrams keep each request and reply whole, and can carry a worker's socket.
+            server_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            pid = os.fork()
+            if pid == 0:
+                server_end.close()
+                run_zygote(zygote_end, store, self.available, settings)
+            zygote_end.close()
+            zygote = StartedZygote(pid, server_end)
+        self.zygote = zygote
+        self.zygote_pid = zygote.pid
+        server_end = zygote.control
         # A zygote that stops answering (stopped, or stuck on a lock a thread of this
         # process held when it was forked) must not hang the thread that asks it forever.
         server_end.settimeout(ZYGOTE_REPLY_SECONDS)
@@ -747,8 +774,11 @@ class WorkerPool:
                     os.kill(self.zygote_pid, signal.SIGKILL)
         for worker in idle:
             worker.connection.close()
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.zygote_pid, 0)
+        if self.zygote.process is not None:
+            self.zygote.process.wait()
+        else:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.zygote_pid, 0)
 
 
 def start_executor(store: Store, settings: ExecutorSettings) -> Executor:

@@ -2,10 +2,12 @@
 
 The main process owns the store: it pins the current release (`kzgov.core.release`:
 builds never prune a pinned release), loads it and forks its query workers' zygote
-(kzgov.web.executor). On SIGHUP (granian's reload, run in the main thread, so that the
-new zygote is forked from the main thread) `reload()` does the same for the newer
-release, then switches: a query runs on the release its HTTP process serves while that
-release is served, else on the current one, and each query runs whole on one release.
+(kzgov.web.executor) while it is still single-threaded. On SIGHUP (granian's reload, run
+in the main thread) `reload()` pins the newer release and starts its zygote as a new
+program that loads the release itself (kzgov.web.reloaded_zygote: by then the main
+process runs threads, and must not fork), then switches: a query runs on the release
+its HTTP process serves while that release is served, else on the current one, and
+each query runs whole on one release.
 granian then replaces the HTTP processes with ones that serve the new release; once the
 old ones are gone, `retire()` waits for the old release's last query, stops its workers
 and lets its pin go.
@@ -30,6 +32,7 @@ from kzgov.store.backends import open_store
 from kzgov.store.base import Store
 from kzgov.web.dispatcher import KnownFacts
 from kzgov.web.executor import Executor, ExecutorSettings, WorkerPool, start_executor
+from kzgov.web.reloaded_zygote import start_reloaded_zygote
 from kzgov.web.result_cache import CachingExecutor, result_cache_of
 
 log = logging.getLogger("kzgov.reload")
@@ -99,14 +102,46 @@ def pin_and_start(config: ServerConfig) -> tuple[ServerConfig, ReleasePin, Store
     return config, pin, store, executor
 
 
-def open_current(config: ServerConfig) -> ServedRelease:
-    """Pin, load and start the workers of the current release.
+def pin_and_start_afresh(config: ServerConfig) -> tuple[ServerConfig, ReleasePin, Store, Executor]:
+    """`pin_and_start`, the store loaded by a zygote started as a new program.
+
+    For a process that runs threads and so must not fork (kzgov.web.reloaded_zygote);
+    without worker processes the store is loaded here, as by `pin_and_start`.
 
     Raises:
         MissingBuild: there is no build.
         KzgovError: the release cannot be loaded.
     """
-    config, pin, store, uncached = pin_and_start(config)
+    settings = ExecutorSettings.from_config(config)
+    if settings.workers <= 0:
+        return pin_and_start(config)
+    pin = pin_current_release(config.layout.build_dir)
+    if pin is None:
+        raise MissingBuild(str(config.layout.build_dir))
+    try:
+        config = dataclasses.replace(
+            config, layout=dataclasses.replace(config.layout, served_release=pin.path)
+        )
+        zygote, store = start_reloaded_zygote(config, settings)
+        executor: Executor = WorkerPool(store, settings, zygote)
+    except BaseException:
+        pin.close()
+        raise
+    return config, pin, store, executor
+
+
+def open_current(config: ServerConfig, afresh: bool = False) -> ServedRelease:
+    """Pin, load and start the workers of the current release.
+
+    Args:
+        config: the server's settings.
+        afresh: start the zygote as a new program (`pin_and_start_afresh`), not a fork.
+
+    Raises:
+        MissingBuild: there is no build.
+        KzgovError: the release cannot be loaded.
+    """
+    config, pin, store, uncached = (pin_and_start_afresh if afresh else pin_and_start)(config)
     executor = uncached
     if config.cache == "on":  # one result cache for the whole server, before the pool
         executor = CachingExecutor(uncached, result_cache_of(config))
@@ -152,7 +187,7 @@ class ServedReleases:
         if current_release(self.config.layout.build_dir) == served:
             log.info("reload: release %s is already served", served.name)
             return None
-        new = open_current(self.config)  # kzgov.core.sparql keeps its lock fork-safe
+        new = open_current(self.config, afresh=True)  # this process must not fork now
         with self.lock:
             old, self.current = self.current, new
             self.by_name[new.name] = new
@@ -181,8 +216,8 @@ class ServedReleases:
             time.sleep(DRAIN_POLL_SECONDS)
         with self.lock:
             self.by_name.pop(old.name, None)
-        # The new zygote was forked while the old one's control socket was open, and
-        # holds a copy: the old zygote would never see the hang-up, so it is stopped here.
+        # A process forked while the old zygote's control socket was open holds a copy,
+        # and the old zygote would never see the hang-up: it is stopped here.
         if isinstance(old.uncached, WorkerPool):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(old.uncached.zygote_pid, signal.SIGTERM)
