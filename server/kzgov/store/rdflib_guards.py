@@ -12,7 +12,8 @@ into what SPARQL 1.1 says, or else into a clear refusal:
 - aggregates nested in aggregates (`SUM(COUNT(?x))`), which SPARQL does not define,
   are refused before evaluation, and so are the queries `kzgov.core.query_rules` finds
   breaking a rule rdflib's parser does not enforce (a VALUES row of the wrong length,
-  a BIND to a variable in scope, an ungrouped variable projected by an aggregate query);
+  a BIND or SELECT alias of a variable in scope, an ungrouped variable projected by an
+  aggregate query);
 - anything else rdflib cannot evaluate is refused (400) with a message that names
   no Python internals; the details go to the server's log.
 
