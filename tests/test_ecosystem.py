@@ -326,6 +326,20 @@ def test_query_the_engine_cannot_evaluate_is_a_message(served_layout: Layout) ->
     assert "evaluated" in lines[0] or "syntax error" in lines[0]
 
 
+def test_query_breaking_a_rule_rdflib_does_not_enforce_is_refused(
+    served_layout: Layout, tmp_path: Path
+) -> None:
+    done = run_kzgov(served_layout, "query", "SELECT * { ?s ?p ?o BIND(1 AS ?s) }")
+    assert done.returncode == 1
+    assert done.stderr.startswith("kzgov: SPARQL syntax error: BIND(... AS ?s): ?s is already")
+    assert done.stdout == ""
+    query = tmp_path / "ungrouped.rq"
+    query.write_text("SELECT ?s (COUNT(*) AS ?n) { ?s ?p ?o }\n", encoding="utf-8")
+    done = run_kzgov(served_layout, "query", str(query))
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"kzgov: {query}: SPARQL syntax error: SELECT: ?s is neither")
+
+
 @pytest.fixture()
 def busy_port() -> Iterator[int]:
     """A port of 127.0.0.1 something else listens on."""

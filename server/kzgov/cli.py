@@ -132,6 +132,9 @@ def command_query(args: argparse.Namespace) -> int:
     text = read_query_argument(layout, args.query, args.param)
     parsed = parse_in_file(text, args.query)
     refuse_service(parsed)  # the command line calls no other endpoint either
+    if parsed.broken_rule is not None:  # rdflib evaluates here, as on the memory store
+        where = f"{args.query}: " if args.query.endswith(".rq") else ""
+        raise KzgovError(f"{where}SPARQL syntax error: {parsed.broken_rule}")
     dataset = open_dataset(layout)
     try:
         result = evaluate(dataset, parsed)

@@ -9,13 +9,15 @@ from dataclasses import dataclass
 
 from pyparsing import ParseBaseException
 from rdflib import Dataset
-from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 
 from kzgov.core import rdflib_decimal
 from kzgov.core.errors import KzgovError
 from kzgov.core.namespaces import QUERY_PREFIXES
+from kzgov.core.query_rules import broken_rule
 from kzgov.core.syntax_position import locate_syntax_error
 
 rdflib_decimal.install()
@@ -63,11 +65,14 @@ class ParsedQuery:
         text: the query text.
         query: rdflib's algebra for it.
         form: SELECT, ASK, CONSTRUCT or DESCRIBE.
+        broken_rule: the SPARQL 1.1 rule on variables it breaks, which rdflib does not
+            enforce (`kzgov.core.query_rules`), or None; the memory store refuses it.
     """
 
     text: str
     query: Query
     form: str
+    broken_rule: str | None = None
 
 
 # rdflib's SPARQL grammar (pyparsing) keeps state while parsing: two threads parsing at
@@ -148,7 +153,10 @@ def parse_query(text: str) -> ParsedQuery:
     """
     try:
         with PARSER_LOCK:
-            query = prepareQuery(text, initNs=dict(QUERY_PREFIXES))
+            tree = parseQuery(text)
+            broken = broken_rule(tree)  # before the translation, which rearranges the tree
+            query = translateQuery(tree, None, dict(QUERY_PREFIXES))
+            query._original_args = (text, dict(QUERY_PREFIXES), None)  # as prepareQuery does
     except RecursionError as error:
         raise query_too_deep() from error
     except ParseBaseException as error:
@@ -158,7 +166,7 @@ def parse_query(text: str) -> ParsedQuery:
     form = FORM_OF_ALGEBRA.get(query.algebra.name, "SELECT")
     if form == "CONSTRUCT":
         give_construct_where_its_template(query)
-    return ParsedQuery(text=text, query=query, form=form)
+    return ParsedQuery(text=text, query=query, form=form, broken_rule=broken)
 
 
 def evaluate(dataset: Dataset, parsed: ParsedQuery) -> Result:

@@ -24,7 +24,7 @@ from kzgov.core.release import DATASET_NQUADS
 from kzgov.core.serialize import QueryAnswer
 from kzgov.core.sparql import ParsedQuery
 from kzgov.store.base import QueryDataset, release_or_fail, written_answer
-from kzgov.store.rdflib_guards import evaluation_refused, guard_algebra
+from kzgov.store.rdflib_guards import evaluation_refused, guard_algebra, refuse_broken_rule
 
 TriplePattern = tuple[Any, Any, Any]
 
@@ -246,8 +246,10 @@ class MemoryStore:
 
         Raises:
             ResultTooLarge: the result passes a cap.
-            QueryRejected: rdflib cannot evaluate the query (`kzgov.store.rdflib_guards`).
+            QueryRejected: the query breaks a rule rdflib's parser does not enforce, or
+                rdflib cannot evaluate it (`kzgov.store.rdflib_guards`).
         """
+        refuse_broken_rule(parsed)
         guard_algebra(parsed.query.algebra)
         context = QueryContext(self.view_of(dataset), initBindings={})
         context.prologue = parsed.query.prologue

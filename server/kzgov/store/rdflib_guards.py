@@ -10,7 +10,10 @@ into what SPARQL 1.1 says, or else into a clear refusal:
 - LIMIT and OFFSET past what Python can count are clamped to that count, which no
   result reaches, so the answer is the one the query asks for;
 - aggregates nested in aggregates (`SUM(COUNT(?x))`), which SPARQL does not define,
-  are refused before evaluation;
+  are refused before evaluation, and so are the queries `kzgov.core.query_rules` finds
+  breaking a rule rdflib's parser does not enforce (a VALUES row of the wrong length,
+  a BIND or SELECT alias of a variable in scope, an ungrouped variable projected by an
+  aggregate query);
 - anything else rdflib cannot evaluate is refused (400) with a message that names
   no Python internals; the details go to the server's log.
 
@@ -31,6 +34,7 @@ from rdflib.plugins.sparql.parserutils import CompValue, Expr
 from rdflib.plugins.sparql.sparql import SPARQLError, SPARQLTypeError
 
 from kzgov.core.errors import QueryRejected
+from kzgov.core.sparql import ParsedQuery
 
 log = logging.getLogger("kzgov.store.memory")
 
@@ -155,6 +159,19 @@ def guard_algebra(algebra: CompValue) -> None:
         if evaluate is not None and not getattr(evaluate, GUARDED, False):
             node._evalfn = type_errors_only(evaluate)
     algebra[GUARDED] = True
+
+
+def refuse_broken_rule(parsed: ParsedQuery) -> None:
+    """Refuse a query that breaks a rule of SPARQL 1.1 rdflib's parser lets through.
+
+    Oxigraph's parser refuses these queries on the other stores; `kzgov.core.query_rules`
+    finds them for this one.
+
+    Raises:
+        QueryRejected: the query breaks one (the message names the rule and where).
+    """
+    if parsed.broken_rule is not None:
+        raise QueryRejected(f"SPARQL syntax error: {parsed.broken_rule}")
 
 
 def evaluation_refused(error: Exception) -> QueryRejected:
