@@ -75,6 +75,19 @@ class ServedRelease:
             self.pin.close()
 
 
+def pinned(config: ServerConfig) -> tuple[ServerConfig, ReleasePin]:
+    """Pin the current release; the settings naming it as the served release, and the pin.
+
+    Raises:
+        MissingBuild: there is no build.
+    """
+    pin = pin_current_release(config.layout.build_dir)
+    if pin is None:
+        raise MissingBuild(str(config.layout.build_dir))
+    served = dataclasses.replace(config.layout, served_release=pin.path)
+    return dataclasses.replace(config, layout=served), pin
+
+
 def pin_and_start(config: ServerConfig) -> tuple[ServerConfig, ReleasePin, Store, Executor]:
     """Pin the current release, load it and start its query workers.
 
@@ -86,13 +99,8 @@ def pin_and_start(config: ServerConfig) -> tuple[ServerConfig, ReleasePin, Store
         MissingBuild: there is no build.
         KzgovError: the release cannot be loaded.
     """
-    pin = pin_current_release(config.layout.build_dir)
-    if pin is None:
-        raise MissingBuild(str(config.layout.build_dir))
+    config, pin = pinned(config)
     try:
-        config = dataclasses.replace(
-            config, layout=dataclasses.replace(config.layout, served_release=pin.path)
-        )
         store = open_store(config.store, config.layout, config.query_timeout_seconds)
         store.load()
         executor: Executor = start_executor(store, ExecutorSettings.from_config(config))
@@ -115,13 +123,8 @@ def pin_and_start_afresh(config: ServerConfig) -> tuple[ServerConfig, ReleasePin
     settings = ExecutorSettings.from_config(config)
     if settings.workers <= 0:
         return pin_and_start(config)
-    pin = pin_current_release(config.layout.build_dir)
-    if pin is None:
-        raise MissingBuild(str(config.layout.build_dir))
+    config, pin = pinned(config)
     try:
-        config = dataclasses.replace(
-            config, layout=dataclasses.replace(config.layout, served_release=pin.path)
-        )
         zygote, store = start_reloaded_zygote(config, settings)
         executor: Executor = WorkerPool(store, settings, zygote)
     except BaseException:
