@@ -161,6 +161,13 @@ def ask(server: LiveServer, asked: Asked, repeat_a_header: bool = False) -> Answ
         connection.close()
 
 
+def content_of(answer: Answer) -> bytes:
+    """An answer's body, gzip's header cleared: it holds the second it was written in."""
+    if answer.body[:2] == b"\x1f\x8b" and len(answer.body) >= 10:
+        return answer.body[:4] + b"\x00" * 4 + answer.body[8:]
+    return answer.body
+
+
 def access_lines(server: LiveServer) -> list[str]:
     """The access-log lines of /sparql so far."""
     return [line for line in server.log().splitlines() if "kzgov.access: " in line]
@@ -173,7 +180,7 @@ def test_the_answer_without_flask_is_flasks(server: LiveServer, name: str) -> No
     by_flask = ask(server, asked, repeat_a_header=True)
     assert shortcut.status == by_flask.status, (shortcut.body[:300], by_flask.body[:300])
     assert shortcut.headers == by_flask.headers
-    assert shortcut.body == by_flask.body
+    assert content_of(shortcut) == content_of(by_flask)
     first, second = access_lines(server)[-2:]
     assert first.endswith(" direct-query") == asked.direct, first
     assert not second.endswith(" direct-query"), second
