@@ -69,7 +69,7 @@ def test_a_reply_cut_short_reads_as_none(
     assert read_reply(mine) is None
 
 
-@pytest.mark.parametrize("written", [b"", b"\x00\x00", HEAD_LENGTH.pack(40) + b"[\"answ"])
+@pytest.mark.parametrize("written", [b"", b"\x00\x00", HEAD_LENGTH.pack(40) + b'["answ'])
 def test_a_channel_closed_before_its_head_is_whole_reads_as_none(
     channel_pair: tuple[socket.socket, socket.socket], written: bytes
 ) -> None:
