@@ -5,7 +5,9 @@ workers (kzgov.web.executor: one zygote, one queue), in the main process, so tha
 memory does not multiply with the HTTP processes and admission (the queue, each
 client's share) is decided for the whole server. The main process listens on a Unix
 socket in a private folder; each HTTP thread keeps one connection to it, sends a
-query with the client it comes from, and gets the answer or the error back.
+query with the client it comes from and a channel for the answer, reads the answer the
+query worker writes there (kzgov.web.answer_channel: the answer goes around the main
+process), then gets the main process's word on it: it stands, or an error instead.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import socket
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,10 +28,19 @@ from rdflib import URIRef
 
 from kzgov.core.errors import KzgovError, QueryFailed, QueueFull
 from kzgov.core.serialize import QueryAnswer
+from kzgov.web.answer_channel import (
+    SENT,
+    pass_channel,
+    read_reply,
+    send_reply,
+    socket_of,
+    take_channel,
+)
 from kzgov.web.clients import CURRENT_CLIENT, current_client
 from kzgov.web.executor import (
     ERROR_KINDS,
     Executor,
+    WorkerPool,
     answer_of_reply,
     answer_reply,
     error_reply,
@@ -90,6 +102,11 @@ def pool_unreachable() -> QueryFailed:
     return QueryFailed("the query workers cannot be reached: the server is stopping")
 
 
+def answer_cut_short() -> QueryFailed:
+    """The error for an answer that stopped before its end although it was said to stand."""
+    return QueryFailed("the query's answer was cut short on its way from the query worker")
+
+
 class QueryDispatcher:
     """Runs the queries of the HTTP processes on the main process's executor."""
 
@@ -120,33 +137,54 @@ class QueryDispatcher:
             threading.Thread(target=self.serve, args=(connection,), daemon=True).start()
 
     def serve(self, connection: Connection) -> None:
-        """Answer one HTTP thread's queries until it hangs up."""
-        with connection:
+        """Answer one HTTP thread's queries until it hangs up.
+
+        Each query comes with a channel for its answer (kzgov.web.answer_channel): a
+        worker of the pool writes its reply there itself; an answer from elsewhere (the
+        result cache, an executor in this process) is written there from here. The HTTP
+        thread is then sent SENT, or the error that stands instead.
+        """
+        descriptors = socket_of(connection)
+        with connection, descriptors:
             while True:
                 try:
                     request: Request = connection.recv()
+                    channel = take_channel(descriptors)
                 except (EOFError, OSError):
                     return
-                client, text, media_type, default_graphs, named_graphs, release, cached = request
-                CURRENT_CLIENT.set(client)
+                if channel is None:
+                    return
+                with channel:
+                    verdict = self.answer_on(channel, request)
+                    if verdict != SENT:
+                        # A worker the pool gave up on may still hold the channel (one
+                        # the zygote could not kill): end it for every holder, so that
+                        # the HTTP thread stops reading and takes the error instead.
+                        with contextlib.suppress(OSError):
+                            channel.shutdown(socket.SHUT_RDWR)
                 try:
-                    with self.releases.job(release, cached) as executor:
-                        reply = answer_reply(
-                            executor.run(text, media_type, default_graphs, named_graphs)
-                        )
-                except KzgovError as error:
-                    reply = error_reply(error, None)
-                except Exception as error:
-                    log.exception("query failed in the dispatcher")
-                    reply = error_reply(failure_of(error))
-                try:
-                    connection.send(reply)
+                    connection.send(verdict)
                 except (OSError, ValueError):
                     return
-                # Keep no answer while waiting for the next request: each HTTP thread
-                # has a thread here, and each would hold its last answer (up to the
-                # byte cap) for as long as its HTTP thread sends no query.
-                del reply
+
+    def answer_on(self, channel: socket.socket, request: Request) -> tuple[object, ...]:
+        """Have a request answered on its channel; SENT, or the error that stands instead."""
+        client, text, media_type, default_graphs, named_graphs, release, cached = request
+        CURRENT_CLIENT.set(client)
+        try:
+            with self.releases.job(release, cached) as executor:
+                if isinstance(executor, WorkerPool):
+                    executor.run_replying(channel, text, media_type, default_graphs, named_graphs)
+                    return SENT
+                reply = answer_reply(executor.run(text, media_type, default_graphs, named_graphs))
+        except KzgovError as error:
+            return error_reply(error, None)
+        except Exception as error:
+            log.exception("query failed in the dispatcher")
+            return error_reply(failure_of(error))
+        with contextlib.suppress(OSError):  # the HTTP thread is gone: nobody to tell
+            send_reply(channel, reply)
+        return SENT
 
     def close(self) -> None:
         """Stop accepting connections and remove the socket."""
@@ -174,13 +212,15 @@ class DispatchedExecutor:
         self.cached = cached
         self.local = threading.local()
 
-    def connection(self) -> Connection:
-        """This thread's connection to the dispatcher (opened on first use)."""
+    def connection(self) -> tuple[Connection, socket.socket]:
+        """This thread's connection to the dispatcher (opened on first use), and its socket."""
         connection: Connection | None = getattr(self.local, "connection", None)
         if connection is None:
             connection = Client(self.address, family="AF_UNIX", authkey=self.authkey)
             self.local.connection = connection
-        return connection
+            self.local.descriptors = socket_of(connection)
+        descriptors: socket.socket = self.local.descriptors
+        return connection, descriptors
 
     def forget(self) -> None:
         """Drop this thread's connection (after an error on it)."""
@@ -188,6 +228,7 @@ class DispatchedExecutor:
         self.local.connection = None
         if connection is not None:
             with contextlib.suppress(OSError):
+                self.local.descriptors.close()
                 connection.close()
 
     def run(
@@ -207,13 +248,22 @@ class DispatchedExecutor:
             self.release,
             self.cached,
         )
-        try:
-            connection = self.connection()
-            connection.send(request)
-            reply = connection.recv()
-        except (OSError, EOFError, AuthenticationError) as error:
-            self.forget()
-            raise pool_unreachable() from error
+        mine, theirs = socket.socketpair()
+        with mine:
+            try:
+                connection, descriptors = self.connection()
+                with theirs:
+                    connection.send(request)
+                    pass_channel(descriptors, theirs)
+                reply = read_reply(mine)
+                verdict = connection.recv()
+            except (OSError, EOFError, AuthenticationError) as error:
+                self.forget()
+                raise pool_unreachable() from error
+        if verdict != SENT:
+            return answer_of_reply(verdict, DISPATCHED_ERRORS)  # raises the error it carries
+        if reply is None:
+            raise answer_cut_short()
         return answer_of_reply(reply, DISPATCHED_ERRORS)
 
     def close(self) -> None:

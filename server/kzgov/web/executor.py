@@ -14,7 +14,9 @@ process, single-threaded, that holds the loaded store and forks the query worker
 request; a worker therefore shares the loaded graph with it copy-on-write, and can be
 forked again at any time without forking the multi-threaded HTTP server. Each query
 goes to an idle worker over a socket; if no answer comes by the deadline, the zygote
-kills that worker and forks a fresh one. Queries that find no idle worker wait in a
+kills that worker and forks a fresh one. A query sent with a channel (`run_replying`,
+kzgov.web.answer_channel) has its worker write the answer there, straight to the HTTP
+thread that asked; the pool then hears only that the worker has replied. Queries that find no idle worker wait in a
 bounded queue; past its bound they get QueueFull. When the server stops (or dies),
 the zygote and the workers stop with it. The zygote of a release loaded later, on a
 SIGHUP, is started as a new program instead (kzgov.web.reloaded_zygote).
@@ -57,6 +59,7 @@ from kzgov.core.limits import ResultLimits, check_query_length
 from kzgov.core.namespaces import ASSERTED_GRAPH
 from kzgov.core.serialize import FORM_TO_MEDIA_TYPES, MEDIA_TYPE_TO_RDFLIB, QueryAnswer
 from kzgov.store.base import Store
+from kzgov.web.answer_channel import SENT, pass_channel, send_reply, socket_of, take_channel
 from kzgov.web.clients import current_client
 from kzgov.web.guards import admit_query
 from kzgov.web.memory_cap import (
@@ -112,6 +115,9 @@ ERROR_KINDS: dict[str, type[KzgovError]] = {
 }
 
 Job = tuple[str, str, tuple[str, ...], tuple[str, ...]]
+# What a worker is sent: a job, and whether a channel to reply on follows it
+# (kzgov.web.answer_channel).
+JobMessage = tuple[Job, bool]
 
 
 class Executor(Protocol):
@@ -343,17 +349,24 @@ def serve_queries(
 ) -> None:
     """The loop of a worker: answer each job from the server until it hangs up.
 
-    Each reply goes as (retiring, reply). After a heavy job (a large answer, or one that
+    Each reply goes as (retiring, reply); for a job sent with a channel
+    (kzgov.web.answer_channel) the reply goes on the channel, and the server is sent
+    (retiring, SENT) once it is written. After a heavy job (a large answer, or one that
     may have left memory behind: kzgov.web.worker_upkeep) the worker hands freed heap
     back to the system; if its own memory has grown by more than
     `settings.worker_memory_growth_kb` since it started, it says it is retiring and
     exits once the reply is sent; the pool forks a fresh worker in its place.
     """
     upkeep = Upkeep.starting(settings.worker_memory_growth_kb)
+    descriptors = socket_of(connection)
     while True:
         try:
-            job: Job = connection.recv()
+            message: JobMessage = connection.recv()
+            job, channelled = message
+            channel = take_channel(descriptors) if channelled else None
         except (EOFError, OSError):
+            return
+        if channelled and channel is None:
             return
         fatal = False
         answer: QueryAnswer | None = None
@@ -370,6 +383,10 @@ def serve_queries(
         except Exception as error:
             reply = ("error", "QueryFailed", str(failure_of(error)))
         heavy, retiring = upkeep.after_job(answer_bytes)
+        if channel is not None:
+            with channel, contextlib.suppress(OSError):  # OSError: the HTTP thread is gone
+                send_reply(channel, reply)
+            reply = SENT
         try:
             connection.send((retiring, reply))
         except (OSError, ValueError):
@@ -487,10 +504,24 @@ class Worker:
     Attributes:
         pid: its process id.
         connection: the socket to send it jobs on.
+        descriptors: the same socket, to pass it a channel to reply on
+            (kzgov.web.answer_channel).
     """
 
     pid: int
     connection: Connection
+    descriptors: socket.socket
+
+    @classmethod
+    def reached_at(cls, pid: int, fd: int) -> Worker:
+        """The worker of a process id, reached on a socket's descriptor (now owned)."""
+        connection = Connection(fd)
+        return cls(pid=pid, connection=connection, descriptors=socket_of(connection))
+
+    def hang_up(self) -> None:
+        """Close the socket to the worker (a worker reading it then stops)."""
+        self.descriptors.close()
+        self.connection.close()
 
 
 class WorkerPool:
@@ -564,7 +595,7 @@ class WorkerPool:
                 raise QueryFailed(f"cannot start a query worker: {error}") from error
         if not fds:
             raise QueryFailed("cannot start a query worker: the zygote has stopped")
-        return Worker(pid=int.from_bytes(message, "big"), connection=Connection(fds[0]))
+        return Worker.reached_at(int.from_bytes(message, "big"), fds[0])
 
     def kill(self, worker: Worker) -> None:
         """Have the zygote kill a worker, and close our end of its socket.
@@ -581,7 +612,7 @@ class WorkerPool:
                     self.given_up_on_zygote()
                 except OSError:
                     pass
-        worker.connection.close()
+        worker.hang_up()
 
     def given_up_on_zygote(self) -> None:
         """Stop asking a zygote that did not answer in time (the caller holds zygote_lock).
@@ -678,18 +709,28 @@ class WorkerPool:
                 del self.running[client]
             if worker is not None:
                 if self.closed:
-                    worker.connection.close()
+                    worker.hang_up()
                 else:
                     self.idle.append(worker)
             self.slots.notify_all()
 
-    def ask(self, worker: Worker, job: Job, deadline: float) -> tuple[bool, tuple[object, ...]]:
+    def ask(
+        self, worker: Worker, job: Job, deadline: float, channel: socket.socket | None
+    ) -> tuple[bool, tuple[object, ...]]:
         """Send a job to a worker and wait for its reply until the deadline.
 
         While it waits, it samples the worker's own memory (kzgov.web.memory_cap).
 
+        Args:
+            worker: an idle worker, taken for the job.
+            job: the query.
+            deadline: when to give up on it (time.monotonic()).
+            channel: where the worker is to write its reply (kzgov.web.answer_channel),
+                or None to have it here.
+
         Returns:
-            Whether the worker is retiring (see `serve_queries`), and its reply.
+            Whether the worker is retiring (see `serve_queries`), and its reply (SENT
+            when it wrote it on the channel).
 
         Raises:
             QueryTimedOut: no reply by the deadline, or the worker passed its memory
@@ -697,7 +738,10 @@ class WorkerPool:
             EOFError, OSError: the worker died.
         """
         limit_mb = self.settings.worker_memory_limit_mb
-        worker.connection.send(job)
+        message: JobMessage = (job, channel is not None)
+        worker.connection.send(message)
+        if channel is not None:
+            pass_channel(worker.descriptors, channel)
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -721,14 +765,40 @@ class WorkerPool:
 
         The deadline is end to end: the time the query waits for a worker counts.
         """
-        deadline = time.monotonic() + self.settings.query_timeout_seconds
         job: Job = (query_text, media_type, tuple(default_graph_uris), tuple(named_graph_uris))
+        return answer_of_reply(self.reply_to(job, None))
+
+    def run_replying(
+        self,
+        channel: socket.socket,
+        query_text: str,
+        media_type: str,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+    ) -> None:
+        """Run one query on a worker that writes its reply on a channel (kzgov.web.answer_channel).
+
+        Returns once the reply is written (it may be an error the worker found).
+
+        Raises:
+            The errors of `run` that the worker could not write itself: QueueFull,
+            QueryTimedOut (also QueryOutgrewMemory) and QueryFailed.
+        """
+        job: Job = (query_text, media_type, tuple(default_graph_uris), tuple(named_graph_uris))
+        reply = self.reply_to(job, channel)
+        if reply != SENT:
+            answer_of_reply(reply)  # raises the error it carries
+            raise QueryFailed("the query worker replied out of turn")
+
+    def reply_to(self, job: Job, channel: socket.socket | None) -> tuple[object, ...]:
+        """A worker's reply to a job (SENT when written on the channel), under the deadline."""
+        deadline = time.monotonic() + self.settings.query_timeout_seconds
         client = current_client()
         worker = self.acquire(client, deadline)
         pid = worker.pid
         returned: Worker | None = worker
         try:
-            retiring, reply = self.ask(worker, job, deadline)
+            retiring, reply = self.ask(worker, job, deadline, channel)
             if retiring:
                 log.info("query worker %d outgrew its memory; replacing it", pid)
                 returned = self.replace(worker)
@@ -747,7 +817,7 @@ class WorkerPool:
             raise worker_stopped(pid) from error
         finally:
             self.release(returned, pid, client)
-        return answer_of_reply(reply)
+        return reply
 
     def status(self) -> dict[str, int]:
         """How many workers are idle and busy, and how many queries wait."""
@@ -773,7 +843,7 @@ class WorkerPool:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(self.zygote_pid, signal.SIGKILL)
         for worker in idle:
-            worker.connection.close()
+            worker.hang_up()
         if self.zygote.process is not None:
             self.zygote.process.wait()
         else:
