@@ -2,13 +2,13 @@
 
 Usage: .venv/bin/python bench/http_peers.py [--sizes seed,100000] [--clients C]
                                             [--seconds S] [--named-seconds N] [--workers W]
-                                            [--project BUILT_PROJECT]
+                                            [--rounds R] [--project BUILT_PROJECT]
 
 For each graph of --sizes (`seed`: the project's own data; a number: a synthetic project
 of about that many triples from bench/generate.py), builds it (`kzgov build --reasoner
 fast`) into a temporary folder (or, with --project, takes the build already in
 PROJECT/build), then, in the same run and on that build, serves it from
-each target in turn, one at a time, on a free port of 127.0.0.1:
+every target at once, each on a free port of 127.0.0.1, and loads them one at a time:
 
 - kzgov-memory: `kzgov serve --store memory --no-cache`;
 - kzgov-cached: `kzgov serve --store oxigraph` (the result cache on): `kzgov serve` as
@@ -38,7 +38,12 @@ for the seed graph only, every named query of queries/. Each query is sent once 
 warm up (the answer's rows are compared with kzgov-memory's), then by C concurrent
 clients (default 8) for a fixed S seconds (default 5; named queries N seconds, default
 1), each request a SPARQL 1.1 Protocol POST on the client's own persistent
-connection (HTTP/1.1 keep-alive, as wrk and oha load). Prints one table of
+connection (HTTP/1.1 keep-alive, as wrk and oha load). The two synthetic queries are
+measured in R rounds (default 3), every target once a round, in an order rotated each
+round, and each target's figures are those of its median round by throughput: this
+machine's speed drifts by several per cent within a minute, and a ratio of two targets
+measured once each, a minute apart, carried that drift (the named queries, a survey of
+the seed graph rather than a target, are measured once). Prints one table of
 p50 and p99 latency (nearest rank) and throughput per target, and the throughput ratios
 kzgov-oxigraph / oxigraph-server, kzgov-sparql / oxigraph-server, kzgov-memory /
 rdflib-endpoint, kzgov-cached / oxigraph-server, kzgov-memory-cached / oxigraph-server
@@ -99,6 +104,8 @@ RESULTS_PATH = BENCH_DIR / "results" / "http-peers.json"
 DEFAULT_SIZES = "seed,100000"
 DEFAULT_CLIENTS = 8
 DEFAULT_SECONDS = 5.0
+# Rounds of the synthetic queries; each target's figure is its median round's.
+DEFAULT_ROUNDS = 3
 # Twenty named queries, six targets: a second each keeps the seed graph near three minutes.
 DEFAULT_NAMED_SECONDS = 1.0
 GENERATOR_SEED = 1
@@ -167,6 +174,7 @@ class Workload:
     texts: tuple[str, ...]
     seconds: float
     uses_named_graphs: bool = False
+    rounds: int = 1
 
 
 @dataclass(frozen=True)
@@ -178,12 +186,14 @@ class LoadSettings:
         seconds: load per synthetic query and target.
         named_seconds: load per named query and target.
         workers: kzgov's query worker processes.
+        rounds: how many times each synthetic query is measured on each target.
     """
 
     clients: int = DEFAULT_CLIENTS
     seconds: float = DEFAULT_SECONDS
     named_seconds: float = DEFAULT_NAMED_SECONDS
     workers: int = os.cpu_count() or 2
+    rounds: int = DEFAULT_ROUNDS
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> LoadSettings:
@@ -193,12 +203,17 @@ class LoadSettings:
             seconds=args.seconds,
             named_seconds=args.named_seconds,
             workers=args.workers,
+            rounds=args.rounds,
         )
 
 
 @dataclass
 class Measurement:
-    """One query on one target."""
+    """One query on one target (its median round, when measured in rounds).
+
+    Attributes:
+        round_throughputs: the requests per second of every round, in order.
+    """
 
     target: str
     query: str
@@ -208,6 +223,19 @@ class Measurement:
     p99_ms: float | None = None
     throughput_per_second: float | None = None
     error: str | None = None
+    round_throughputs: list[float] = field(default_factory=list)
+
+
+def median_round(rounds: Sequence[Measurement]) -> Measurement:
+    """The round whose throughput is the median (the lower of the middle two), all rounds'
+    throughputs recorded on it; a failed round, if any, instead (so that it shows)."""
+    failed = [m for m in rounds if m.error or not m.throughput_per_second]
+    if failed:
+        return failed[0]
+    ordered = sorted(rounds, key=lambda m: m.throughput_per_second or 0.0)
+    chosen = ordered[(len(ordered) - 1) // 2]
+    chosen.round_throughputs = [round(m.throughput_per_second or 0.0, 1) for m in rounds]
+    return chosen
 
 
 @dataclass
@@ -577,9 +605,13 @@ def workloads(
     """The synthetic queries and, if asked (the seed graph), the named queries."""
     found = [
         Workload(
-            "lookup", "SELECT", tuple(LOOKUP_QUERY.format(post=p) for p in posts), settings.seconds
+            "lookup",
+            "SELECT",
+            tuple(LOOKUP_QUERY.format(post=p) for p in posts),
+            settings.seconds,
+            rounds=settings.rounds,
         ),
-        Workload("3-way join", "SELECT", (JOIN_QUERY,), settings.seconds),
+        Workload("3-way join", "SELECT", (JOIN_QUERY,), settings.seconds, rounds=settings.rounds),
     ]
     if named_queries:
         found += [
@@ -758,40 +790,69 @@ def bench_layout(
     report = GraphReport(graph=graph, triples=triples, build_seconds=round(build_seconds, 1))
     start_seconds = max(SERVER_START_SECONDS, triples / QUADS_PER_START_SECOND)
     slug = graph.replace(" ", "-")
-    plan: list[Workload] = []
-    for name in TARGETS:
-        if name in skipped:
-            report.skipped[name] = skipped[name]
-            continue
-        log_path = scratch / f"{slug}-{name}.log"
-        progress(f"{graph}: starting {name}")
-        try:
-            target = start_target(name, layout, log_path, settings, start_seconds)
-        except (RuntimeError, OSError, KeyError, KzgovError) as error:
-            report.skipped[name] = str(error)[:1500]
-            progress(f"{graph}: {name} skipped: {error}")
-            continue
-        report.servers[name] = target.announcement
-        try:
-            if not plan:
-                posts = json.loads(
-                    post(target.endpoint, Request(POSTS_QUERY, FORM_TO_ACCEPT["SELECT"]))[1]
+    targets: dict[str, Target] = {}
+    try:
+        for name in TARGETS:
+            if name in skipped:
+                report.skipped[name] = skipped[name]
+                continue
+            progress(f"{graph}: starting {name}")
+            try:
+                target = start_target(
+                    name, layout, scratch / f"{slug}-{name}.log", settings, start_seconds
                 )
-                chosen = [b["post"]["value"] for b in posts["results"]["bindings"]]
-                plan = workloads(layout, chosen, settings, named_queries)
-            started = time.perf_counter()
-            progress(f"{graph}: loading {name} with {len(plan)} queries")
-            for workload in plan:
-                done = with_server_state(target, measure(target, workload, settings.clients))
-                report.measurements.append(done)
-            progress(f"{graph}: {name} measured in {time.perf_counter() - started:.0f} s")
+            except (RuntimeError, OSError, KeyError, KzgovError) as error:
+                report.skipped[name] = str(error)[:1500]
+                progress(f"{graph}: {name} skipped: {error}")
+                continue
+            report.servers[name] = target.announcement
+            targets[name] = target
+        plan = plan_on(graph, layout, targets, settings, named_queries, report, progress)
+        rounds: dict[tuple[str, str], list[Measurement]] = {}
+        for number in range(max((w.rounds for w in plan), default=0)):
+            names = [n for n in targets if n not in report.skipped]
+            shift = number % max(len(names), 1)
+            for name in names[shift:] + names[:shift]:
+                target, started = targets[name], time.perf_counter()
+                due = [w for w in plan if w.rounds > number]
+                progress(f"{graph}: round {number + 1}: loading {name} with {len(due)} queries")
+                for workload in due:
+                    done = with_server_state(target, measure(target, workload, settings.clients))
+                    rounds.setdefault((name, workload.name), []).append(done)
+                progress(f"{graph}: {name} measured in {time.perf_counter() - started:.0f} s")
+        report.measurements += [median_round(measured) for measured in rounds.values()]
+    finally:
+        for target in targets.values():
+            target.stop()
+    return report
+
+
+def plan_on(
+    graph: str,
+    layout: Layout,
+    targets: Mapping[str, Target],
+    settings: LoadSettings,
+    named_queries: bool,
+    report: GraphReport,
+    progress: Callable[[str], None],
+) -> list[Workload]:
+    """The queries, with the posts to look up chosen by asking the first target that answers.
+
+    A target that fails to answer is marked skipped in the report, with why.
+    """
+    for name, target in targets.items():
+        try:
+            posts = json.loads(
+                post(target.endpoint, Request(POSTS_QUERY, FORM_TO_ACCEPT["SELECT"]))[1]
+            )
         except (RuntimeError, OSError, ValueError, KeyError) as error:
             why = f"{name} failed choosing the posts to look up: {error}"
             report.skipped[name] = why
             progress(f"{graph}: {why}")
-        finally:
-            target.stop()
-    return report
+            continue
+        chosen = [b["post"]["value"] for b in posts["results"]["bindings"]]
+        return workloads(layout, chosen, settings, named_queries)
+    return []
 
 
 def bench_graph(
@@ -934,6 +995,13 @@ def main() -> None:
         help="kzgov's query worker processes (default: one per core)",
     )
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=DEFAULT_ROUNDS,
+        help="rounds of the synthetic queries on every target; each target's figure is its"
+        f" median round's ({DEFAULT_ROUNDS})",
+    )
+    parser.add_argument(
         "--project",
         type=Path,
         help="measure the build already in PROJECT/build (a project bench/generate.py"
@@ -946,8 +1014,16 @@ def main() -> None:
         parser.error("--project measures one build: give its size alone with --sizes")
     if not sizes or any(s != "seed" and not s.isdigit() for s in sizes):
         parser.error("--sizes takes `seed` and triple counts, comma-separated")
-    if args.clients < 1 or args.workers < 1 or args.seconds <= 0 or args.named_seconds <= 0:
-        parser.error("--clients, --workers, --seconds and --named-seconds must be positive")
+    if (
+        args.clients < 1
+        or args.workers < 1
+        or args.rounds < 1
+        or args.seconds <= 0
+        or args.named_seconds <= 0
+    ):
+        parser.error(
+            "--clients, --workers, --rounds, --seconds and --named-seconds must be positive"
+        )
 
     skipped = ensure_peers()
     started = time.perf_counter()
@@ -958,7 +1034,7 @@ def main() -> None:
     header = (
         f"kzgov and peers over HTTP: p50 and p99 latency (ms), throughput (req/s);"
         f" {args.clients} concurrent clients for {args.seconds:g} s per synthetic query"
-        f" and {args.named_seconds:g} s per named query; kzgov with {args.workers} query"
+        f" (the median of {args.rounds} rounds) and {args.named_seconds:g} s per named query; kzgov with {args.workers} query"
         f" workers; the ratios are of throughput (req/s);"
         f" {os.cpu_count()} cores ({platform.machine()}, Python {platform.python_version()})"
     )
@@ -968,6 +1044,7 @@ def main() -> None:
         "clients": args.clients,
         "seconds": args.seconds,
         "named_seconds": args.named_seconds,
+        "rounds": args.rounds,
         "workers": args.workers,
         "elapsed_seconds": round(elapsed, 1),
         "graphs": [

@@ -11,12 +11,14 @@ Usage: .venv/bin/python bench/suite.py [--sizes 10000 100000 1000000] [--http-si
    each stage's seconds and the process's peak memory after it, and each build's
    wall-clock seconds and peak resident memory. The build folders are kept for 2 and 3.
 2. HTTP: on the seed build and on those of --http-sizes, every target of
-   bench/http_peers.py is started in turn on the same build (kzgov on the memory store,
+   bench/http_peers.py is started at once on the same build (kzgov on the memory store,
    with and without its result cache, on the Oxigraph store, and on the sparql: store
    forwarding to an Oxigraph server; `oxigraph serve-read-only`; rdflib-endpoint; and
    waitress-replay, a bare WSGI app on waitress replaying Oxigraph's answers) and
    loaded with a lookup and a 3-way join, plus, on the seed graph, every named query:
-   C concurrent clients on loopback for S seconds per query. Rows: p50 and p99 latency
+   C concurrent clients on loopback for S seconds per query, the lookup and the join in
+   R rounds (--rounds, default 3) over every target in rotated order, each target's
+   figure its median round's. Rows: p50 and p99 latency
    and throughput, and each kzgov target's (and waitress-replay's) throughput over
    Oxigraph server's and over rdflib-endpoint's. The peers are installed with pip when missing.
    On the 100k build, also explanation lookups: `kzgov serve --no-cache` asked /explain
@@ -601,6 +603,13 @@ def make_parser() -> argparse.ArgumentParser:
         f" (default {http_peers.DEFAULT_NAMED_SECONDS:g})",
     )
     load.add_argument(
+        "--rounds",
+        type=int,
+        default=http_peers.DEFAULT_ROUNDS,
+        help="rounds of the synthetic queries on every target, in rotated order; each"
+        f" target's figure is its median round's (default {http_peers.DEFAULT_ROUNDS})",
+    )
+    load.add_argument(
         "--clients",
         type=int,
         default=http_peers.DEFAULT_CLIENTS,
@@ -705,8 +714,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.memory_size = max(args.sizes, default=0)
     elif args.memory_size > 0 and args.memory_size not in args.sizes:
         parser.error(f"--memory-size {args.memory_size} must be `seed`, `none` or among --sizes")
-    if args.clients < 1 or args.workers < 1 or args.seconds <= 0 or args.named_seconds <= 0:
-        parser.error("--clients, --workers, --seconds and --named-seconds must be positive")
+    if (
+        args.clients < 1
+        or args.workers < 1
+        or args.rounds < 1
+        or args.seconds <= 0
+        or args.named_seconds <= 0
+    ):
+        parser.error(
+            "--clients, --workers, --rounds, --seconds and --named-seconds must be positive"
+        )
     args.memory_workers = serve_memory.positive_counts(args.memory_workers, parser)
     if args.warmup_rounds < 1:
         parser.error("--warmup-rounds must be at least 1")
@@ -743,6 +760,7 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
         seconds=args.seconds,
         named_seconds=args.named_seconds,
         workers=args.workers,
+        rounds=args.rounds,
     )
     reports: list[http_peers.GraphReport] = []
     memory: list[serve_memory.ServeMemory] = []
@@ -759,7 +777,9 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
             graph = built[size]
             if graph.row is None:
                 continue
-            progress(f"{graph.name}: HTTP, {len(http_peers.TARGETS)} targets in turn")
+            progress(
+                f"{graph.name}: HTTP, {len(http_peers.TARGETS)} targets at once, loaded in turn"
+            )
             reports.append(
                 http_peers.bench_layout(
                     graph.name,
@@ -914,7 +934,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         memory = f" serve memory: {workers} workers, {args.warmup_rounds} warm-up rounds;"
     header = (
         f"kzgov bench: HTTP {args.clients} concurrent clients for {args.seconds:g} s per"
-        f" synthetic query and {args.named_seconds:g} s per named query, kzgov with"
+        f" synthetic query (the median of {args.rounds} rounds) and {args.named_seconds:g} s"
+        f" per named query, kzgov with"
         f" {args.workers} query workers;{memory} {os.cpu_count()} cores"
         f" ({platform.machine()}), Python {platform.python_version()};"
         f" {report['elapsed_seconds']:.0f} s in all"

@@ -62,3 +62,25 @@ def test_every_report_says_how_and_where_it_was_measured(tmp_path: Path) -> None
     assert report["command"] == "python bench/-c --rounds 3"
     assert report["machine"]["cpus"] == os.cpu_count()
     assert report["runs"] == [1, 2]
+
+
+def test_a_target_measured_in_rounds_reports_its_median_round() -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        from http_peers import Measurement, median_round
+    finally:
+        sys.path.remove(str(BENCH))
+
+    def measured(per_second: float, p99: float) -> Measurement:
+        return Measurement(
+            "kzgov-oxigraph", "3-way join", throughput_per_second=per_second, p99_ms=p99
+        )
+
+    chosen = median_round([measured(71.0, 1.0), measured(79.5, 2.0), measured(64.2, 3.0)])
+    assert (chosen.throughput_per_second, chosen.p99_ms) == (71.0, 1.0)
+    assert chosen.round_throughputs == [71.0, 79.5, 64.2]
+    # Of an even number of rounds, the lower of the middle two (never flattering).
+    assert median_round([measured(80.0, 1.0), measured(70.0, 2.0)]).throughput_per_second == 70.0
+    # A failed round is reported rather than hidden behind the others.
+    failed = Measurement("kzgov-oxigraph", "3-way join", error="connection refused")
+    assert median_round([measured(80.0, 1.0), failed]).error == "connection refused"
