@@ -962,6 +962,20 @@ def print_table(reports: list[GraphReport], header: str) -> list[str]:
     return notes
 
 
+def refuse_bad_load(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """Stop with a usage error unless the load options (as `main` names them) are positive."""
+    if (
+        args.clients < 1
+        or args.workers < 1
+        or args.rounds < 1
+        or args.seconds <= 0
+        or args.named_seconds <= 0
+    ):
+        parser.error(
+            "--clients, --workers, --rounds, --seconds and --named-seconds must be positive"
+        )
+
+
 def main() -> None:
     """Parse the options, measure every graph and target, print the table, write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -1014,16 +1028,7 @@ def main() -> None:
         parser.error("--project measures one build: give its size alone with --sizes")
     if not sizes or any(s != "seed" and not s.isdigit() for s in sizes):
         parser.error("--sizes takes `seed` and triple counts, comma-separated")
-    if (
-        args.clients < 1
-        or args.workers < 1
-        or args.rounds < 1
-        or args.seconds <= 0
-        or args.named_seconds <= 0
-    ):
-        parser.error(
-            "--clients, --workers, --rounds, --seconds and --named-seconds must be positive"
-        )
+    refuse_bad_load(args, parser)
 
     skipped = ensure_peers()
     started = time.perf_counter()

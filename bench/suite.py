@@ -714,16 +714,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.memory_size = max(args.sizes, default=0)
     elif args.memory_size > 0 and args.memory_size not in args.sizes:
         parser.error(f"--memory-size {args.memory_size} must be `seed`, `none` or among --sizes")
-    if (
-        args.clients < 1
-        or args.workers < 1
-        or args.rounds < 1
-        or args.seconds <= 0
-        or args.named_seconds <= 0
-    ):
-        parser.error(
-            "--clients, --workers, --rounds, --seconds and --named-seconds must be positive"
-        )
+    http_peers.refuse_bad_load(args, parser)
     args.memory_workers = serve_memory.positive_counts(args.memory_workers, parser)
     if args.warmup_rounds < 1:
         parser.error("--warmup-rounds must be at least 1")

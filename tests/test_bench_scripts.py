@@ -84,3 +84,18 @@ def test_a_target_measured_in_rounds_reports_its_median_round() -> None:
     # A failed round is reported rather than hidden behind the others.
     failed = Measurement("kzgov-oxigraph", "3-way join", error="connection refused")
     assert median_round([measured(80.0, 1.0), failed]).error == "connection refused"
+
+
+@pytest.mark.parametrize("script", ["http_peers.py", "suite.py"])
+def test_a_load_of_no_rounds_is_refused_before_anything_runs(script: str) -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), "--rounds", "0"],
+        capture_output=True,
+        text=True,
+        cwd=BENCH,
+        timeout=HELP_SECONDS,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "--rounds" in done.stderr and "must be positive" in done.stderr
+    assert "Traceback" not in done.stderr
