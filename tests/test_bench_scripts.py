@@ -25,16 +25,21 @@ def test_the_bench_folder_has_scripts() -> None:
     assert {"suite.py", "http_peers.py", "http_latency.py"} <= {path.name for path in SCRIPTS}
 
 
-@pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: path.name)
-def test_a_bench_script_imports_and_answers_help(script: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, str(script), "--help"],
+def run_script(script: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run a bench script from the bench folder, as `make bench` does; what it did."""
+    return subprocess.run(
+        [sys.executable, str(script), *arguments],
         capture_output=True,
         text=True,
         cwd=BENCH,
         timeout=HELP_SECONDS,
         check=False,
     )
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: path.name)
+def test_a_bench_script_imports_and_answers_help(script: Path) -> None:
+    done = run_script(script, "--help")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage:"), done.stdout
     assert "Traceback" not in done.stderr
@@ -88,14 +93,7 @@ def test_a_target_measured_in_rounds_reports_its_median_round() -> None:
 
 @pytest.mark.parametrize("script", ["http_peers.py", "suite.py"])
 def test_a_load_of_no_rounds_is_refused_before_anything_runs(script: str) -> None:
-    done = subprocess.run(
-        [sys.executable, str(BENCH / script), "--rounds", "0"],
-        capture_output=True,
-        text=True,
-        cwd=BENCH,
-        timeout=HELP_SECONDS,
-        check=False,
-    )
+    done = run_script(BENCH / script, "--rounds", "0")
     assert done.returncode == 2, done.stderr
     assert "--rounds" in done.stderr and "must be positive" in done.stderr
     assert "Traceback" not in done.stderr
