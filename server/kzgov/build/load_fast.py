@@ -10,8 +10,10 @@ as N-Triples (the parse stage's cache entries).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -48,7 +50,8 @@ def parse_turtle_fast(path: Path, root: Path | None = None) -> list[ox.Triple]:
         raise too_large_a_token(path, root, error) from error
     except (SyntaxError, OSError, UnicodeDecodeError) as refused:
         graph = Graph()
-        parse_turtle(path, graph, root)  # raises with rdflib's file:line:column message
+        with rdflib_term_warnings_muted():
+            parse_turtle(path, graph, root)  # raises with rdflib's file:line:column message
         converter = TermConverter()
         try:
             return [
@@ -57,6 +60,27 @@ def parse_turtle_fast(path: Path, root: Path | None = None) -> list[ox.Triple]:
             ]
         except ValueError as error:  # rdflib took a term RDF does not allow (an IRI with a space)
             raise oxigraph_refused(path, root, refused) from error
+
+
+@contextmanager
+def rdflib_term_warnings_muted() -> Iterator[None]:
+    """The warnings rdflib logs about the terms it makes, muted for the length of a block.
+
+    rdflib takes an IRI RDF forbids (one with a space) with a warning on its logger
+    ("... does not look like a valid URI"); where Oxigraph has already refused the file,
+    kzgov says what and where itself (`oxigraph_refused`), so that warning would only
+    come first, without a file or a line.
+    """
+    logger = logging.getLogger("rdflib.term")
+
+    def muted(_record: logging.LogRecord) -> bool:
+        return False
+
+    logger.addFilter(muted)
+    try:
+        yield
+    finally:
+        logger.removeFilter(muted)
 
 
 def oxigraph_refused(path: Path, root: Path | None, error: Exception) -> InputSyntaxError:
