@@ -263,15 +263,12 @@ def test_invalid_queries_rdflib_accepts_are_400_on_every_store(
         assert "syntax error" in body or "refused the query" in body, body
 
 
-def test_nested_aggregates_are_400_on_the_memory_and_oxigraph_stores(
-    live_server: LiveServer,
-) -> None:
+def test_nested_aggregates_are_400_on_every_store(live_server: LiveServer) -> None:
+    # The sparql:URL store's upstream (Oxigraph) answers them with an empty row; kzgov
+    # refuses them before asking it, as it does on its own stores.
     status, body = ask(live_server, "SELECT (SUM(COUNT(?s)) AS ?c) { ?s ?p ?o }")
-    if "store sparql:" in live_server.announcement:
-        assert status in (200, 400), body  # the remote store's own answer
-    else:
-        assert status == 400, body
-        assert "aggregates cannot be nested: COUNT inside SUM" in body
+    assert status == 400, body
+    assert "aggregates cannot be nested: COUNT inside SUM" in body
 
 
 @pytest.mark.parametrize("query", VALID_NEAR_MISSES)

@@ -43,6 +43,7 @@ from kzgov.core.serialize import QueryAnswer
 from kzgov.core.sparql import ParsedQuery
 from kzgov.store.base import QueryDataset, read_summary, written_answer
 from kzgov.store.oxigraph import graph_of
+from kzgov.store.rdflib_guards import refuse_any_nested_aggregate
 from kzgov.store.stored_dataset import StoredGraphs, stored_graphs
 
 SPARQL_STORE_PREFIX = "sparql:"
@@ -344,9 +345,12 @@ class RemoteStore:
         Raises:
             ResultTooLarge: the result passes a cap.
             StoreUnavailable: the store cannot be reached or answers badly.
-            QueryRejected: the store refuses the query.
+            QueryRejected: the store refuses the query, or it nests aggregates.
             QueryTimedOut: the store does not answer in time.
         """
+        # Aggregates nested in aggregates, which SPARQL does not define and a store may
+        # answer with an empty row: refused here with the same 400 as on the other stores.
+        refuse_any_nested_aggregate(parsed.query.algebra)
         parameters = dataset_parameters(stored_graphs(dataset, self._sizes))
         graph_form = parsed.form in ("CONSTRUCT", "DESCRIBE")
         accept = N_TRIPLES if graph_form else SPARQL_RESULTS_JSON
