@@ -229,6 +229,7 @@ class DispatchedExecutor:
         if connection is not None:
             with contextlib.suppress(OSError):
                 self.local.descriptors.close()
+            with contextlib.suppress(OSError):
                 connection.close()
 
     def run(
@@ -251,8 +252,8 @@ class DispatchedExecutor:
         mine, theirs = socket.socketpair()
         with mine:
             try:
-                connection, descriptors = self.connection()
-                with theirs:
+                with theirs:  # closed before reading: a worker's death then ends the read
+                    connection, descriptors = self.connection()
                     connection.send(request)
                     pass_channel(descriptors, theirs)
                 reply = read_reply(mine)
