@@ -809,12 +809,12 @@ def bench_layout(
             targets[name] = target
         plan = plan_on(graph, layout, targets, settings, named_queries, report, progress)
         rounds: dict[tuple[str, str], list[Measurement]] = {}
+        names = [n for n in targets if n not in report.skipped]
         for number in range(max((w.rounds for w in plan), default=0)):
-            names = [n for n in targets if n not in report.skipped]
+            due = [w for w in plan if w.rounds > number]
             shift = number % max(len(names), 1)
             for name in names[shift:] + names[:shift]:
                 target, started = targets[name], time.perf_counter()
-                due = [w for w in plan if w.rounds > number]
                 progress(f"{graph}: round {number + 1}: loading {name} with {len(due)} queries")
                 for workload in due:
                     done = with_server_state(target, measure(target, workload, settings.clients))
@@ -1039,8 +1039,8 @@ def main() -> None:
     header = (
         f"kzgov and peers over HTTP: p50 and p99 latency (ms), throughput (req/s);"
         f" {args.clients} concurrent clients for {args.seconds:g} s per synthetic query"
-        f" (the median of {args.rounds} rounds) and {args.named_seconds:g} s per named query; kzgov with {args.workers} query"
-        f" workers; the ratios are of throughput (req/s);"
+        f" (the median of {args.rounds} rounds) and {args.named_seconds:g} s per named query;"
+        f" kzgov with {args.workers} query workers; the ratios are of throughput (req/s);"
         f" {os.cpu_count()} cores ({platform.machine()}, Python {platform.python_version()})"
     )
     notes = print_table(reports, header)

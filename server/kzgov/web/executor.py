@@ -16,8 +16,8 @@ forked again at any time without forking the multi-threaded HTTP server. Each qu
 goes to an idle worker over a socket; if no answer comes by the deadline, the zygote
 kills that worker and forks a fresh one. A query sent with a channel (`run_replying`,
 kzgov.web.answer_channel) has its worker write the answer there, straight to the HTTP
-thread that asked; the pool then hears only that the worker has replied. Queries that find no idle worker wait in a
-bounded queue; past its bound they get QueueFull. When the server stops (or dies),
+thread that asked; the pool then hears only that the worker has replied. Queries that
+find no idle worker wait in a bounded queue; past its bound they get QueueFull. When the server stops (or dies),
 the zygote and the workers stop with it. The zygote of a release loaded later, on a
 SIGHUP, is started as a new program instead (kzgov.web.reloaded_zygote).
 """
