@@ -97,6 +97,7 @@ from kzgov.store.oxigraph import (
     read_metadata,
     write_in_fresh_process,
 )
+from process_cpu import cpu_ms_per_request, cpu_ticks_by_role
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
@@ -213,6 +214,12 @@ class Measurement:
 
     Attributes:
         round_throughputs: the requests per second of every round, in order.
+        cpu_ms_per_request: the milliseconds of CPU the target's processes spent per
+            request answered under the load (bench/process_cpu.py; None where /proc
+            cannot be read).
+        cpu_ms_by_role: the same by role: for kzgov, its main process, HTTP processes
+            and query workers (with their zygote), and `upstream` for the processes it
+            needs (the Oxigraph server behind kzgov-sparql); `server` for the others.
     """
 
     target: str
@@ -224,6 +231,8 @@ class Measurement:
     throughput_per_second: float | None = None
     error: str | None = None
     round_throughputs: list[float] = field(default_factory=list)
+    cpu_ms_per_request: float | None = None
+    cpu_ms_by_role: dict[str, float] = field(default_factory=dict)
 
 
 def median_round(rounds: Sequence[Measurement]) -> Measurement:
@@ -263,6 +272,16 @@ class Target:
         if workload.uses_named_graphs:
             params += [("named-graph-uri", g) for g in self.named_graphs]
         return Request(text, FORM_TO_ACCEPT[workload.form], tuple(params))
+
+    def cpu_ticks(self) -> dict[str, int]:
+        """The CPU clock ticks of the server's processes so far, by role (`Measurement`)."""
+        ticks = cpu_ticks_by_role(self.process.pid)
+        if not self.name.startswith("kzgov"):
+            ticks = {"server": sum(ticks.values())} if ticks else {}
+        for companion in self.companions:
+            upstream = sum(cpu_ticks_by_role(companion.pid).values())
+            ticks["upstream"] = ticks.get("upstream", 0) + upstream
+        return ticks
 
     def stop(self) -> None:
         """Stop the server, then the processes it needs."""
@@ -313,6 +332,8 @@ class KeepAlive:
     def __init__(self) -> None:
         """No connection yet: each thread opens its own on its first request."""
         self.local = threading.local()
+        self.opened: list[http.client.HTTPConnection] = []
+        self.lock = threading.Lock()
 
     def connection(self, netloc: str, timeout: float) -> http.client.HTTPConnection:
         """This thread's connection to a server, opened if need be."""
@@ -320,6 +341,8 @@ class KeepAlive:
         if connection is None or connection.host + f":{connection.port}" != netloc:
             connection = http.client.HTTPConnection(netloc, timeout=timeout)
             self.local.connection = connection
+            with self.lock:
+                self.opened.append(connection)
         return connection
 
     def drop(self) -> None:
@@ -328,6 +351,13 @@ class KeepAlive:
         if connection is not None:
             connection.close()
         self.local.connection = None
+
+    def close(self) -> None:
+        """Close every thread's connection (once the load is over)."""
+        with self.lock:
+            opened, self.opened = self.opened, []
+        for connection in opened:
+            connection.close()
 
 
 def post(
@@ -428,13 +458,20 @@ def measure(target: Target, workload: Workload, clients: int) -> Measurement:
             rows += count_rows(workload.form, post(target.endpoint, request)[1])
         result.rows = rows
         keep_alive = KeepAlive()
+        before = target.cpu_ticks()
         started = time.perf_counter()
-        latencies = load(
-            lambda i: post(target.endpoint, requests[i % len(requests)], keep_alive=keep_alive)[0],
-            clients,
-            workload.seconds,
-        )
-        wall = time.perf_counter() - started
+        try:
+            latencies = load(
+                lambda i: post(target.endpoint, requests[i % len(requests)], keep_alive=keep_alive)[
+                    0
+                ],
+                clients,
+                workload.seconds,
+            )
+            wall = time.perf_counter() - started
+            after = target.cpu_ticks()
+        finally:
+            keep_alive.close()
     except (RuntimeError, OSError, ValueError, KeyError) as error:
         result.error = str(error)[:300]
         return result
@@ -443,6 +480,9 @@ def measure(target: Target, workload: Workload, clients: int) -> Measurement:
     result.p50_ms = statistics.median(millis)
     result.p99_ms = nearest_rank(millis, 99)
     result.throughput_per_second = len(millis) / wall
+    result.cpu_ms_by_role = cpu_ms_per_request(before, after, len(millis))
+    if result.cpu_ms_by_role:
+        result.cpu_ms_per_request = round(sum(result.cpu_ms_by_role.values()), 3)
     return result
 
 

@@ -43,7 +43,7 @@ import statistics
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -71,15 +71,12 @@ from http_peers import (
 )
 from kzgov.core.layout import Layout
 from kzgov.core.namespaces import UNION_GRAPH
+from process_cpu import cpu_ms_per_request, cpu_ticks_by_role, machine_ticks
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results" / "join-cpu.json"
 DEFAULT_ROUNDS = 3
 DEFAULT_ENGINE_RUNS = 40
 WARM_UP_REQUESTS = 4
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-# /proc/PID/stat fields after the command: utime, stime, cutime, cstime (0-based, from
-# the field after the closing parenthesis of the command name).
-STAT_TIMES = slice(11, 15)
 
 
 @dataclass
@@ -96,90 +93,6 @@ class Run:
     machine_busy_share: float = 0.0
     answer_bytes: int = 0
     error: str | None = None
-
-
-def stat_of(pid: int) -> tuple[int, list[str]] | None:
-    """A process's parent id and the fields of /proc/PID/stat after its name, or None."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return None
-    fields = text[text.rindex(")") + 2 :].split()
-    return int(fields[1]), fields
-
-
-def cmdline_of(pid: int) -> str:
-    """A process's command line, or '' if it is gone."""
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return ""
-    return raw.replace(b"\0", b" ").decode("utf-8", errors="replace")
-
-
-def descendants(root: int) -> dict[int, int]:
-    """Every process below `root` (and root itself), each with its parent's id."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            found = stat_of(int(entry))
-            if found is not None:
-                parents[int(entry)] = found[0]
-    tree = {root: parents.get(root, 0)}
-    grew = True
-    while grew:
-        grew = False
-        for pid, parent in parents.items():
-            if parent in tree and pid not in tree:
-                tree[pid] = parent
-                grew = True
-    return tree
-
-
-def role_of(pid: int, tree: Mapping[int, int], root: int) -> str:
-    """What a process of a kzgov server does: main, workers (with the zygote), http, other.
-
-    The zygote is forked from the main process (same command line); the workers are its
-    children; the HTTP processes are started with multiprocessing's spawn.
-    """
-    if pid == root:
-        return "main"
-    if tree.get(pid) != root:
-        return "workers" if tree.get(tree.get(pid, 0)) == root else "other"
-    line = cmdline_of(pid)
-    if "spawn_main" in line:
-        return "http"
-    if line == cmdline_of(root):
-        return "workers"
-    return "other"
-
-
-def cpu_ticks_by_role(root: int) -> dict[str, int]:
-    """The CPU clock ticks of a process tree, by role.
-
-    Each live process counts its own time and that of the children it has collected
-    (cutime, cstime), so a worker that exited and was collected by the zygote stays
-    counted; the main process counts only its own (the zygote is still running).
-    """
-    tree = descendants(root)
-    ticks: dict[str, int] = {}
-    for pid in tree:
-        found = stat_of(pid)
-        if found is None:
-            continue
-        times = [int(value) for value in found[1][STAT_TIMES]]
-        own = times[0] + times[1] + (0 if pid == root else times[2] + times[3])
-        role = role_of(pid, tree, root)
-        ticks[role] = ticks.get(role, 0) + own
-    return ticks
-
-
-def machine_ticks() -> tuple[int, int]:
-    """The machine's busy and total CPU clock ticks so far (all cores, /proc/stat)."""
-    first = Path("/proc/stat").read_text(encoding="ascii").splitlines()[0].split()[1:]
-    values = [int(value) for value in first]
-    idle = values[3] + values[4]  # idle, iowait
-    return sum(values) - idle, sum(values)
 
 
 def lookup_texts(target: Target) -> tuple[str, ...]:
@@ -202,21 +115,20 @@ def load_once(target: Target, seconds: float, clients: int, run: Run, query: str
     busy_before, total_before = machine_ticks()
     keep_alive = KeepAlive()
     started = time.perf_counter()
-    latencies = load(
-        lambda i: post(target.endpoint, requests[i % len(requests)], keep_alive=keep_alive)[0],
-        clients,
-        seconds,
-    )
-    run.seconds = time.perf_counter() - started
-    after = cpu_ticks_by_role(target.process.pid)
-    busy_after, total_after = machine_ticks()
+    try:
+        latencies = load(
+            lambda i: post(target.endpoint, requests[i % len(requests)], keep_alive=keep_alive)[0],
+            clients,
+            seconds,
+        )
+        run.seconds = time.perf_counter() - started
+        after = cpu_ticks_by_role(target.process.pid)
+        busy_after, total_after = machine_ticks()
+    finally:
+        keep_alive.close()
     run.requests = len(latencies)
     run.requests_per_second = run.requests / run.seconds
-    per_request = 1000 / CLOCK_TICKS / max(run.requests, 1)
-    roles = sorted(set(before) | set(after))
-    run.cpu_ms_per_request_by_role = {
-        role: round((after.get(role, 0) - before.get(role, 0)) * per_request, 3) for role in roles
-    }
+    run.cpu_ms_per_request_by_role = cpu_ms_per_request(before, after, run.requests)
     if not target.name.startswith("kzgov"):  # one process: no roles
         run.cpu_ms_per_request_by_role = {
             "server": round(sum(run.cpu_ms_per_request_by_role.values()), 3)

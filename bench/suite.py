@@ -24,6 +24,13 @@ Usage: .venv/bin/python bench/suite.py [--sizes 10000 100000 1000000] [--http-si
    On the 100k build, also explanation lookups: `kzgov serve --no-cache` asked /explain
    about 300 distinct inferred triples as bench/http_latency.py --explain does (row
    `explain lookup`, p50 and p99, target: p99 under 50 ms).
+   Every http row also gives the CPU milliseconds the target's processes spent per
+   request answered (bench/process_cpu.py, read from /proc before and after the load; for
+   kzgov by role: main process, HTTP processes, query workers with their zygote, and the
+   Oxigraph server behind kzgov-sparql), and on the 100k build the engine row gives
+   pyoxigraph's own CPU per 3-way join on the same store, without HTTP (bench/join_cpu.py:
+   one process, two processes and two threads at once): each note of a speed target
+   says why it is met or missed from those figures of the same run.
    And, on the 100k build, the attack row (bench/attack_latency.py): a trivial query's
    p50 and p99 while one client keeps 4 heavy queries running and 200 sockets trickle
    request heads, on the memory and the Oxigraph store (--attack-seconds each).
@@ -55,7 +62,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -65,6 +72,7 @@ import attack_latency
 import build_scale
 import http_latency
 import http_peers
+import join_cpu
 import serve_memory
 from bench_report import write_report
 from kzgov.core.layout import Layout
@@ -101,6 +109,10 @@ ERROR_TAIL_CHARS = 1500
 EXPLAIN_LOOKUPS = 300
 EXPLAIN_P99_TARGET_MS = 50.0
 EXPLAIN_ITEM = "explain lookup"
+# The engine row at HTTP_TARGET_SIZE: pyoxigraph alone on the 3-way join (bench/join_cpu.py).
+ENGINE_ITEM = "3-way join"
+ENGINE_TARGET = "pyoxigraph alone"
+ENGINE_RUNS = 40
 
 
 class Progress:
@@ -185,6 +197,13 @@ class SuiteRow:
             rdflib-endpoint's on the same query.
         ratio_to_one_worker: serve-memory rows: total PSS over one worker's.
         runs: http rows: the timed requests.
+        cpu_ms_per_request: http rows: the milliseconds of CPU the target's processes
+            spent per request answered (bench/process_cpu.py); engine rows: pyoxigraph's
+            per join, evaluated and written in two processes at once, as kzgov's two
+            query workers run it.
+        cpu_ms_by_part: http rows: the same by role (kzgov: main, http, workers;
+            `upstream`: the Oxigraph server behind kzgov-sparql; `server`: a peer's
+            processes); engine rows: one process, two processes and two threads at once.
         result_rows: http rows: the rows of the answer (of all the texts it rotates over).
         error: why it has no figures.
     """
@@ -204,6 +223,8 @@ class SuiteRow:
     runs: int | None = None
     result_rows: int | None = None
     error: str | None = None
+    cpu_ms_per_request: float | None = None
+    cpu_ms_by_part: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -279,6 +300,8 @@ def http_rows(report: http_peers.GraphReport) -> list[SuiteRow]:
                 runs=m.runs,
                 result_rows=m.rows,
                 error=m.error,
+                cpu_ms_per_request=m.cpu_ms_per_request,
+                cpu_ms_by_part=dict(m.cpu_ms_by_role),
             )
             if name in (*http_peers.KZGOV_TARGETS, WAITRESS_REPLAY):
                 row.ratio_to_oxigraph_server = rounded(
@@ -325,13 +348,14 @@ COLUMNS = (
     ("/ox-server", ">"),
     ("/rdflib-ep", ">"),
     ("/1 worker", ">"),
+    ("CPU ms/req", ">"),
 )
 
 
 def cells(row: SuiteRow) -> list[str]:
     """The printed cells of a row, in the order of COLUMNS."""
     if row.error:
-        return [row.graph, row.kind, row.item, row.target, "error", *["-"] * 6]
+        return [row.graph, row.kind, row.item, row.target, "error", *["-"] * 7]
     time_cell = number(row.seconds, 2) if row.kind == "build" else number(row.p50_ms, 1)
     return [
         row.graph,
@@ -345,6 +369,7 @@ def cells(row: SuiteRow) -> list[str]:
         number(row.ratio_to_oxigraph_server, 2),
         number(row.ratio_to_rdflib_endpoint, 2),
         number(row.ratio_to_one_worker, 2),
+        number(row.cpu_ms_per_request, 2),
     ]
 
 
@@ -476,8 +501,49 @@ def build_target_notes(rows: Sequence[SuiteRow]) -> list[str]:
     return notes
 
 
+def cpu_figures(row: SuiteRow) -> str:
+    """A row's CPU per request, with its parts for kzgov (`12.30 ms (main 0.50, ...)`);
+    a part that took no CPU is left out."""
+    if row.cpu_ms_per_request is None:
+        return "not measured"
+    parts = ", ".join(
+        f"{part} {ms:.2f}" for part, ms in row.cpu_ms_by_part.items() if part != "server" and ms
+    )
+    return f"{row.cpu_ms_per_request:.2f} ms" + (f" ({parts})" if parts else "")
+
+
+def why_of(rows: Sequence[SuiteRow], row: SuiteRow, peer: str) -> str:
+    """Where the time of a target's requests went, against its peer's, from the same run.
+
+    Every core is busy under the load, so the throughput of two servers goes about as the
+    inverse of their CPU per request. For the 3-way join of kzgov on the Oxigraph store,
+    also pyoxigraph's own CPU per join without any HTTP (the engine row): the peer's CPU
+    per request over it is about the most a front end on pyoxigraph could reach.
+    """
+    peer_row = find_row(rows, row.graph, row.item, peer)
+    if peer_row is None or row.cpu_ms_per_request is None:
+        return ""
+    why = f"; CPU per request: {row.target} {cpu_figures(row)}, {peer} {cpu_figures(peer_row)}"
+    engine = find_row(rows, row.graph, ENGINE_ITEM, ENGINE_TARGET)
+    if (
+        (row.item, row.target) == (ENGINE_ITEM, "kzgov-oxigraph")
+        and engine is not None
+        and engine.cpu_ms_per_request
+        and peer_row.cpu_ms_per_request is not None
+    ):
+        bound = peer_row.cpu_ms_per_request / engine.cpu_ms_per_request
+        why += (
+            f"; {ENGINE_TARGET}, without HTTP, {engine.cpu_ms_per_request:.2f} ms per join"
+            f" in two processes at once: a front end on it that cost nothing would reach"
+            f" about {bound:.2f}x"
+        )
+    return why
+
+
 def http_target_notes(rows: Sequence[SuiteRow]) -> list[str]:
-    """The issue's serving targets at 100k triples, met or missed, per kzgov target."""
+    """The issue's serving targets at 100k triples, met or missed, per kzgov target, each
+    with the CPU per request of the target and of its peer (and the engine's, for the join
+    on the Oxigraph store): why it is met or missed, measured in the same run."""
     graph = size_label(HTTP_TARGET_SIZE)
     notes = []
     for query, peer, floor, targets in HTTP_TARGETS:
@@ -493,7 +559,7 @@ def http_target_notes(rows: Sequence[SuiteRow]) -> list[str]:
                 continue
             notes.append(
                 f"target {query} at {graph}, {target} at least {floor:g}x {peer}:"
-                f" {verdict(ratio >= floor)} ({ratio:.2f}x)"
+                f" {verdict(ratio >= floor)} ({ratio:.2f}x){why_of(rows, row, peer)}"
             )
     return notes
 
@@ -521,6 +587,31 @@ def explain_row(graph: BuiltGraph, logs: Path, args: argparse.Namespace) -> Suit
         p99_ms=rounded(timing.p99_ms, 2),
         requests_per_second=rounded(timing.throughput_per_second, 1),
         runs=timing.runs,
+    )
+
+
+def engine_row(graph: BuiltGraph) -> SuiteRow:
+    """pyoxigraph's CPU per 3-way join on a build's store, without HTTP (bench/join_cpu.py).
+
+    Run after the HTTP step, which has written the build's Oxigraph store.
+    """
+    try:
+        found = join_cpu.engine_alone(graph.layout, ENGINE_RUNS)
+    except (RuntimeError, OSError, ValueError, KeyError) as error:
+        message = str(error)[-ERROR_TAIL_CHARS:]
+        return SuiteRow(graph.name, "engine", ENGINE_ITEM, ENGINE_TARGET, error=message)
+    return SuiteRow(
+        graph.name,
+        "engine",
+        ENGINE_ITEM,
+        ENGINE_TARGET,
+        runs=ENGINE_RUNS,
+        cpu_ms_per_request=found["two_processes_at_once_ms"],
+        cpu_ms_by_part={
+            "one process": found["evaluate_and_serialize_ms"],
+            "two processes at once": found["two_processes_at_once_ms"],
+            "two threads at once": found["two_threads_at_once_ms"],
+        },
     )
 
 
@@ -788,6 +879,11 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
             for size in args.http_sizes
             if size == HTTP_TARGET_SIZE and built[size].row is not None
         ]
+        engine_rows = [
+            engine_row(built[size])
+            for size in args.http_sizes
+            if size == HTTP_TARGET_SIZE and built[size].row is not None
+        ]
         phase("http", since, at)
 
         attacks: list[attack_latency.AttackResult] = []
@@ -825,7 +921,7 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
     graphs = [built[size] for size in [0, *args.sizes]]
     rows = [row for graph in graphs for row in build_rows(graph)]
     rows += [row for report in reports for row in http_rows(report)]
-    rows += explain_rows
+    rows += explain_rows + engine_rows
     rows += memory_rows(memory_graph, memory)
     rows += [
         SuiteRow(
