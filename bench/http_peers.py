@@ -217,9 +217,11 @@ class Measurement:
         cpu_ms_per_request: the milliseconds of CPU the target's processes spent per
             request answered under the load (bench/process_cpu.py; None where /proc
             cannot be read).
-        cpu_ms_by_role: the same by role: for kzgov, its main process, HTTP processes
-            and query workers (with their zygote), and `upstream` for the processes it
-            needs (the Oxigraph server behind kzgov-sparql); `server` for the others.
+        cpu_ms_by_role: the same by part: for kzgov, its roles (`process_cpu.role_of`);
+            `server` for a peer's processes; and `upstream` for the Oxigraph server a
+            target needs (behind kzgov-sparql and waitress-replay).
+        client_cpu_ms_per_request: the milliseconds of CPU this process (the load
+            generator, on the same cores) spent per request.
     """
 
     target: str
@@ -233,6 +235,7 @@ class Measurement:
     round_throughputs: list[float] = field(default_factory=list)
     cpu_ms_per_request: float | None = None
     cpu_ms_by_role: dict[str, float] = field(default_factory=dict)
+    client_cpu_ms_per_request: float | None = None
 
 
 def median_round(rounds: Sequence[Measurement]) -> Measurement:
@@ -254,6 +257,8 @@ class Target:
     Attributes:
         companions: processes the server needs and that stop with it (the
             Oxigraph server behind kzgov-sparql).
+        split_by_role: its CPU is read by kzgov's roles (a kzgov server), not as one
+            `server` figure.
         log_path: where its output goes.
     """
 
@@ -265,6 +270,7 @@ class Target:
     named_graphs: tuple[str, ...] = ()
     companions: tuple[subprocess.Popen[str], ...] = ()
     log_path: Path | None = None
+    split_by_role: bool = False
 
     def request(self, workload: Workload, text: str) -> Request:
         """The request that asks this target the query as kzgov answers it."""
@@ -274,10 +280,13 @@ class Target:
         return Request(text, FORM_TO_ACCEPT[workload.form], tuple(params))
 
     def cpu_ticks(self) -> dict[str, int]:
-        """The CPU clock ticks of the server's processes so far, by role (`Measurement`)."""
+        """The CPU clock ticks of the server's processes so far, by part (`Measurement`);
+        empty where its processes cannot be read."""
         ticks = cpu_ticks_by_role(self.process.pid)
-        if not self.name.startswith("kzgov"):
-            ticks = {"server": sum(ticks.values())} if ticks else {}
+        if not ticks:
+            return {}
+        if not self.split_by_role:
+            ticks = {"server": sum(ticks.values())}
         for companion in self.companions:
             upstream = sum(cpu_ticks_by_role(companion.pid).values())
             ticks["upstream"] = ticks.get("upstream", 0) + upstream
@@ -458,18 +467,16 @@ def measure(target: Target, workload: Workload, clients: int) -> Measurement:
             rows += count_rows(workload.form, post(target.endpoint, request)[1])
         result.rows = rows
         keep_alive = KeepAlive()
-        before = target.cpu_ticks()
+
+        def send(i: int) -> float:
+            return post(target.endpoint, requests[i % len(requests)], keep_alive=keep_alive)[0]
+
+        before, client_before = target.cpu_ticks(), time.process_time()
         started = time.perf_counter()
         try:
-            latencies = load(
-                lambda i: post(target.endpoint, requests[i % len(requests)], keep_alive=keep_alive)[
-                    0
-                ],
-                clients,
-                workload.seconds,
-            )
+            latencies = load(send, clients, workload.seconds)
             wall = time.perf_counter() - started
-            after = target.cpu_ticks()
+            after, client_after = target.cpu_ticks(), time.process_time()
         finally:
             keep_alive.close()
     except (RuntimeError, OSError, ValueError, KeyError) as error:
@@ -483,6 +490,9 @@ def measure(target: Target, workload: Workload, clients: int) -> Measurement:
     result.cpu_ms_by_role = cpu_ms_per_request(before, after, len(millis))
     if result.cpu_ms_by_role:
         result.cpu_ms_per_request = round(sum(result.cpu_ms_by_role.values()), 3)
+    result.client_cpu_ms_per_request = round(
+        (client_after - client_before) * 1000 / max(len(millis), 1), 3
+    )
     return result
 
 
@@ -520,7 +530,9 @@ def start_kzgov(
             line = process.stdout.readline()
             if " on http://" in line:
                 endpoint = line.rsplit(" on ", 1)[1].split()[0]
-                return Target(name, process, endpoint, line.strip(), log_path=log_path)
+                return Target(
+                    name, process, endpoint, line.strip(), log_path=log_path, split_by_role=True
+                )
     error = did_not_start(name, process, log_path)
     stop_server(process)
     raise error

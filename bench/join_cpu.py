@@ -38,6 +38,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import queue
 import resource
 import statistics
 import tempfile
@@ -71,11 +72,14 @@ from http_peers import (
 )
 from kzgov.core.layout import Layout
 from kzgov.core.namespaces import UNION_GRAPH
-from process_cpu import cpu_ms_per_request, cpu_ticks_by_role, machine_ticks
+from process_cpu import cpu_ms_per_request, machine_ticks
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results" / "join-cpu.json"
 DEFAULT_ROUNDS = 3
 DEFAULT_ENGINE_RUNS = 40
+# The longest a process measuring pyoxigraph alone may take to report its figure.
+ENGINE_SECONDS = 300.0
+ENGINE_POLL_SECONDS = 1.0
 WARM_UP_REQUESTS = 4
 
 
@@ -111,7 +115,7 @@ def load_once(target: Target, seconds: float, clients: int, run: Run, query: str
     for _ in range(WARM_UP_REQUESTS if query == "join" else WARM_UP_REQUESTS * 50):
         for request in requests:
             run.answer_bytes = len(post(target.endpoint, request)[1])
-    before = cpu_ticks_by_role(target.process.pid)
+    before = target.cpu_ticks()
     busy_before, total_before = machine_ticks()
     keep_alive = KeepAlive()
     started = time.perf_counter()
@@ -122,17 +126,13 @@ def load_once(target: Target, seconds: float, clients: int, run: Run, query: str
             seconds,
         )
         run.seconds = time.perf_counter() - started
-        after = cpu_ticks_by_role(target.process.pid)
+        after = target.cpu_ticks()
         busy_after, total_after = machine_ticks()
     finally:
         keep_alive.close()
     run.requests = len(latencies)
     run.requests_per_second = run.requests / run.seconds
     run.cpu_ms_per_request_by_role = cpu_ms_per_request(before, after, run.requests)
-    if not target.name.startswith("kzgov"):  # one process: no roles
-        run.cpu_ms_per_request_by_role = {
-            "server": round(sum(run.cpu_ms_per_request_by_role.values()), 3)
-        }
     run.cpu_ms_per_request = round(sum(run.cpu_ms_per_request_by_role.values()), 3)
     run.machine_busy_share = round(
         (busy_after - busy_before) / max(total_after - total_before, 1), 3
@@ -240,6 +240,10 @@ def engine_alone(layout: Layout, runs: int) -> dict[str, float]:
     evaluated and iterated only), then two at once (each evaluated and written), as
     kzgov's two query workers run on two cores; then two threads of one process at once
     (CPU and wall milliseconds per join), as one process of threads would run them.
+
+    Raises:
+        RuntimeError: a measuring process did not report within ENGINE_SECONDS (it
+            failed, or the store could not be opened); the processes are stopped.
     """
     store = str(ensure_oxigraph_store((layout.build_dir / "current").resolve()))
     context = multiprocessing.get_context("fork")
@@ -249,24 +253,51 @@ def engine_alone(layout: Layout, runs: int) -> dict[str, float]:
         ("evaluate_only_ms", 1, False),
         ("two_processes_at_once_ms", 2, True),
     ):
-        start = context.Barrier(processes)
-        results = context.SimpleQueue()
+        start = context.Barrier(processes, timeout=ENGINE_SECONDS)
+        results: Any = context.Queue()
         children = [
             context.Process(target=engine_child, args=(store, runs, write, start, results))
             for _ in range(processes)
         ]
-        for child in children:
-            child.start()
-        figures = [results.get() for _ in children]
-        for child in children:
-            child.join()
+        figures = reported(children, results, name)
         found[name] = round(statistics.mean(figures), 2)
-    results = context.SimpleQueue()
+    results = context.Queue()
     child = context.Process(target=threads_child, args=(store, runs, results))
-    child.start()
-    found["two_threads_at_once_ms"], found["two_threads_wall_ms"] = results.get()
-    child.join()
+    ((found["two_threads_at_once_ms"], found["two_threads_wall_ms"]),) = reported(
+        [child], results, "two threads at once"
+    )
     return found
+
+
+def reported(children: list[Any], results: Any, measure: str) -> list[Any]:
+    """Start measuring processes and take one figure from each (or stop them all).
+
+    Raises:
+        RuntimeError: one failed (it exited without its figure), or they did not all
+            report within ENGINE_SECONDS.
+    """
+    for child in children:
+        child.start()
+    deadline = time.monotonic() + ENGINE_SECONDS
+    figures: list[Any] = []
+    try:
+        while len(figures) < len(children):
+            try:
+                figures.append(results.get(timeout=ENGINE_POLL_SECONDS))
+            except queue.Empty:
+                codes = [child.exitcode for child in children]
+                if any(code not in (None, 0) for code in codes) or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"pyoxigraph alone ({measure}) did not report its figure: the"
+                        f" measuring processes' exit codes {codes} (None: still running"
+                        f" after {ENGINE_SECONDS:g} s, then stopped)"
+                    ) from None
+        return figures
+    finally:
+        for child in children:
+            if len(figures) < len(children):
+                child.kill()  # a failed measure: stop the others at once
+            child.join()
 
 
 def summary(runs: list[Run]) -> dict[str, dict[str, float]]:

@@ -1,8 +1,7 @@
 """The CPU time of a server's process tree, read from /proc, by role.
 
 A server under load spends CPU in more processes than the one started: kzgov in its
-main process, its HTTP processes, its zygote and query workers; rdflib-endpoint in its
-workers. `cpu_ticks_by_role` reads the clock ticks of every process below the one
+main process, its HTTP processes, its zygote and query workers. `cpu_ticks_by_role` reads the clock ticks of every process below the one
 started, before and after a load; `cpu_ms_per_request` turns the two readings into
 milliseconds of CPU per request answered, the figure that says where a server's time
 goes when every core is busy (bench/join_cpu.py, bench/http_peers.py). Linux only: where
@@ -15,7 +14,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+CLOCK_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 # /proc/PID/stat fields after the command: utime, stime, cutime, cstime (0-based, from
 # the field after the closing parenthesis of the command name).
 STAT_TIMES = slice(11, 15)
@@ -67,7 +66,9 @@ def role_of(pid: int, tree: Mapping[int, int], root: int) -> str:
     """What a process of a kzgov server does: main, workers (with the zygote), http, other.
 
     The zygote is forked from the main process (same command line); the workers are its
-    children; the HTTP processes are started with multiprocessing's spawn.
+    children; the HTTP processes are started with multiprocessing's spawn. `other` is
+    any other child of the main process: multiprocessing's resource tracker, and a zygote
+    started afresh by a reload (`kzgov.web.reloaded_zygote`, its own command line).
     """
     if pid == root:
         return "main"
@@ -86,7 +87,8 @@ def cpu_ticks_by_role(root: int) -> dict[str, int]:
 
     Each live process counts its own time and that of the children it has collected
     (cutime, cstime), so a worker that exited and was collected by the zygote stays
-    counted; the main process counts only its own (the zygote is still running).
+    counted under `workers`; what the root's collected children spent (an HTTP process
+    that died and was replaced, a helper such as ldconfig) is counted as `exited`.
     """
     tree = descendants(root)
     ticks: dict[str, int] = {}
@@ -94,10 +96,13 @@ def cpu_ticks_by_role(root: int) -> dict[str, int]:
         found = stat_of(pid)
         if found is None:
             continue
-        times = [int(value) for value in found[1][STAT_TIMES]]
-        own = times[0] + times[1] + (0 if pid == root else times[2] + times[3])
+        utime, stime, cutime, cstime = (int(value) for value in found[1][STAT_TIMES])
         role = role_of(pid, tree, root)
-        ticks[role] = ticks.get(role, 0) + own
+        if pid == root:
+            ticks["exited"] = ticks.get("exited", 0) + cutime + cstime
+            ticks[role] = ticks.get(role, 0) + utime + stime
+        else:
+            ticks[role] = ticks.get(role, 0) + utime + stime + cutime + cstime
     return ticks
 
 
@@ -109,7 +114,7 @@ def cpu_ms_per_request(
     A role with no ticks in either reading is left out; with no request, every figure is
     the whole load's.
     """
-    per_request = 1000 / CLOCK_TICKS / max(requests, 1)
+    per_request = 1000 / CLOCK_TICKS_PER_SECOND / max(requests, 1)
     return {
         role: round((after.get(role, 0) - before.get(role, 0)) * per_request, 3)
         for role in sorted(set(before) | set(after))

@@ -75,6 +75,7 @@ import http_peers
 import join_cpu
 import serve_memory
 from bench_report import write_report
+from kzgov.core.errors import KzgovError
 from kzgov.core.layout import Layout
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -201,9 +202,12 @@ class SuiteRow:
             spent per request answered (bench/process_cpu.py); engine rows: pyoxigraph's
             per join, evaluated and written in two processes at once, as kzgov's two
             query workers run it.
-        cpu_ms_by_part: http rows: the same by role (kzgov: main, http, workers;
-            `upstream`: the Oxigraph server behind kzgov-sparql; `server`: a peer's
-            processes); engine rows: one process, two processes and two threads at once.
+        cpu_ms_by_part: http rows: the same by part (kzgov's roles, bench/process_cpu.py;
+            `server`: a peer's processes; `upstream`: the Oxigraph server behind
+            kzgov-sparql and waitress-replay); engine rows: one process, two processes
+            and two threads at once.
+        client_cpu_ms_per_request: http rows: the load generator's CPU per request (it
+            runs on the same cores).
         result_rows: http rows: the rows of the answer (of all the texts it rotates over).
         error: why it has no figures.
     """
@@ -225,6 +229,7 @@ class SuiteRow:
     error: str | None = None
     cpu_ms_per_request: float | None = None
     cpu_ms_by_part: dict[str, float] = field(default_factory=dict)
+    client_cpu_ms_per_request: float | None = None
 
 
 @dataclass
@@ -302,6 +307,7 @@ def http_rows(report: http_peers.GraphReport) -> list[SuiteRow]:
                 error=m.error,
                 cpu_ms_per_request=m.cpu_ms_per_request,
                 cpu_ms_by_part=dict(m.cpu_ms_by_role),
+                client_cpu_ms_per_request=m.client_cpu_ms_per_request,
             )
             if name in (*http_peers.KZGOV_TARGETS, WAITRESS_REPLAY):
                 row.ratio_to_oxigraph_server = rounded(
@@ -501,29 +507,42 @@ def build_target_notes(rows: Sequence[SuiteRow]) -> list[str]:
     return notes
 
 
+# The parts of a server's CPU in the notes, in the order a request passes them.
+PART_ORDER = ("server", "http", "main", "workers", "upstream", "other", "exited")
+
+
 def cpu_figures(row: SuiteRow) -> str:
-    """A row's CPU per request, with its parts for kzgov (`12.30 ms (main 0.50, ...)`);
-    a part that took no CPU is left out."""
+    """A row's CPU per request, with its parts for kzgov (`12.30 ms (http 1.50, ...)`);
+    a part under 0.005 ms is left out."""
     if row.cpu_ms_per_request is None:
         return "not measured"
+    ordered = sorted(
+        row.cpu_ms_by_part.items(),
+        key=lambda item: PART_ORDER.index(item[0]) if item[0] in PART_ORDER else len(PART_ORDER),
+    )
     parts = ", ".join(
-        f"{part} {ms:.2f}" for part, ms in row.cpu_ms_by_part.items() if part != "server" and ms
+        f"{part} {ms:.2f}" for part, ms in ordered if part != "server" and f"{ms:.2f}" != "0.00"
     )
     return f"{row.cpu_ms_per_request:.2f} ms" + (f" ({parts})" if parts else "")
 
 
 def why_of(rows: Sequence[SuiteRow], row: SuiteRow, peer: str) -> str:
-    """Where the time of a target's requests went, against its peer's, from the same run.
+    """Where the CPU of a target's requests went, against its peer's, in the same run.
 
-    Every core is busy under the load, so the throughput of two servers goes about as the
-    inverse of their CPU per request. For the 3-way join of kzgov on the Oxigraph store,
-    also pyoxigraph's own CPU per join without any HTTP (the engine row): the peer's CPU
-    per request over it is about the most a front end on pyoxigraph could reach.
+    With every core busy, two servers' throughputs go about as the inverse of the CPU
+    per request of each with the load generator's (which shares the cores); that holds
+    for the join (both servers near two cores), less well for the lookups, where the
+    load generator takes a larger share. For the 3-way join of kzgov on the Oxigraph
+    store, also pyoxigraph's own CPU per join without any HTTP (the engine row), and
+    the ratio that model gives a front end on pyoxigraph that cost nothing.
     """
     peer_row = find_row(rows, row.graph, row.item, peer)
     if peer_row is None or row.cpu_ms_per_request is None:
         return ""
+    client = row.client_cpu_ms_per_request
     why = f"; CPU per request: {row.target} {cpu_figures(row)}, {peer} {cpu_figures(peer_row)}"
+    if client is not None:
+        why += f", the load generator {client:.2f} ms"
     engine = find_row(rows, row.graph, ENGINE_ITEM, ENGINE_TARGET)
     if (
         (row.item, row.target) == (ENGINE_ITEM, "kzgov-oxigraph")
@@ -531,11 +550,13 @@ def why_of(rows: Sequence[SuiteRow], row: SuiteRow, peer: str) -> str:
         and engine.cpu_ms_per_request
         and peer_row.cpu_ms_per_request is not None
     ):
-        bound = peer_row.cpu_ms_per_request / engine.cpu_ms_per_request
+        load = client or 0.0
+        bound = (peer_row.cpu_ms_per_request + load) / (engine.cpu_ms_per_request + load)
         why += (
             f"; {ENGINE_TARGET}, without HTTP, {engine.cpu_ms_per_request:.2f} ms per join"
-            f" in two processes at once: a front end on it that cost nothing would reach"
-            f" about {bound:.2f}x"
+            f" with two processes running it at once (as kzgov's two query workers do): a"
+            f" front end on pyoxigraph that cost nothing would reach about {bound:.2f}x,"
+            f" if throughput follows CPU per request"
         )
     return why
 
@@ -597,7 +618,7 @@ def engine_row(graph: BuiltGraph) -> SuiteRow:
     """
     try:
         found = join_cpu.engine_alone(graph.layout, ENGINE_RUNS)
-    except (RuntimeError, OSError, ValueError, KeyError) as error:
+    except (KzgovError, RuntimeError, OSError, ValueError) as error:
         message = str(error)[-ERROR_TAIL_CHARS:]
         return SuiteRow(graph.name, "engine", ENGINE_ITEM, ENGINE_TARGET, error=message)
     return SuiteRow(
@@ -606,11 +627,15 @@ def engine_row(graph: BuiltGraph) -> SuiteRow:
         ENGINE_ITEM,
         ENGINE_TARGET,
         runs=ENGINE_RUNS,
-        cpu_ms_per_request=found["two_processes_at_once_ms"],
+        cpu_ms_per_request=found.get("two_processes_at_once_ms"),
         cpu_ms_by_part={
-            "one process": found["evaluate_and_serialize_ms"],
-            "two processes at once": found["two_processes_at_once_ms"],
-            "two threads at once": found["two_threads_at_once_ms"],
+            part: found[key]
+            for part, key in (
+                ("one process", "evaluate_and_serialize_ms"),
+                ("two processes at once", "two_processes_at_once_ms"),
+                ("two threads at once", "two_threads_at_once_ms"),
+            )
+            if key in found
         },
     )
 
@@ -947,6 +972,14 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
             "http rows: ratios are of throughput (req/s), each kzgov target over"
             " oxigraph-server (/ox-server) and over rdflib-endpoint (/rdflib-ep) on the same"
             " query and build; above 1, kzgov answers more requests per second"
+        )
+        notes.append(
+            "CPU ms/req: the milliseconds of CPU the target's processes spent per request"
+            " answered under the load, read from /proc (kzgov: its main process, HTTP"
+            " processes and query workers; kzgov-sparql and waitress-replay with the"
+            " Oxigraph server behind them); engine row: pyoxigraph alone on the 3-way join,"
+            " evaluated and written as SPARQL JSON with no HTTP, two processes at once"
+            " (bench/join_cpu.py)"
         )
         notes.append(
             "waitress-replay: not a store but a bare WSGI app on waitress (kzgov's thread"
