@@ -124,3 +124,53 @@ def test_the_main_process_keeps_no_answer_it_relayed(relaying_server: LiveServer
     # Before, each dispatcher thread held its last answer and its heap kept the copies:
     # several answers' worth after 4 clients at once.
     assert private_kb(server.process.pid) - before < answer_kb
+
+
+# A join whose answer is a few hundred kB: under the size after which a worker trims its
+# heap (kzgov.web.worker_upkeep), and answered by a worker (two patterns).
+MID_SIZE_JOIN = "SELECT ?s ?type ?p ?o WHERE { ?s a ?type . ?s ?p ?o } LIMIT 2500"
+REPEATS = 10
+PAGE_BYTES = 4096
+
+
+@pytest.fixture()
+def one_worker_server(served_layout: Layout, tmp_path: Path) -> Iterator[LiveServer]:
+    """One query worker on the Oxigraph store, no result cache: every query reaches it."""
+    options = ("--store", "oxigraph", "--workers", "1", "--no-cache")
+    with running_server(served_layout, tmp_path / "server.log", *options) as server:
+        yield server
+
+
+def page_faults(pids: set[int]) -> int:
+    """The minor page faults of some processes so far (/proc/PID/stat)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[7])  # minflt
+    return total
+
+
+def test_a_worker_keeps_its_heap_between_answers(one_worker_server: LiveServer) -> None:
+    server = one_worker_server
+    headers = {
+        "Content-Type": "application/sparql-query",
+        "Accept": "application/sparql-results+json",
+    }
+
+    def ask() -> int:
+        response = send("POST", server.endpoint, MID_SIZE_JOIN, headers)
+        assert response.status == 200, response.text
+        return len(response.body)
+
+    sizes = [ask() for _ in range(3)]  # the worker has opened the store and answered
+    assert min(sizes) >= 256 * 1024
+    assert max(sizes) < 1 << 20
+    workers = server.worker_pids()
+    before = page_faults(workers)
+    for _ in range(REPEATS):
+        ask()
+    assert server.worker_pids() == workers  # nobody retired or was replaced
+    per_answer = (page_faults(workers) - before) / REPEATS
+    # glibc hands the heap's free top back past 128 kB by default, and the next answer
+    # faults it in again, a page per 4 kB: about the answer's size in pages, every time.
+    assert per_answer < min(sizes) / PAGE_BYTES / 4, per_answer

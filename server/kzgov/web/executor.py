@@ -62,6 +62,7 @@ from kzgov.store.base import Store
 from kzgov.web.answer_channel import SENT, pass_channel, send_reply, socket_of, take_channel
 from kzgov.web.clients import current_client
 from kzgov.web.guards import admit_query
+from kzgov.web.large_buffers import keep_heap_top
 from kzgov.web.memory_cap import (
     MEMORY_SAMPLE_SECONDS,
     QueryOutgrewMemory,
@@ -99,6 +100,7 @@ KILLED = b"k"
 PID_BYTES = 8
 # How long the zygote has to fork or kill a worker; past it, it is taken for stuck.
 ZYGOTE_REPLY_SECONDS = 20.0
+WORKER_HEAP_TOP_BYTES = 64 << 20
 
 # The errors a worker reports back by name; anything else becomes QueryFailed.
 ERROR_KINDS: dict[str, type[KzgovError]] = {
@@ -357,6 +359,7 @@ def serve_queries(
     `settings.worker_memory_growth_kb` since it started, it says it is retiring and
     exits once the reply is sent; the pool forks a fresh worker in its place.
     """
+    keep_heap_top(WORKER_HEAP_TOP_BYTES)
     upkeep = Upkeep.starting(settings.worker_memory_growth_kb)
     descriptors = socket_of(connection)
     while True:

@@ -16,6 +16,13 @@ made the server's memory with 4 workers 1.5 times its memory with one.
 is mapped and unmapped on its own and goes back to the system when freed, whatever
 thread used it. Below it (lookups, most answers), nothing changes. It is a glibc
 setting (`mallopt`); on another C library it does nothing.
+
+A query worker inherits that setting from the zygote, and with it glibc's default trim
+threshold (128 kB), which a fixed mmap threshold no longer lets grow: each answer of a
+few hundred kB written at the top of the worker's heap was handed back when freed and
+faulted in again, a page at a time, by the next (about 200 page faults per answer of
+800 kB). `keep_heap_top` raises a worker's trim threshold; the worker still hands its
+free heap back on its own after a heavy job (kzgov.web.worker_upkeep).
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ from collections.abc import Callable
 
 from kzgov.core.collector import c_library_function
 
-# glibc's malloc.h: mallopt's parameter for the mmap threshold.
+# glibc's malloc.h: mallopt's parameters for the trim and the mmap thresholds.
+M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 # Blocks of at least this many bytes are mapped on their own, and unmapped when freed.
 # An answer this large is rare enough that the mapping costs little beside its copy.
@@ -46,3 +54,13 @@ def map_large_buffers(threshold_bytes: int = LARGE_BUFFER_BYTES) -> bool:
     """
     mallopt = c_library_mallopt()
     return mallopt is not None and mallopt(M_MMAP_THRESHOLD, threshold_bytes) == 1
+
+
+def keep_heap_top(threshold_bytes: int) -> bool:
+    """Have free memory at the top of the heap kept up to `threshold_bytes`, not returned.
+
+    Returns:
+        Whether the C library took the setting (False where it has no mallopt).
+    """
+    mallopt = c_library_mallopt()
+    return mallopt is not None and mallopt(M_TRIM_THRESHOLD, threshold_bytes) == 1
