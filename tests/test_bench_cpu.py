@@ -23,6 +23,7 @@ from conftest import LiveServer
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 sys.path.insert(0, str(BENCH))
 try:
+    import http_latency
     import http_peers
     import join_cpu
     import process_cpu
@@ -296,3 +297,35 @@ def test_the_engine_row_holds_pyoxigraphs_figures_or_why_it_has_none(
     failed = suite.engine_row(built)
     assert failed.error == "pyoxigraph alone (one process) did not report its figure"
     assert suite.cells(failed)[4] == "error"
+
+
+def test_the_explanation_row_gets_its_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The row `explain_row` makes is the one the target's note looks for."""
+    built = suite.BuiltGraph(GRAPH, suite.HTTP_TARGET_SIZE, layout=None)  # type: ignore[arg-type]
+    timing = http_latency.QueryTiming(
+        name="explain lookup",
+        form="GET",
+        runs=suite.EXPLAIN_LOOKUPS,
+        response_bytes=0,
+        median_ms=12.0,
+        p99_ms=61.5,
+        max_ms=90.0,
+        throughput_per_second=400.0,
+    )
+    server = subprocess.Popen([sys.executable, "-c", "pass"])
+    server.wait()
+    monkeypatch.setattr(http_latency, "inferred_sample", lambda layout, count: [("s", "p", "o")])
+    monkeypatch.setattr(
+        http_latency,
+        "start_server",
+        lambda *args, **kwargs: type(
+            "Started", (), {"endpoint": "http://127.0.0.1:9/sparql", "process": server}
+        )(),
+    )
+    monkeypatch.setattr(http_latency, "time_explanations", lambda *args: timing)
+    monkeypatch.setattr(http_latency, "stop_server", lambda process: None)
+    row = suite.explain_row(built, Path("logs"), type("Args", (), {"workers": 2, "clients": 8})())
+    assert (row.target, row.p99_ms) == (suite.EXPLAIN_TARGET, 61.5)
+    assert suite.explain_target_notes([row]) == [
+        f"target explain lookup at {GRAPH}, p99 under 50 ms: missed (61.5 ms)"
+    ]
