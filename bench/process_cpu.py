@@ -1,11 +1,12 @@
 """The CPU time of a server's process tree, read from /proc, by role.
 
 A server under load spends CPU in more processes than the one started: kzgov in its
-main process, its HTTP processes, its zygote and query workers. `cpu_ticks_by_role` reads the clock ticks of every process below the one
-started, before and after a load; `cpu_ms_per_request` turns the two readings into
-milliseconds of CPU per request answered, the figure that says where a server's time
-goes when every core is busy (bench/join_cpu.py, bench/http_peers.py). Linux only: where
-/proc cannot be read the readings are empty.
+main process, its HTTP processes, its zygote and query workers. `cpu_ticks_by_role`
+reads the clock ticks of every process below the one started, before and after a load;
+`cpu_ms_per_request` turns the two readings into milliseconds of CPU per request
+answered, the figure that says where a server's time goes when every core is busy
+(bench/join_cpu.py, bench/http_peers.py). Linux only: where /proc cannot be read the
+readings are empty.
 """
 
 from __future__ import annotations

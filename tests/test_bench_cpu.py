@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -74,22 +75,26 @@ def stop_tree(process: subprocess.Popen[str]) -> None:
         process.stdout.close()
 
 
-@pytest.fixture()
-def tree_with_a_child() -> Iterator[subprocess.Popen[str]]:
-    process = start_tree("stays")
+@contextmanager
+def running_tree(child: str) -> Iterator[subprocess.Popen[str]]:
+    """A tree of `start_tree` for the length of a block, killed after it."""
+    process = start_tree(child)
     try:
         yield process
     finally:
         stop_tree(process)
+
+
+@pytest.fixture()
+def tree_with_a_child() -> Iterator[subprocess.Popen[str]]:
+    with running_tree("stays") as process:
+        yield process
 
 
 @pytest.fixture()
 def tree_whose_child_exited() -> Iterator[subprocess.Popen[str]]:
-    process = start_tree("exits")
-    try:
+    with running_tree("exits") as process:
         yield process
-    finally:
-        stop_tree(process)
 
 
 def ticks_once(process: subprocess.Popen[str], role: str, seconds: float) -> dict[str, int]:

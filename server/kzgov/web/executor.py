@@ -17,9 +17,10 @@ goes to an idle worker over a socket; if no answer comes by the deadline, the zy
 kills that worker and forks a fresh one. A query sent with a channel (`run_replying`,
 kzgov.web.answer_channel) has its worker write the answer there, straight to the HTTP
 thread that asked; the pool then hears only that the worker has replied. Queries that
-find no idle worker wait in a bounded queue; past its bound they get QueueFull. When the server stops (or dies),
-the zygote and the workers stop with it. The zygote of a release loaded later, on a
-SIGHUP, is started as a new program instead (kzgov.web.reloaded_zygote).
+find no idle worker wait in a bounded queue; past its bound they get QueueFull. When
+the server stops (or dies), the zygote and the workers stop with it. The zygote of a
+release loaded later, on a SIGHUP, is started as a new program instead
+(kzgov.web.reloaded_zygote).
 """
 
 from __future__ import annotations
@@ -100,7 +101,6 @@ KILLED = b"k"
 PID_BYTES = 8
 # How long the zygote has to fork or kill a worker; past it, it is taken for stuck.
 ZYGOTE_REPLY_SECONDS = 20.0
-WORKER_HEAP_TOP_BYTES = 64 << 20
 
 # The errors a worker reports back by name; anything else becomes QueryFailed.
 ERROR_KINDS: dict[str, type[KzgovError]] = {
@@ -359,7 +359,7 @@ def serve_queries(
     `settings.worker_memory_growth_kb` since it started, it says it is retiring and
     exits once the reply is sent; the pool forks a fresh worker in its place.
     """
-    keep_heap_top(WORKER_HEAP_TOP_BYTES)
+    keep_heap_top()
     upkeep = Upkeep.starting(settings.worker_memory_growth_kb)
     descriptors = socket_of(connection)
     while True:

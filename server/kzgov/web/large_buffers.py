@@ -37,11 +37,24 @@ M_MMAP_THRESHOLD = -3
 # Blocks of at least this many bytes are mapped on their own, and unmapped when freed.
 # An answer this large is rare enough that the mapping costs little beside its copy.
 LARGE_BUFFER_BYTES = 1 << 20
+# Free memory a query worker keeps at the top of its heap between answers (it hands the
+# rest back itself after a heavy job, kzgov.web.worker_upkeep).
+WORKER_HEAP_TOP_BYTES = 64 << 20
 
 
 def c_library_mallopt() -> Callable[[int, int], int] | None:
     """The C library's mallopt (glibc's), or None where it has none (musl, macOS)."""
     return c_library_function("mallopt")
+
+
+def set_malloc_option(parameter: int, value: int) -> bool:
+    """Set one of glibc's malloc parameters for this process and those it forks later.
+
+    Returns:
+        Whether the C library took the setting (False where it has no mallopt).
+    """
+    mallopt = c_library_mallopt()
+    return mallopt is not None and mallopt(parameter, value) == 1
 
 
 def map_large_buffers(threshold_bytes: int = LARGE_BUFFER_BYTES) -> bool:
@@ -52,15 +65,13 @@ def map_large_buffers(threshold_bytes: int = LARGE_BUFFER_BYTES) -> bool:
     Returns:
         Whether the C library took the setting (False where it has no mallopt).
     """
-    mallopt = c_library_mallopt()
-    return mallopt is not None and mallopt(M_MMAP_THRESHOLD, threshold_bytes) == 1
+    return set_malloc_option(M_MMAP_THRESHOLD, threshold_bytes)
 
 
-def keep_heap_top(threshold_bytes: int) -> bool:
+def keep_heap_top(threshold_bytes: int = WORKER_HEAP_TOP_BYTES) -> bool:
     """Have free memory at the top of the heap kept up to `threshold_bytes`, not returned.
 
     Returns:
         Whether the C library took the setting (False where it has no mallopt).
     """
-    mallopt = c_library_mallopt()
-    return mallopt is not None and mallopt(M_TRIM_THRESHOLD, threshold_bytes) == 1
+    return set_malloc_option(M_TRIM_THRESHOLD, threshold_bytes)
